@@ -1,0 +1,1 @@
+"""Authorization: Casbin policy, principals, scope predicates and PII masking (DESIGN §2)."""

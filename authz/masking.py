@@ -1,0 +1,20 @@
+"""Server-side PII masking (DESIGN §2): applied on every output path."""
+
+
+def mask_id_card(value: str) -> str:
+    """`500***********1234`: first 3 and last 4 characters kept."""
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """`138****5678`: first 3 and last 4 digits kept."""
+    if len(value) <= 7:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_address(value: str) -> str:
+    """Only the district part survives: the first 6 characters, then `****`."""
+    return value[:6] + "****" if value else value

@@ -1,0 +1,74 @@
+"""The caller of a request: account, own member record and role grants."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Account, Member, Organization, RoleGrant
+
+SELF_ROLE = "member"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A role held over the subtree of one org."""
+
+    role: str
+    org_id: int
+    path: str
+
+
+@dataclass(frozen=True)
+class Principal:
+    account_id: int
+    username: str
+    display_name: str
+    token_version: int
+    active: bool
+    member_id: int | None = None
+    grants: tuple[Grant, ...] = ()
+    _by_role: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        by_role: dict[str, set[str]] = {}
+        for g in self.grants:
+            by_role.setdefault(g.role, set()).add(g.path)
+        self._by_role.update({r: frozenset(p) for r, p in by_role.items()})
+
+    def paths_for(self, role: str) -> frozenset[str]:
+        """Org paths where this principal holds `role`."""
+        return self._by_role.get(role, frozenset())
+
+
+async def load_principal(session: AsyncSession, username: str) -> Principal | None:
+    """Resolve a username to its principal in two indexed reads; None if unknown."""
+    account = (
+        await session.execute(
+            select(Account.id, Account.username, Account.display_name, Account.token_version,
+                   Account.active, Account.member_id)
+            .where(Account.username == username)
+        )
+    ).one_or_none()
+    if account is None:
+        return None
+    rows = await session.execute(
+        select(RoleGrant.role, RoleGrant.org_id, Organization.path)
+        .join(Organization, Organization.id == RoleGrant.org_id)
+        .where(RoleGrant.account_id == account.id)
+        .order_by(RoleGrant.id)
+    )
+    return Principal(
+        account_id=account.id,
+        username=account.username,
+        display_name=account.display_name,
+        token_version=account.token_version,
+        active=account.active,
+        member_id=account.member_id,
+        grants=tuple(Grant(r.role, r.org_id, r.path) for r in rows),
+    )
+
+
+async def member_path(session: AsyncSession, member_id: int) -> str | None:
+    """The org path of one member (for single-object checks)."""
+    return await session.scalar(select(Member.org_path).where(Member.id == member_id))

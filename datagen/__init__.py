@@ -1,0 +1,1 @@
+"""Deterministic data generator: `dangjian seed --scale demo|chongqing`."""

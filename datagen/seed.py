@@ -1,0 +1,118 @@
+"""`dangjian seed`: build the tree, draw members, load everything in one transaction."""
+
+import random
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from datagen.anchors import ACCOUNTS, ANCHOR_UNIT
+from datagen.people import MEMBER_COLUMNS, MemberFactory, posts, setting_of
+from datagen.shape import SCALES, ShapeBuilder
+from datagen.tree import ORG_COLUMNS, Node, Tree
+from datagen.writer import BulkWriter
+from models import Organization
+
+SEED = 20240101
+CHUNK = 20_000
+
+
+@dataclass
+class SeedReport:
+    scale: str
+    organizations: int
+    members: int
+    accounts: int
+    seconds: float
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def terminal_progress(stage: str, done: int, total: int) -> None:
+    """One refreshing line on stderr."""
+    end = "\n" if done >= total else ""
+    sys.stderr.write(f"\r  {stage:<14} {done:>9,} / {total:,} ({100 * done // max(total, 1)}%)"
+                     + end)
+    sys.stderr.flush()
+
+
+def member_rows(tree: Tree, communities: dict[str, list[Node]], factory: MemberFactory,
+                links: dict[str, int]) -> Iterator[tuple]:
+    """Every branch's members in id order; in-service members get a residential community."""
+    rng = factory.rng
+    by_name = tree.by_name
+    feeds = next((n for n in tree.nodes if n.residents_wanted), None)
+    anchor_unit = by_name.get(f"中共{ANCHOR_UNIT}")
+    for branch in tree.nodes:
+        if branch.level != "BRANCH":
+            continue
+        roll = posts(branch.size)
+        for i in range(branch.size):
+            fixed = dict(branch.people[i]) if i < len(branch.people) else {}
+            account = fixed.pop("_account", None)
+            resident = fixed.pop("_resident", None)
+            post = fixed.pop("_post", next(roll))
+            residential = by_name[f"中共{resident}党委"] if resident else None
+            if setting_of(branch) == "unit" and residential is None:
+                if feeds and feeds.residents_wanted and branch.parent is anchor_unit:
+                    residential = feeds
+                elif rng.random() < 0.5:
+                    pick = rng.choice(communities[branch.district.name])  # type: ignore[union-attr]
+                    residential = None if pick is feeds else pick
+            if residential is feeds and feeds is not None:
+                feeds.residents_wanted -= 1
+            row = factory.make(branch, post=post, residential=residential, **fixed)
+            if account:
+                links[account] = (row[0], branch.id)
+            yield row
+
+
+def account_rows(tree: Tree,
+                 links: dict[str, tuple[int, int]]) -> tuple[list[tuple], list[tuple]]:
+    """Demo accounts (DESIGN §4) and their grants; self-only accounts get `member` at their org."""
+    accounts, grants = [], []
+    for i, (username, display, role, scope) in enumerate(ACCOUNTS, start=1):
+        member_id, own_org = links.get(username, (None, None))
+        accounts.append((i, username, member_id, display, True, 1))
+        grants.append((i, i, role, tree.by_name[scope].id if scope else own_org))
+    return accounts, grants
+
+
+async def seed(engine: AsyncEngine, scale: str, *, reset: bool = False,
+               progress: Progress | None = None) -> SeedReport | None:
+    """Load the `scale` data set; None (nothing written) if data exist and not `reset`."""
+    started = time.perf_counter()
+    report = progress or (lambda *_: None)
+    async with engine.begin() as conn:
+        if await conn.scalar(select(Organization.id).limit(1)) is not None and not reset:
+            return None
+        writer = BulkWriter(conn)
+        await writer.clear()
+        rng = random.Random(SEED)
+        builder = ShapeBuilder(SCALES[scale], rng)
+        tree = builder.build()
+        await writer.insert("organization", ORG_COLUMNS, (tree.org_row(n) for n in tree.nodes))
+        report("organizations", len(tree.nodes), len(tree.nodes))
+        total = sum(n.size for n in tree.nodes)
+        links: dict[str, tuple[int, int]] = {}
+        chunk: list[tuple] = []
+        done = 0
+        for row in member_rows(tree, builder.communities, MemberFactory(rng), links):
+            chunk.append(row)
+            if len(chunk) == CHUNK:
+                done += await writer.insert("member", MEMBER_COLUMNS, chunk)
+                report("members", done, total)
+                chunk = []
+        done += await writer.insert("member", MEMBER_COLUMNS, chunk)
+        report("members", done, total)
+        accounts, grants = account_rows(tree, links)
+        await writer.insert("account", ("id", "username", "member_id", "display_name", "active",
+                                        "token_version"), accounts)
+        await writer.insert("role_grant", ("id", "account_id", "role", "org_id"), grants)
+        await writer.finish()
+    return SeedReport(scale, len(tree.nodes), done, len(accounts),
+                      time.perf_counter() - started)

@@ -1,0 +1,32 @@
+"""SQLAlchemy 2 typed ORM models, one module per domain area."""
+
+from models.account import Account, RoleGrant
+from models.base import Base, PathString
+from models.member import (
+    DuesCategory,
+    Education,
+    FloatingStatus,
+    Gender,
+    Member,
+    MemberStatus,
+    PartyPost,
+)
+from models.org import BranchKind, Organization, OrgLevel, OrgType
+
+__all__ = [
+    "Account",
+    "Base",
+    "BranchKind",
+    "DuesCategory",
+    "Education",
+    "FloatingStatus",
+    "Gender",
+    "Member",
+    "MemberStatus",
+    "OrgLevel",
+    "OrgType",
+    "Organization",
+    "PartyPost",
+    "PathString",
+    "RoleGrant",
+]

@@ -1,0 +1,33 @@
+"""Login accounts and their role grants (user → role @ scope org)."""
+
+from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class Account(Base):
+    """A login; bumping `token_version` revokes every token issued before."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    token_version: Mapped[int] = mapped_column(default=1)
+
+
+class RoleGrant(Base):
+    """A role held over the subtree of one organisation."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (
+        Index("uq_role_grant_account_id_role_org_id", "account_id", "role", "org_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)

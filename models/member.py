@@ -1,0 +1,91 @@
+"""Party members and applicants (党员 / 入党申请人)."""
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, PathString, str_enum
+
+
+class Gender(enum.Enum):
+    MALE = "男"
+    FEMALE = "女"
+
+
+class Education(enum.Enum):
+    PRIMARY = "小学"
+    JUNIOR_HIGH = "初中"
+    SENIOR_HIGH = "高中/中专"
+    JUNIOR_COLLEGE = "大专"
+    BACHELOR = "本科"
+    POSTGRADUATE = "研究生"
+
+
+class MemberStatus(enum.Enum):
+    """Pipeline position (DESIGN §5); only PROBATIONARY and FULL are Party members."""
+
+    APPLICANT = "入党申请人"
+    ACTIVIST = "入党积极分子"
+    CANDIDATE = "发展对象"
+    PROBATIONARY = "预备党员"
+    FULL = "正式党员"
+
+
+class DuesCategory(enum.Enum):
+    """Dues bands apply per category (中组发〔2008〕3号)."""
+
+    EMPLOYED = "在职"
+    RETIRED = "离退休"
+    FARMER = "农民"
+    STUDENT = "学生"
+    UNEMPLOYED = "下岗失业"
+    SUBSISTENCE = "低保"
+
+
+class PartyPost(enum.Enum):
+    SECRETARY = "书记"
+    DEPUTY_SECRETARY = "副书记"
+    COMMITTEE_MEMBER = "委员"
+    GROUP_LEADER = "党小组长"
+
+
+class FloatingStatus(enum.Enum):
+    NONE = "非流动"
+    OUTFLOW = "流出"
+    INFLOW = "流入"
+
+
+class Member(Base):
+    """A person in the Party's books; `org_path` copies the org's path for subtree filters."""
+
+    __tablename__ = "member"
+    __table_args__ = (
+        Index("ix_member_org_path_id", "org_path", "id"),
+        Index("ix_member_org_id_id", "org_id", "id"),
+        Index("ix_member_residential_org_id", "residential_org_id"),
+        Index("ix_member_employer_org_id", "employer_org_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), index=True)
+    gender: Mapped[Gender] = mapped_column(str_enum(Gender))
+    ethnicity: Mapped[str] = mapped_column(String(16))
+    birth_date: Mapped[dt.date]
+    education: Mapped[Education] = mapped_column(str_enum(Education))
+    id_card_number: Mapped[str] = mapped_column(String(18))
+    phone: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(200))
+    status: Mapped[MemberStatus] = mapped_column(str_enum(MemberStatus))
+    dues_category: Mapped[DuesCategory] = mapped_column(str_enum(DuesCategory))
+    party_post: Mapped[PartyPost | None] = mapped_column(str_enum(PartyPost))
+    applied_on: Mapped[dt.date | None]
+    joined_on: Mapped[dt.date | None]
+    confirmed_on: Mapped[dt.date | None]
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    org_path: Mapped[str] = mapped_column(PathString)
+    employer_org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
+    residential_org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
+    floating: Mapped[FloatingStatus] = mapped_column(str_enum(FloatingStatus))
+    lost_contact: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,1 @@
+"""HTTP server, settings, database wiring and the `dangjian` CLI."""

@@ -1,0 +1,97 @@
+"""The `dangjian` command line (DESIGN §4, contract)."""
+
+import asyncio
+import json
+from typing import Annotated
+
+import typer
+
+from server.settings import load_settings
+
+app = typer.Typer(help="dangjian: role-scoped GraphQL API for Party affairs.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _engine():
+    from server.db import make_engine
+
+    return make_engine(load_settings().database_url)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION."""
+    from server.db import upgrade
+
+    async def run() -> None:
+        engine = _engine()
+        await upgrade(engine, revision)
+        await engine.dispose()
+
+    asyncio.run(run())
+    typer.echo(f"database at {revision}")
+
+
+@app.command()
+def seed(
+    scale: Annotated[str, typer.Option(help="demo | chongqing")] = "demo",
+    reset: Annotated[bool, typer.Option(help="replace existing data")] = False,
+) -> None:
+    """Load the deterministic data set; skipped when data exist, unless --reset."""
+    from datagen.seed import SCALES, seed as run_seed, terminal_progress
+
+    if scale not in SCALES:
+        raise typer.BadParameter(f"scale must be one of {', '.join(SCALES)}")
+
+    async def run():
+        engine = _engine()
+        try:
+            return await run_seed(engine, scale, reset=reset, progress=terminal_progress)
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(run())
+    if report is None:
+        typer.echo("database already holds data: nothing seeded (use --reset to replace it)")
+    else:
+        typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
+
+
+@app.command()
+def token(username: str, ttl: Annotated[int, typer.Option(help="seconds")] = 3600) -> None:
+    """Print a signed JWT for USERNAME (the account's current token version)."""
+    from sqlalchemy import select
+
+    from authz.tokens import issue_token
+    from models import Account
+
+    settings = load_settings()
+
+    async def version() -> int | None:
+        engine = _engine()
+        try:
+            async with engine.connect() as conn:
+                return await conn.scalar(
+                    select(Account.token_version).where(Account.username == username))
+        finally:
+            await engine.dispose()
+
+    ver = asyncio.run(version())
+    if ver is None:
+        typer.echo(f"no account {username!r}", err=True)
+        raise typer.Exit(1)
+    typer.echo(issue_token(settings.jwt_secret, username, ver, ttl=ttl))
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(min=1)] = 1,
+) -> None:
+    """Serve the API under uvicorn."""
+    import uvicorn
+
+    load_settings()
+    uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers)

@@ -1,0 +1,79 @@
+"""The `dangjian` command line, run as a real process against a real SQLite file."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from authz.tokens import verify_token
+
+SECRET = "test-secret-0123456789abcdef0123456789"
+EXE = Path(sys.executable).with_name("dangjian")
+
+
+@pytest.fixture(scope="module")
+def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    db = tmp_path_factory.mktemp("cli") / "cli.db"
+    return {**os.environ, "DANGJIAN_DATABASE_URL": f"sqlite:///{db}",
+            "DANGJIAN_JWT_SECRET": SECRET}
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(EXE), *args], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def test_upgrade_seed_token(cli_env: dict[str, str]) -> None:
+    assert run(cli_env, "db", "upgrade").returncode == 0
+    first = run(cli_env, "seed", "--scale", "demo")
+    assert first.returncode == 0 and '"members"' in first.stdout
+    again = run(cli_env, "seed", "--scale", "demo")
+    assert again.returncode == 0 and "nothing seeded" in again.stdout
+    out = run(cli_env, "token", "jiangjin_admin", "--ttl", "120")
+    assert out.returncode == 0
+    claims = verify_token(out.stdout.strip(), SECRET)
+    assert claims["sub"] == "jiangjin_admin" and claims["ver"] == 1
+    assert claims["exp"] - claims["iat"] == 120
+    missing = run(cli_env, "token", "nobody")
+    assert missing.returncode == 1 and "no account" in missing.stderr
+
+
+def test_bad_scale_is_refused(cli_env: dict[str, str]) -> None:
+    bad = run(cli_env, "seed", "--scale", "shanghai")
+    assert bad.returncode != 0 and "scale must be one of" in bad.stderr
+
+
+def test_short_secret_is_refused(cli_env: dict[str, str]) -> None:
+    out = run({**cli_env, "DANGJIAN_JWT_SECRET": "short"}, "token", "cq_admin")
+    assert out.returncode != 0 and "at least 32 bytes" in out.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_answers_healthz(cli_env: dict[str, str]) -> None:
+    port = free_port()
+    proc = subprocess.Popen([str(EXE), "serve", "--port", str(port)], env=cli_env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert response.status_code == 200 and response.json() == {"status": "ok"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

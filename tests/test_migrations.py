@@ -1,0 +1,36 @@
+"""Migrations build the schema on both databases, and revert."""
+
+from sqlalchemy import inspect, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.db import downgrade, upgrade
+from tests.conftest import fresh_engine
+
+TABLES = {"organization", "member", "account", "role_grant", "alembic_version"}
+
+
+async def table_names(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as conn:
+        return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+
+
+async def test_upgrade_downgrade_round_trip(tmp_path) -> None:
+    engine = await fresh_engine("sqlite", str(tmp_path), "mig")
+    assert await table_names(engine) == TABLES
+    await downgrade(engine)
+    assert await table_names(engine) == {"alembic_version"}
+    await upgrade(engine)
+    assert await table_names(engine) == TABLES
+    await engine.dispose()
+
+
+async def test_postgres_paths_collate_c(db: AsyncEngine) -> None:
+    if db.dialect.name != "postgresql":
+        return
+    async with db.connect() as conn:
+        rows = (await conn.execute(text(
+            "SELECT table_name, column_name, collation_name FROM information_schema.columns"
+            " WHERE column_name IN ('path', 'org_path') AND table_schema = current_schema()"
+        ))).all()
+    assert {(t, c) for t, c, _ in rows} == {("organization", "path"), ("member", "org_path")}
+    assert {coll for *_, coll in rows} == {"C"}
