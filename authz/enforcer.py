@@ -34,8 +34,9 @@ def roles_with(resource: str, action: str) -> frozenset[str]:
     return frozenset(line[0] for line in enforcer().get_filtered_policy(1, resource, action))
 
 
-def can(principal: Principal, resource: str, action: str, path: str,
-        owner: int | None = None) -> bool:
+def can(
+    principal: Principal, resource: str, action: str, path: str, owner: int | None = None
+) -> bool:
     """Single-object check: may `principal` do `action` on `resource` at org `path`?"""
     if not principal.active:
         return False

@@ -45,9 +45,14 @@ async def load_principal(session: AsyncSession, username: str) -> Principal | No
     """Resolve a username to its principal in two indexed reads; None if unknown."""
     account = (
         await session.execute(
-            select(Account.id, Account.username, Account.display_name, Account.token_version,
-                   Account.active, Account.member_id)
-            .where(Account.username == username)
+            select(
+                Account.id,
+                Account.username,
+                Account.display_name,
+                Account.token_version,
+                Account.active,
+                Account.member_id,
+            ).where(Account.username == username)
         )
     ).one_or_none()
     if account is None:

@@ -27,8 +27,9 @@ class Scope:
             return True
         return self.member_id is not None and owner == self.member_id
 
-    def predicate(self, path_col: ColumnElement[str],
-                  member_col: ColumnElement[int] | None = None) -> ColumnElement[bool] | None:
+    def predicate(
+        self, path_col: ColumnElement[str], member_col: ColumnElement[int] | None = None
+    ) -> ColumnElement[bool] | None:
         """None for the whole tree (emit no predicate), else an OR of ranges and self."""
         if self.everything:
             return None
@@ -39,8 +40,12 @@ class Scope:
             clauses.append(member_col == self.member_id)
         return or_(*clauses) if clauses else false()
 
-    def apply(self, stmt: Select, path_col: ColumnElement[str],
-              member_col: ColumnElement[int] | None = None) -> Select:
+    def apply(
+        self,
+        stmt: Select,
+        path_col: ColumnElement[str],
+        member_col: ColumnElement[int] | None = None,
+    ) -> Select:
         """`stmt` filtered to this scope."""
         pred = self.predicate(path_col, member_col)
         return stmt if pred is None else stmt.where(pred)

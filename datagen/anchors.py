@@ -6,24 +6,62 @@ import datetime as dt
 # 浒溪社区: 52 members in its own branches, secretary 殷江洪.
 ANCHOR_BRANCHES: dict[str, list[tuple[str, str, int, list[dict]]]] = {
     "浒溪社区": [
-        ("浒溪社区第一党支部", "REGULAR", 18, [
-            {"name": "殷江洪", "gender": "MALE", "_post": "SECRETARY",
-             "_account": "huxi_secretary", "birth_date": dt.date(1972, 5, 14)}]),
+        (
+            "浒溪社区第一党支部",
+            "REGULAR",
+            18,
+            [
+                {
+                    "name": "殷江洪",
+                    "gender": "MALE",
+                    "_post": "SECRETARY",
+                    "_account": "huxi_secretary",
+                    "birth_date": dt.date(1972, 5, 14),
+                }
+            ],
+        ),
         ("浒溪社区第二党支部", "REGULAR", 17, []),
         ("浒溪社区网格党支部", "GRID", 17, []),
     ],
     "青年塘社区": [
-        ("青年塘社区网格第一党支部", "GRID", 24, [
-            {"name": "程振国", "gender": "MALE", "_post": "SECRETARY",
-             "_account": "qnt_grid1_secretary", "birth_date": dt.date(1968, 9, 3)},
-            {"name": "石忠", "gender": "MALE", "floating": "OUTFLOW",
-             "address": "新疆维吾尔自治区乌鲁木齐市天山区"}]),
+        (
+            "青年塘社区网格第一党支部",
+            "GRID",
+            24,
+            [
+                {
+                    "name": "程振国",
+                    "gender": "MALE",
+                    "_post": "SECRETARY",
+                    "_account": "qnt_grid1_secretary",
+                    "birth_date": dt.date(1968, 9, 3),
+                },
+                {
+                    "name": "石忠",
+                    "gender": "MALE",
+                    "floating": "OUTFLOW",
+                    "address": "新疆维吾尔自治区乌鲁木齐市天山区",
+                },
+            ],
+        ),
         ("青年塘社区网格第二党支部", "GRID", 20, []),
     ],
     "鸳鸯村": [
-        ("鸳鸯村第一党支部", "REGULAR", 20, [
-            {"name": "陈佳", "gender": "MALE", "floating": "OUTFLOW", "_account": "chenjia",
-             "birth_date": dt.date(1986, 3, 21), "address": "广东省深圳市宝安区"}]),
+        (
+            "鸳鸯村第一党支部",
+            "REGULAR",
+            20,
+            [
+                {
+                    "name": "陈佳",
+                    "gender": "MALE",
+                    "floating": "OUTFLOW",
+                    "_account": "chenjia",
+                    "birth_date": dt.date(1986, 3, 21),
+                    "address": "广东省深圳市宝安区",
+                }
+            ],
+        ),
         ("鸳鸯村第二党支部", "REGULAR", 15, []),
     ],
 }
@@ -33,12 +71,34 @@ ANCHOR_UNIT = "江津区直属机关工作委员会"
 ANCHOR_UNIT_DISTRICT = "江津区"
 ANCHOR_UNIT_FEEDS = ("浒溪社区", 58)
 ANCHOR_UNIT_BRANCHES: list[tuple[str, int, list[dict]]] = [
-    ("江津区政务服务管理办公室党支部", 30, [
-        {"name": "欧丽", "gender": "FEMALE", "_account": "ouli", "_resident": "浒溪社区",
-         "birth_date": dt.date(1989, 7, 8), "dues_category": "EMPLOYED"}]),
-    ("江津区人力资源和社会保障局党支部", 25, [
-        {"name": "杜娟", "gender": "FEMALE", "_account": "dujuan", "_resident": "大西门社区",
-         "birth_date": dt.date(1984, 11, 26), "dues_category": "EMPLOYED"}]),
+    (
+        "江津区政务服务管理办公室党支部",
+        30,
+        [
+            {
+                "name": "欧丽",
+                "gender": "FEMALE",
+                "_account": "ouli",
+                "_resident": "浒溪社区",
+                "birth_date": dt.date(1989, 7, 8),
+                "dues_category": "EMPLOYED",
+            }
+        ],
+    ),
+    (
+        "江津区人力资源和社会保障局党支部",
+        25,
+        [
+            {
+                "name": "杜娟",
+                "gender": "FEMALE",
+                "_account": "dujuan",
+                "_resident": "大西门社区",
+                "birth_date": dt.date(1984, 11, 26),
+                "dues_category": "EMPLOYED",
+            }
+        ],
+    ),
     ("江津区财政局党支部", 30, []),
     ("江津区民政局党支部", 28, []),
 ]

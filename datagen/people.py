@@ -8,25 +8,84 @@ from datagen.names import ETHNIC_MINORITIES, GIVEN_FEMALE, GIVEN_MALE, SURNAME_W
 from datagen.tree import REFERENCE_DATE, Node
 
 MEMBER_COLUMNS = (
-    "id", "name", "gender", "ethnicity", "birth_date", "education", "id_card_number", "phone",
-    "address", "status", "dues_category", "party_post", "applied_on", "joined_on",
-    "confirmed_on", "org_id", "org_path", "employer_org_id", "residential_org_id", "floating",
+    "id",
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "education",
+    "id_card_number",
+    "phone",
+    "address",
+    "status",
+    "dues_category",
+    "party_post",
+    "applied_on",
+    "joined_on",
+    "confirmed_on",
+    "org_id",
+    "org_path",
+    "employer_org_id",
+    "residential_org_id",
+    "floating",
     "lost_contact",
 )
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 STATUSES = (("FULL", 90), ("PROBATIONARY", 3), ("CANDIDATE", 2), ("ACTIVIST", 3), ("APPLICANT", 2))
 EDUCATION_BY_SETTING = {
-    "village": (("PRIMARY", 25), ("JUNIOR_HIGH", 40), ("SENIOR_HIGH", 22), ("JUNIOR_COLLEGE", 9),
-                ("BACHELOR", 4), ("POSTGRADUATE", 0)),
-    "community": (("PRIMARY", 8), ("JUNIOR_HIGH", 25), ("SENIOR_HIGH", 30),
-                  ("JUNIOR_COLLEGE", 20), ("BACHELOR", 15), ("POSTGRADUATE", 2)),
-    "unit": (("PRIMARY", 0), ("JUNIOR_HIGH", 2), ("SENIOR_HIGH", 8), ("JUNIOR_COLLEGE", 20),
-             ("BACHELOR", 55), ("POSTGRADUATE", 15)),
+    "village": (
+        ("PRIMARY", 25),
+        ("JUNIOR_HIGH", 40),
+        ("SENIOR_HIGH", 22),
+        ("JUNIOR_COLLEGE", 9),
+        ("BACHELOR", 4),
+        ("POSTGRADUATE", 0),
+    ),
+    "community": (
+        ("PRIMARY", 8),
+        ("JUNIOR_HIGH", 25),
+        ("SENIOR_HIGH", 30),
+        ("JUNIOR_COLLEGE", 20),
+        ("BACHELOR", 15),
+        ("POSTGRADUATE", 2),
+    ),
+    "unit": (
+        ("PRIMARY", 0),
+        ("JUNIOR_HIGH", 2),
+        ("SENIOR_HIGH", 8),
+        ("JUNIOR_COLLEGE", 20),
+        ("BACHELOR", 55),
+        ("POSTGRADUATE", 15),
+    ),
 }
-PHONE_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151",
-                  "152", "155", "157", "158", "159", "176", "177", "180", "181", "186", "187",
-                  "189", "191", "199")
+PHONE_PREFIXES = (
+    "130",
+    "131",
+    "132",
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "155",
+    "157",
+    "158",
+    "159",
+    "176",
+    "177",
+    "180",
+    "181",
+    "186",
+    "187",
+    "189",
+    "191",
+    "199",
+)
 
 
 def id_card_check(first17: str) -> str:
@@ -70,8 +129,14 @@ class MemberFactory:
         first17 = f"{area}{birth:%Y%m%d}{order:03d}"
         return first17 + id_card_check(first17)
 
-    def make(self, branch: Node, *, post: str | None = None, residential: Node | None = None,
-             **fixed: object) -> tuple:
+    def make(
+        self,
+        branch: Node,
+        *,
+        post: str | None = None,
+        residential: Node | None = None,
+        **fixed: object,
+    ) -> tuple:
         """One member row in `branch`; `fixed` overrides any drawn column by name."""
         rng = self.rng
         setting = setting_of(branch)
@@ -95,15 +160,20 @@ class MemberFactory:
             if status == "PROBATIONARY":
                 joined = REFERENCE_DATE - dt.timedelta(days=rng.randrange(30, 360))
             else:
-                joined = min(applied + dt.timedelta(days=rng.randrange(500, 1500)),
-                             REFERENCE_DATE - dt.timedelta(days=400))
+                joined = min(
+                    applied + dt.timedelta(days=rng.randrange(500, 1500)),
+                    REFERENCE_DATE - dt.timedelta(days=400),
+                )
                 confirmed = joined + dt.timedelta(days=365)
             applied = min(applied, joined - dt.timedelta(days=400))
         if setting == "village":
             dues = "FARMER" if age < 65 else rng.choice(("FARMER", "RETIRED"))
         elif setting == "community":
-            dues = "RETIRED" if age >= 60 else rng.choices(
-                ("EMPLOYED", "UNEMPLOYED", "SUBSISTENCE"), (85, 10, 5))[0]
+            dues = (
+                "RETIRED"
+                if age >= 60
+                else rng.choices(("EMPLOYED", "UNEMPLOYED", "SUBSISTENCE"), (85, 10, 5))[0]
+            )
         else:
             dues = "EMPLOYED"
         district = branch.district
@@ -111,8 +181,10 @@ class MemberFactory:
         minority = 0.6 if district.kind == "autonomous" else 0.03
         ethnicity = rng.choice(ETHNIC_MINORITIES) if rng.random() < minority else "汉族"
         home = residential or branch
-        address = (f"重庆市{district.name}{home.place}{rng.randint(1, 40)}号"
-                   f"{rng.randint(1, 6)}单元{rng.randint(1, 32)}-{rng.randint(1, 8)}")
+        address = (
+            f"重庆市{district.name}{home.place}{rng.randint(1, 40)}号"
+            f"{rng.randint(1, 6)}单元{rng.randint(1, 32)}-{rng.randint(1, 8)}"
+        )
         floating = "NONE"
         if setting != "unit" and rng.random() < 0.03:
             floating = "OUTFLOW"

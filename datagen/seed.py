@@ -35,13 +35,15 @@ Progress = Callable[[str, int, int], None]
 def terminal_progress(stage: str, done: int, total: int) -> None:
     """One refreshing line on stderr."""
     end = "\n" if done >= total else ""
-    sys.stderr.write(f"\r  {stage:<14} {done:>9,} / {total:,} ({100 * done // max(total, 1)}%)"
-                     + end)
+    sys.stderr.write(
+        f"\r  {stage:<14} {done:>9,} / {total:,} ({100 * done // max(total, 1)}%)" + end
+    )
     sys.stderr.flush()
 
 
-def member_rows(tree: Tree, communities: dict[str, list[Node]], factory: MemberFactory,
-                links: dict[str, int]) -> Iterator[tuple]:
+def member_rows(
+    tree: Tree, communities: dict[str, list[Node]], factory: MemberFactory, links: dict[str, int]
+) -> Iterator[tuple]:
     """Every branch's members in id order; in-service members get a residential community."""
     rng = factory.rng
     by_name = tree.by_name
@@ -71,8 +73,7 @@ def member_rows(tree: Tree, communities: dict[str, list[Node]], factory: MemberF
             yield row
 
 
-def account_rows(tree: Tree,
-                 links: dict[str, tuple[int, int]]) -> tuple[list[tuple], list[tuple]]:
+def account_rows(tree: Tree, links: dict[str, tuple[int, int]]) -> tuple[list[tuple], list[tuple]]:
     """Demo accounts (DESIGN §4) and their grants; self-only accounts get `member` at their org."""
     accounts, grants = [], []
     for i, (username, display, role, scope) in enumerate(ACCOUNTS, start=1):
@@ -82,8 +83,9 @@ def account_rows(tree: Tree,
     return accounts, grants
 
 
-async def seed(engine: AsyncEngine, scale: str, *, reset: bool = False,
-               progress: Progress | None = None) -> SeedReport | None:
+async def seed(
+    engine: AsyncEngine, scale: str, *, reset: bool = False, progress: Progress | None = None
+) -> SeedReport | None:
     """Load the `scale` data set; None (nothing written) if data exist and not `reset`."""
     started = time.perf_counter()
     report = progress or (lambda *_: None)
@@ -110,9 +112,11 @@ async def seed(engine: AsyncEngine, scale: str, *, reset: bool = False,
         done += await writer.insert("member", MEMBER_COLUMNS, chunk)
         report("members", done, total)
         accounts, grants = account_rows(tree, links)
-        await writer.insert("account", ("id", "username", "member_id", "display_name", "active",
-                                        "token_version"), accounts)
+        await writer.insert(
+            "account",
+            ("id", "username", "member_id", "display_name", "active", "token_version"),
+            accounts,
+        )
         await writer.insert("role_grant", ("id", "account_id", "role", "org_id"), grants)
         await writer.finish()
-    return SeedReport(scale, len(tree.nodes), done, len(accounts),
-                      time.perf_counter() - started)
+    return SeedReport(scale, len(tree.nodes), done, len(accounts), time.perf_counter() - started)

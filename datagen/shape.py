@@ -33,17 +33,22 @@ class Scale:
 
 
 SCALES = {
-    "demo": Scale(("江津区", "巴南区", "渝中区"), 6, 3, (4, 5), (4, 5), (0, 1), (5, 6), (2, 4), (1, 3), 6.0),
-    "chongqing": Scale((), 245, 786, (6, 14), (6, 14), (0, 2), (95, 130), (3, 6), (2, 4),
-                       5.9),
+    "demo": Scale(
+        ("江津区", "巴南区", "渝中区"), 6, 3, (4, 5), (4, 5), (0, 1), (5, 6), (2, 4), (1, 3), 6.0
+    ),
+    "chongqing": Scale((), 245, 786, (6, 14), (6, 14), (0, 2), (95, 130), (3, 6), (2, 4), 5.9),
 }
 
-# Real places of the story, kept at every scale: district → [(township, level, [(community, level)])]
+# Real places of the story, kept at every scale: district → [(township, level, communities)]
 ANCHORS: dict[str, list[tuple[str, str, list[tuple[str, str]]]]] = {
-    "江津区": [("圣泉街道", "STREET", [("浒溪社区", "COMMUNITY"), ("鼎山社区", "COMMUNITY")]),
-            ("几江街道", "STREET", [("大西门社区", "COMMUNITY"), ("艾坪山社区", "COMMUNITY")])],
-    "巴南区": [("南彭街道", "STREET", [("鸳鸯村", "VILLAGE"), ("南彭社区", "COMMUNITY")]),
-            ("李家沱街道", "STREET", [("青年塘社区", "COMMUNITY"), ("马王坪社区", "COMMUNITY")])],
+    "江津区": [
+        ("圣泉街道", "STREET", [("浒溪社区", "COMMUNITY"), ("鼎山社区", "COMMUNITY")]),
+        ("几江街道", "STREET", [("大西门社区", "COMMUNITY"), ("艾坪山社区", "COMMUNITY")]),
+    ],
+    "巴南区": [
+        ("南彭街道", "STREET", [("鸳鸯村", "VILLAGE"), ("南彭社区", "COMMUNITY")]),
+        ("李家沱街道", "STREET", [("青年塘社区", "COMMUNITY"), ("马王坪社区", "COMMUNITY")]),
+    ],
 }
 LEVEL_SUFFIX = {"STREET": "党工委", "TOWNSHIP": "党委", "COMMUNITY": "党委", "VILLAGE": "党委"}
 ORDINALS = "一二三四五六七八九十"
@@ -63,16 +68,18 @@ class ShapeBuilder:
 
     def build(self) -> Tree:
         rng, scale = self.rng, self.scale
-        city = self.tree.add(None, CITY_NAME, "CITY", "ORGAN",
-                             district=District("重庆市", "500000", "city"))
+        city = self.tree.add(
+            None, CITY_NAME, "CITY", "ORGAN", district=District("重庆市", "500000", "city")
+        )
         wanted = [d for d in DISTRICTS if not scale.districts or d[0] in scale.districts]
         districts = [District(*d) for d in wanted]
         weights = [5 if d.kind == "urban" else 1 for d in districts]
         streets = _allocate(rng, districts, weights, scale.streets)
         towns = _allocate(rng, districts, [6 - w for w in weights], scale.townships)
         for d in districts:
-            committee = self.tree.add(city, f"中共重庆市{d.name}委员会", "DISTRICT", "ORGAN",
-                                      district=d, place=d.name)
+            committee = self.tree.add(
+                city, f"中共重庆市{d.name}委员会", "DISTRICT", "ORGAN", district=d, place=d.name
+            )
             self.communities[d.name] = []
             for name, level, communities in ANCHORS.get(d.name, []):
                 self.township(committee, name, level, [c for c in communities])
@@ -86,30 +93,41 @@ class ShapeBuilder:
             self.units(committee)
         return self.tree
 
-    def township(self, district: Node, name: str, level: str,
-                 anchored: list[tuple[str, str]]) -> None:
+    def township(
+        self, district: Node, name: str, level: str, anchored: list[tuple[str, str]]
+    ) -> None:
         rng, scale = self.rng, self.scale
         org_type = "COMMUNITY" if level == "STREET" else "RURAL"
-        t = self.tree.add(district, f"中共{name}{LEVEL_SUFFIX[level]}", level, org_type,
-                          place=name)
+        t = self.tree.add(district, f"中共{name}{LEVEL_SUFFIX[level]}", level, org_type, place=name)
         self.branch(t, f"{name}机关党支部", "ORGAN", unit=t)
         kids = list(anchored)
         if level == "STREET":
-            kids += [(self.place_name("社区"), "COMMUNITY")
-                     for _ in range(rng.randint(*scale.communities_per_street))]
+            kids += [
+                (self.place_name("社区"), "COMMUNITY")
+                for _ in range(rng.randint(*scale.communities_per_street))
+            ]
         else:
-            kids += [(self.place_name("村"), "VILLAGE")
-                     for _ in range(rng.randint(*scale.villages_per_township))]
-            kids += [(self.place_name("社区"), "COMMUNITY")
-                     for _ in range(rng.randint(*scale.communities_per_township))]
+            kids += [
+                (self.place_name("村"), "VILLAGE")
+                for _ in range(rng.randint(*scale.villages_per_township))
+            ]
+            kids += [
+                (self.place_name("社区"), "COMMUNITY")
+                for _ in range(rng.randint(*scale.communities_per_township))
+            ]
         for cname, clevel in kids:
             self.community(t, cname, clevel)
 
     def community(self, township: Node, name: str, level: str) -> None:
         rng = self.rng
         org_type = "COMMUNITY" if level == "COMMUNITY" else "RURAL"
-        c = self.tree.add(township, f"中共{name}{LEVEL_SUFFIX[level]}", level, org_type,
-                          place=township.place + name)
+        c = self.tree.add(
+            township,
+            f"中共{name}{LEVEL_SUFFIX[level]}",
+            level,
+            org_type,
+            place=township.place + name,
+        )
         if name in ANCHOR_BRANCHES:
             for bname, kind, size, people in ANCHOR_BRANCHES[name]:
                 self.branch(c, bname, org_type, kind=kind, size=size).people = people
@@ -149,21 +167,37 @@ class ShapeBuilder:
             unit = self.tree.add(district, f"中共{unit_name}委员会", "BASE_COMMITTEE", org_type)
             unit.unit = unit
             for g in range(rng.choice((0, 0, 1, 2))):
-                general = self.tree.add(unit, f"中共{unit_name}第{ORDINALS[g]}总支部委员会",
-                                        "GENERAL_BRANCH", org_type)
+                general = self.tree.add(
+                    unit, f"中共{unit_name}第{ORDINALS[g]}总支部委员会", "GENERAL_BRANCH", org_type
+                )
                 for i in range(rng.randint(2, 4)):
-                    self.branch(general, f"{unit_name}第{ORDINALS[g]}总支第{ORDINALS[i]}党支部",
-                                org_type)
+                    self.branch(
+                        general, f"{unit_name}第{ORDINALS[g]}总支第{ORDINALS[i]}党支部", org_type
+                    )
             kind = "JOINT" if org_type == "PRIVATE" and rng.random() < 0.3 else None
             for i in range(rng.randint(2, 5)):
                 self.branch(unit, f"{unit_name}第{ORDINALS[i]}党支部", org_type, kind=kind)
 
-    def branch(self, parent: Node, name: str, org_type: str, *, kind: str | None = None,
-               unit: Node | None = None, size: int | None = None) -> Node:
+    def branch(
+        self,
+        parent: Node,
+        name: str,
+        org_type: str,
+        *,
+        kind: str | None = None,
+        unit: Node | None = None,
+        size: int | None = None,
+    ) -> Node:
         """A branch of 3–50 members; with ≥20 members it is split into 2–3 groups."""
         rng = self.rng
-        b = self.tree.add(parent, f"中共{name}" if not name.startswith("中共") else name,
-                          "BRANCH", org_type, branch_kind=kind or "REGULAR", unit=unit)
+        b = self.tree.add(
+            parent,
+            f"中共{name}" if not name.startswith("中共") else name,
+            "BRANCH",
+            org_type,
+            branch_kind=kind or "REGULAR",
+            unit=unit,
+        )
         b.size = size or min(50, 3 + int(rng.expovariate(1 / self.scale.branch_mean)))
         if b.size >= 20:
             for i in range(rng.randint(2, 3)):
@@ -171,8 +205,9 @@ class ShapeBuilder:
         return b
 
 
-def _allocate(rng: random.Random, districts: list[District], weights: list[int],
-              total: int) -> dict[District, int]:
+def _allocate(
+    rng: random.Random, districts: list[District], weights: list[int], total: int
+) -> dict[District, int]:
     """Spread `total` units over districts by weight, at least one each."""
     counts = dict.fromkeys(districts, 1)
     for d in rng.choices(districts, weights, k=max(0, total - len(districts))):

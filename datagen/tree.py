@@ -7,8 +7,17 @@ from dataclasses import dataclass, field
 from authz.paths import make_path
 
 REFERENCE_DATE = dt.date(2026, 10, 31)
-TERM_YEARS = {"BASE_COMMITTEE": 5, "GENERAL_BRANCH": 3, "BRANCH": 3, "COMMUNITY": 5,
-              "VILLAGE": 5, "STREET": 5, "TOWNSHIP": 5, "DISTRICT": 5, "CITY": 5}
+TERM_YEARS = {
+    "BASE_COMMITTEE": 5,
+    "GENERAL_BRANCH": 3,
+    "BRANCH": 3,
+    "COMMUNITY": 5,
+    "VILLAGE": 5,
+    "STREET": 5,
+    "TOWNSHIP": 5,
+    "DISTRICT": 5,
+    "CITY": 5,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +53,25 @@ class Tree:
         self.nodes: list[Node] = []
         self.by_name: dict[str, Node] = {}
 
-    def add(self, parent: Node | None, name: str, level: str, org_type: str, *,
-            branch_kind: str | None = None, district: District | None = None,
-            unit: Node | None = None, place: str | None = None) -> Node:
+    def add(
+        self,
+        parent: Node | None,
+        name: str,
+        level: str,
+        org_type: str,
+        *,
+        branch_kind: str | None = None,
+        district: District | None = None,
+        unit: Node | None = None,
+        place: str | None = None,
+    ) -> Node:
         node_id = len(self.nodes) + 1
         node = Node(
-            id=node_id, parent=parent, name=name, level=level, org_type=org_type,
+            id=node_id,
+            parent=parent,
+            name=name,
+            level=level,
+            org_type=org_type,
             branch_kind=branch_kind,
             path=make_path(parent.path if parent else None, node_id),
             depth=parent.depth + 1 if parent else 0,
@@ -70,12 +92,37 @@ class Tree:
         if term:
             # most bodies re-elected within their term; about one in twenty overdue
             span = term * 365 + (rng.randrange(30, 500) if rng.random() < 0.05 else 0)
-            last_election = max(established, REFERENCE_DATE - dt.timedelta(days=rng.randrange(span)))
+            last_election = max(
+                established, REFERENCE_DATE - dt.timedelta(days=rng.randrange(span))
+            )
         code = f"{node.district.area_code if node.district else '500000'}{node.id:08d}"
-        return (node.id, node.parent.id if node.parent else None, code, node.name, node.level,
-                node.org_type, node.branch_kind, node.path, node.depth, established, term,
-                last_election)
+        return (
+            node.id,
+            node.parent.id if node.parent else None,
+            code,
+            node.name,
+            node.level,
+            node.org_type,
+            node.branch_kind,
+            node.path,
+            node.depth,
+            established,
+            term,
+            last_election,
+        )
 
 
-ORG_COLUMNS = ("id", "parent_id", "code", "name", "level", "org_type", "branch_kind", "path",
-               "depth", "established_on", "term_years", "last_election_on")
+ORG_COLUMNS = (
+    "id",
+    "parent_id",
+    "code",
+    "name",
+    "level",
+    "org_type",
+    "branch_kind",
+    "path",
+    "depth",
+    "established_on",
+    "term_years",
+    "last_election_on",
+)

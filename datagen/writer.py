@@ -30,7 +30,8 @@ class BulkWriter:
         else:
             marks = ", ".join("?" * len(columns))
             await driver.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+            )
         return len(rows)
 
     async def clear(self) -> None:
@@ -45,7 +46,10 @@ class BulkWriter:
         """Move id sequences past the loaded ids and refresh planner statistics."""
         if self.postgres:
             for table in TABLES:
-                await self.conn.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"))
+                await self.conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
+                    )
+                )
         await self.conn.execute(text("ANALYZE"))

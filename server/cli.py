@@ -39,7 +39,8 @@ def seed(
     reset: Annotated[bool, typer.Option(help="replace existing data")] = False,
 ) -> None:
     """Load the deterministic data set; skipped when data exist, unless --reset."""
-    from datagen.seed import SCALES, seed as run_seed, terminal_progress
+    from datagen.seed import SCALES, terminal_progress
+    from datagen.seed import seed as run_seed
 
     if scale not in SCALES:
         raise typer.BadParameter(f"scale must be one of {', '.join(SCALES)}")
@@ -73,7 +74,8 @@ def token(username: str, ttl: Annotated[int, typer.Option(help="seconds")] = 360
         try:
             async with engine.connect() as conn:
                 return await conn.scalar(
-                    select(Account.token_version).where(Account.username == username))
+                    select(Account.token_version).where(Account.username == username)
+                )
         finally:
             await engine.dispose()
 

@@ -10,11 +10,13 @@ MIN_SECRET_BYTES = 32
 
 def async_url(url: str) -> str:
     """Normalise a database URL to its async driver (aiosqlite / asyncpg)."""
-    for plain, driver in (("sqlite://", "sqlite+aiosqlite://"),
-                          ("postgresql://", "postgresql+asyncpg://"),
-                          ("postgres://", "postgresql+asyncpg://")):
+    for plain, driver in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+    ):
         if url.startswith(plain):
-            return driver + url[len(plain):]
+            return driver + url[len(plain) :]
     return url
 
 
@@ -40,8 +42,7 @@ def load_settings() -> Settings:
     if not secret:
         if env == "production":
             raise ValueError("DANGJIAN_JWT_SECRET must be set in production")
-        warnings.warn("DANGJIAN_JWT_SECRET is not set: using the development secret",
-                      stacklevel=2)
+        warnings.warn("DANGJIAN_JWT_SECRET is not set: using the development secret", stacklevel=2)
         secret = DEV_SECRET
     if len(secret.encode()) < MIN_SECRET_BYTES:
         raise ValueError(f"DANGJIAN_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")

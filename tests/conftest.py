@@ -25,7 +25,7 @@ async def _pg_reachable(url: str) -> bool:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
         return True
-    except (OSError, Exception):  # noqa: BLE001 - any failure means "not reachable"
+    except (OSError, Exception):
         return False
     finally:
         await engine.dispose()
@@ -57,8 +57,9 @@ async def fresh_engine(backend: str, tmp_dir: str, name: str) -> AsyncEngine:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-async def db(request: pytest.FixtureRequest,
-             tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AsyncEngine]:
+async def db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[AsyncEngine]:
     """The demo data set, seeded once per backend for the whole session (read-only tests)."""
     engine = await fresh_engine(request.param, str(tmp_path_factory.mktemp("db")), "demo")
     await seed(engine, "demo")

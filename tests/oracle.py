@@ -35,12 +35,21 @@ class TreeOracle:
         orgs = set().union(*(self.subtree(r) for r in roots)) if roots else set()
         return {m for m, o in self.member_orgs.items() if o in orgs}
 
-    async def grants(self, engine: AsyncEngine, username: str) -> tuple[list[tuple[str, int]],
-                                                                      int | None]:
+    async def grants(
+        self, engine: AsyncEngine, username: str
+    ) -> tuple[list[tuple[str, int]], int | None]:
         async with engine.connect() as conn:
-            rows = (await conn.execute(text(
-                "SELECT g.role, g.org_id FROM role_grant g JOIN account a ON a.id = g.account_id"
-                " WHERE a.username = :u"), {"u": username})).all()
-            me = await conn.scalar(text("SELECT member_id FROM account WHERE username = :u"),
-                                   {"u": username})
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT g.role, g.org_id FROM role_grant g"
+                        " JOIN account a ON a.id = g.account_id"
+                        " WHERE a.username = :u"
+                    ),
+                    {"u": username},
+                )
+            ).all()
+            me = await conn.scalar(
+                text("SELECT member_id FROM account WHERE username = :u"), {"u": username}
+            )
         return [(r, o) for r, o in rows], me

@@ -14,8 +14,14 @@ from models import Member
 from tests.oracle import TreeOracle
 
 USERNAMES = [a[0] for a in ACCOUNTS]
-ADMIN_ROLES = {"city_admin", "district_admin", "street_admin", "community_secretary",
-               "branch_secretary", "auditor"}
+ADMIN_ROLES = {
+    "city_admin",
+    "district_admin",
+    "street_admin",
+    "community_secretary",
+    "branch_secretary",
+    "auditor",
+}
 
 
 async def scoped_member_ids(engine: AsyncEngine, scope: Scope) -> set[int]:
@@ -69,8 +75,9 @@ async def test_member_self_scope_and_pii(db: AsyncEngine) -> None:
         assert ouli is not None and auditor is not None
         assert ouli.member_id is not None
         own_path = await session.scalar(select(Member.org_path).where(Member.id == ouli.member_id))
-        other = await session.scalar(select(Member.id).where(Member.org_path == own_path,
-                                                             Member.id != ouli.member_id))
+        other = await session.scalar(
+            select(Member.id).where(Member.org_path == own_path, Member.id != ouli.member_id)
+        )
     assert own_path is not None
     assert can(ouli, "member", "read", own_path, ouli.member_id)
     assert can(ouli, "member.pii", "read", own_path, ouli.member_id)

@@ -19,13 +19,13 @@ EXE = Path(sys.executable).with_name("dangjian")
 @pytest.fixture(scope="module")
 def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     db = tmp_path_factory.mktemp("cli") / "cli.db"
-    return {**os.environ, "DANGJIAN_DATABASE_URL": f"sqlite:///{db}",
-            "DANGJIAN_JWT_SECRET": SECRET}
+    return {**os.environ, "DANGJIAN_DATABASE_URL": f"sqlite:///{db}", "DANGJIAN_JWT_SECRET": SECRET}
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(EXE), *args], env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [str(EXE), *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_upgrade_seed_token(cli_env: dict[str, str]) -> None:
@@ -61,8 +61,12 @@ def free_port() -> int:
 
 def test_serve_answers_healthz(cli_env: dict[str, str]) -> None:
     port = free_port()
-    proc = subprocess.Popen([str(EXE), "serve", "--port", str(port)], env=cli_env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(EXE), "serve", "--port", str(port)],
+        env=cli_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -12,10 +12,20 @@ from tests.conftest import fresh_engine
 
 async def snapshot(engine: AsyncEngine) -> tuple[list, list]:
     async with engine.connect() as conn:
-        orgs = (await conn.execute(select(Organization.id, Organization.name, Organization.path)
-                                   .order_by(Organization.id))).all()
-        members = (await conn.execute(select(Member.id, Member.name, Member.id_card_number,
-                                             Member.org_id).order_by(Member.id))).all()
+        orgs = (
+            await conn.execute(
+                select(Organization.id, Organization.name, Organization.path).order_by(
+                    Organization.id
+                )
+            )
+        ).all()
+        members = (
+            await conn.execute(
+                select(Member.id, Member.name, Member.id_card_number, Member.org_id).order_by(
+                    Member.id
+                )
+            )
+        ).all()
     return orgs, members
 
 
@@ -47,10 +57,14 @@ async def org_named(conn: AsyncSession, name: str) -> Organization:
 async def test_story_places_and_people(db: AsyncEngine) -> None:
     async with AsyncSession(db) as conn:
         huxi = await org_named(conn, "中共浒溪社区党委")
-        own = await conn.scalar(select(func.count()).select_from(Member).where(
-            Member.org_path >= huxi.path, Member.org_path < huxi.path[:-1] + "0"))
-        residents = await conn.scalar(select(func.count()).select_from(Member).where(
-            Member.residential_org_id == huxi.id))
+        own = await conn.scalar(
+            select(func.count())
+            .select_from(Member)
+            .where(Member.org_path >= huxi.path, Member.org_path < huxi.path[:-1] + "0")
+        )
+        residents = await conn.scalar(
+            select(func.count()).select_from(Member).where(Member.residential_org_id == huxi.id)
+        )
         assert own == 52
         assert residents == 58
         ouli = await member_named(conn, "欧丽")
@@ -66,13 +80,16 @@ async def test_story_places_and_people(db: AsyncEngine) -> None:
         assert accounts["ouli"] == ouli.id and accounts["chenjia"] == chenjia.id
 
 
-@pytest.mark.parametrize("sql", [
-    "SELECT count(*) FROM member WHERE length(id_card_number) <> 18",
-    "SELECT count(*) FROM organization o JOIN organization p ON p.id = o.parent_id"
-    " WHERE o.path <> p.path || o.id || '/' OR o.depth <> p.depth + 1",
-    "SELECT count(*) FROM member m JOIN organization o ON o.id = m.org_id"
-    " WHERE m.org_path <> o.path OR o.level <> 'BRANCH'",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT count(*) FROM member WHERE length(id_card_number) <> 18",
+        "SELECT count(*) FROM organization o JOIN organization p ON p.id = o.parent_id"
+        " WHERE o.path <> p.path || o.id || '/' OR o.depth <> p.depth + 1",
+        "SELECT count(*) FROM member m JOIN organization o ON o.id = m.org_id"
+        " WHERE m.org_path <> o.path OR o.level <> 'BRANCH'",
+    ],
+)
 async def test_integrity(db: AsyncEngine, sql: str) -> None:
     async with db.connect() as conn:
         assert await conn.scalar(text(sql)) == 0
@@ -80,8 +97,11 @@ async def test_integrity(db: AsyncEngine, sql: str) -> None:
 
 async def test_branch_sizes_and_id_checksums(db: AsyncEngine) -> None:
     async with db.connect() as conn:
-        sizes = (await conn.execute(select(func.count()).select_from(Member)
-                                    .group_by(Member.org_id))).scalars().all()
+        sizes = (
+            (await conn.execute(select(func.count()).select_from(Member).group_by(Member.org_id)))
+            .scalars()
+            .all()
+        )
         cards = (await conn.scalars(select(Member.id_card_number))).all()
     assert min(sizes) >= 3 and max(sizes) <= 50
     assert all(id_card_check(c[:17]) == c[17] for c in cards)

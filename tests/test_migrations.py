@@ -28,9 +28,13 @@ async def test_postgres_paths_collate_c(db: AsyncEngine) -> None:
     if db.dialect.name != "postgresql":
         return
     async with db.connect() as conn:
-        rows = (await conn.execute(text(
-            "SELECT table_name, column_name, collation_name FROM information_schema.columns"
-            " WHERE column_name IN ('path', 'org_path') AND table_schema = current_schema()"
-        ))).all()
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT table_name, column_name, collation_name FROM information_schema.columns"
+                    " WHERE column_name IN ('path', 'org_path') AND table_schema = current_schema()"
+                )
+            )
+        ).all()
     assert {(t, c) for t, c, _ in rows} == {("organization", "path"), ("member", "org_path")}
     assert {coll for *_, coll in rows} == {"C"}

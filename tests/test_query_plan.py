@@ -25,15 +25,21 @@ async def plan(engine: AsyncEngine, username: str, column_stmt) -> str:
 
 async def test_member_subtree_uses_org_path_index(db: AsyncEngine) -> None:
     for username in ("jiangjin_admin", "shengquan_admin", "qnt_grid1_secretary"):
-        shown = await plan(db, username, lambda s: s.apply(
-            select(Member.id).order_by(Member.org_path, Member.id), Member.org_path))
+        shown = await plan(
+            db,
+            username,
+            lambda s: s.apply(
+                select(Member.id).order_by(Member.org_path, Member.id), Member.org_path
+            ),
+        )
         assert "ix_member_org_path_id" in shown, shown
         assert "SCAN member\n" not in shown + "\n" and "Seq Scan" not in shown
 
 
 async def test_org_subtree_uses_path_index(db: AsyncEngine) -> None:
-    shown = await plan(db, "banan_admin",
-                       lambda s: s.apply(select(Organization.id), Organization.path))
+    shown = await plan(
+        db, "banan_admin", lambda s: s.apply(select(Organization.id), Organization.path)
+    )
     # SQLite names the unique constraint's index sqlite_autoindex_*; the range is what matters
     expected = "(path>? AND path<?)" if db.dialect.name == "sqlite" else "uq_organization_path"
     assert expected in shown, shown

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -240,7 +239,6 @@ def upgrade() -> None:
         batch_op.create_index(
             "uq_role_grant_account_id_role_org_id", ["account_id", "role", "org_id"], unique=True
         )
-
 
 
 def downgrade() -> None:
