@@ -97,3 +97,19 @@ def serve(
 
     load_settings()
     uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+@app.command("export-schema")
+def export_schema(
+    output: Annotated[str, typer.Option(help="file to write; - for stdout")] = "schema.graphql",
+) -> None:
+    """Write the GraphQL SDL (schema.graphql at the repository root by default)."""
+    from schema import build_schema
+
+    sdl = build_schema().as_str() + "\n"
+    if output == "-":
+        typer.echo(sdl, nl=False)
+    else:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(sdl)
+        typer.echo(f"wrote {output}")

@@ -2,13 +2,18 @@
 
 import os
 from collections.abc import AsyncIterator
+from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from authz.tokens import issue_token
 from datagen.seed import seed
+from server.app import create_app
 from server.db import make_engine, upgrade
+from server.settings import Settings
 
 PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 PG_SCHEMA = "dangjian_test"
@@ -65,3 +70,56 @@ async def db(
     await seed(engine, "demo")
     yield engine
     await engine.dispose()
+
+
+SECRET = "test-secret-for-the-suite-0123456789abcdef"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings(database_url="", jwt_secret=SECRET, env="development")
+
+
+@pytest.fixture(scope="session")
+async def api(db: AsyncEngine, settings: Settings) -> AsyncIterator["Api"]:
+    """The ASGI app over the seeded database, driven through real HTTP requests."""
+    app = create_app(settings, engine=db)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://dangjian.test"
+    ) as client:
+        yield Api(client, settings, db)
+
+
+class Api:
+    """Posts GraphQL as a demo account with a freshly signed token."""
+
+    def __init__(self, client: httpx.AsyncClient, settings: Settings, engine: AsyncEngine):
+        self.client = client
+        self.settings = settings
+        self.engine = engine
+
+    def token(self, username: str, version: int = 1, **kwargs: Any) -> str:
+        return issue_token(self.settings.jwt_secret, username, version, **kwargs)
+
+    async def post(
+        self,
+        query: str,
+        variables: dict | None = None,
+        *,
+        user: str | None = None,
+        token: str | None = None,
+    ) -> dict:
+        headers = {}
+        if user or token:
+            headers["Authorization"] = f"Bearer {token or self.token(user)}"  # type: ignore[arg-type]
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def data(self, query: str, variables: dict | None = None, *, user: str) -> dict:
+        """The `data` of a response that must have no errors."""
+        body = await self.post(query, variables, user=user)
+        assert "errors" not in body, body["errors"]
+        return body["data"]

@@ -1,0 +1,28 @@
+"""Opaque Relay global IDs: base64 of `Type:pk`."""
+
+import base64
+import binascii
+
+from resolvers.errors import BadUserInput
+
+
+def to_global_id(type_name: str, pk: int) -> str:
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+def from_global_id(gid: str) -> tuple[str, int]:
+    """(type name, primary key); malformed ids are the caller's error."""
+    try:
+        type_name, _, raw = base64.b64decode(gid, validate=True).decode().partition(":")
+        pk = int(raw)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadUserInput(f"malformed id {gid[:40]!r}") from None
+    if not type_name or pk < 0:
+        raise BadUserInput(f"malformed id {gid[:40]!r}")
+    return type_name, pk
+
+
+def pk_of(gid: str, type_name: str) -> int | None:
+    """The primary key when `gid` names a `type_name`, else None (treated as missing)."""
+    kind, pk = from_global_id(gid)
+    return pk if kind == type_name else None

@@ -1,0 +1,161 @@
+"""Member directory reads: single members, filtered lists, an org's members; PII masking."""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import Row, Select, false, func
+
+from authz.masking import mask_address, mask_id_card, mask_phone
+from authz.paths import subtree
+from models import DuesCategory, FloatingStatus, Gender, Member, MemberStatus
+from resolvers.batch import keyed_union
+from resolvers.context import Context
+from resolvers.errors import BadUserInput
+from resolvers.org import CountKey, member_count, members_of, scoped_members, years_before
+from resolvers.pagination import Order, Page, make_page, paged
+
+MEMBER_COLUMNS = tuple(Member.__table__.c)
+PII = {"id_card_number": mask_id_card, "phone": mask_phone, "address": mask_address}
+SORT_KEYS = {"ID": None, "NAME": Member.name, "BIRTH_DATE": Member.birth_date}
+
+
+def order_by(field: str = "ID", descending: bool = False) -> Order:
+    return Order(SORT_KEYS[field], Member.id, descending)
+
+
+def shown(ctx: Context, row: Row) -> dict[str, Any]:
+    """The member's fields as the caller may see them: PII masked without `member.pii`."""
+    values = {c.key: getattr(row, c.key) for c in MEMBER_COLUMNS}
+    if not ctx.scope("member.pii", "read").covers(row.org_path, row.id):
+        for name, mask in PII.items():
+            values[name] = mask(values[name])
+    return values
+
+
+async def load_members(ctx: Context, ids: Sequence[int]) -> list[Row | None]:
+    rows = await ctx.session.execute(scoped_members(ctx, *MEMBER_COLUMNS).where(Member.id.in_(ids)))
+    found = {r.id: r for r in rows}
+    return [found.get(i) for i in ids]
+
+
+async def get_member(ctx: Context, member_id: int | None) -> Row | None:
+    """One visible member, or None (missing and out of scope look the same)."""
+    if member_id is None:
+        return None
+    return await ctx.loader(load_members).load(member_id)
+
+
+@dataclass(frozen=True)
+class MemberQuery:
+    """Directory filters; `under` is a visible org path."""
+
+    under: str | None = None
+    status: tuple[MemberStatus, ...] = ()
+    gender: Gender | None = None
+    dues_category: DuesCategory | None = None
+    floating: FloatingStatus | None = None
+    joined_from: dt.date | None = None
+    joined_to: dt.date | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+    name: str | None = None
+    nowhere: bool = False
+
+    def apply(self, stmt: Select, today: dt.date) -> Select:
+        if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
+            raise BadUserInput("ageMin must not exceed ageMax")
+        if self.joined_from and self.joined_to and self.joined_from > self.joined_to:
+            raise BadUserInput("joinedFrom must not be after joinedTo")
+        for age in (self.age_min, self.age_max):
+            if age is not None and not 0 <= age <= 150:
+                raise BadUserInput("ages must be between 0 and 150")
+        conds = [false()] if self.nowhere else []
+        if self.under:
+            conds.append(subtree(Member.org_path, self.under))
+        if self.status:
+            conds.append(Member.status.in_(self.status))
+        for col, value in (
+            (Member.gender, self.gender),
+            (Member.dues_category, self.dues_category),
+            (Member.floating, self.floating),
+        ):
+            if value is not None:
+                conds.append(col == value)
+        if self.joined_from:
+            conds.append(Member.joined_on >= self.joined_from)
+        if self.joined_to:
+            conds.append(Member.joined_on <= self.joined_to)
+        if self.age_min is not None:
+            conds.append(Member.birth_date <= years_before(today, self.age_min))
+        if self.age_max is not None:
+            conds.append(Member.birth_date > years_before(today, self.age_max + 1))
+        if self.name:
+            conds.append(Member.name.contains(self.name, autoescape=True))
+        return stmt.where(*conds)
+
+
+async def list_members(
+    ctx: Context,
+    q: MemberQuery,
+    order: Order,
+    first: int | None,
+    after: str | None,
+    *,
+    empty: bool = False,
+) -> Page[Row]:
+    """Visible members matching `q`; `empty` (an invisible `under`) matches nothing."""
+    q = replace(q, nowhere=True) if empty else q
+    base = q.apply(scoped_members(ctx, *MEMBER_COLUMNS), ctx.today)
+    page_stmt, size = paged(base, order, first, after)
+    rows = (await ctx.session.execute(page_stmt)).all()
+
+    async def count() -> int:
+        counted = q.apply(scoped_members(ctx, func.count()), ctx.today)
+        return await ctx.session.scalar(counted) or 0
+
+    return make_page(rows, size, order, after, count)
+
+
+@dataclass(frozen=True)
+class OrgMembersKey:
+    org_id: int
+    path: str
+    subtree: bool
+    first: int | None
+    after: str | None
+
+
+BY_ID = order_by()
+
+
+async def load_org_members(ctx: Context, keys: Sequence[OrgMembersKey]) -> list[Page[Row]]:
+    """Pages of several orgs' members in one statement."""
+    stmts, sizes = [], []
+    for k in keys:
+        stmt, size = paged(
+            members_of(scoped_members(ctx, *MEMBER_COLUMNS), k.org_id, k.path, k.subtree),
+            BY_ID,
+            k.first,
+            k.after,
+        )
+        stmts.append(stmt)
+        sizes.append(size)
+    pages = []
+    for rows, size, k in zip(
+        await keyed_union(ctx.session, stmts, ["id"]), sizes, keys, strict=True
+    ):
+        pages.append(make_page(rows, size, BY_ID, k.after, _counter(ctx, k)))
+    return pages
+
+
+def _counter(ctx: Context, key: OrgMembersKey):
+    async def count() -> int:
+        return await member_count(ctx, CountKey(key.org_id, key.path, key.subtree, None))
+
+    return count
+
+
+async def org_members(ctx: Context, key: OrgMembersKey) -> Page[Row]:
+    return await ctx.loader(load_org_members).load(key)

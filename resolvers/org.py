@@ -1,0 +1,269 @@
+"""Org tree reads: single orgs, lists, children, breadcrumbs, member counts and stats."""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Row, Select, case, false, func, literal, select
+
+from authz.paths import path_ids, subtree
+from authz.scope import Scope
+from models import Member, MemberStatus, Organization, OrgLevel, OrgType
+from resolvers.batch import keyed_union
+from resolvers.context import Context
+from resolvers.pagination import Order, Page, make_page, paged
+
+ORG_COLUMNS = (
+    Organization.id,
+    Organization.parent_id,
+    Organization.code,
+    Organization.name,
+    Organization.level,
+    Organization.org_type,
+    Organization.branch_kind,
+    Organization.path,
+    Organization.depth,
+    Organization.established_on,
+    Organization.term_years,
+    Organization.last_election_on,
+)
+BY_ID = Order(None, Organization.id)
+
+
+def org_scope(ctx: Context) -> Scope:
+    return ctx.scope("org", "read")
+
+
+def scoped_orgs(ctx: Context, *columns) -> Select:
+    """`SELECT columns FROM organization` limited to the caller's org scope."""
+    stmt = select(*(columns or ORG_COLUMNS)).select_from(Organization)
+    return org_scope(ctx).apply(stmt, Organization.path)
+
+
+async def load_orgs(ctx: Context, ids: Sequence[int]) -> list[Row | None]:
+    rows = await ctx.session.execute(scoped_orgs(ctx).where(Organization.id.in_(ids)))
+    found = {r.id: r for r in rows}
+    return [found.get(i) for i in ids]
+
+
+async def get_org(ctx: Context, org_id: int | None) -> Row | None:
+    """One visible org, or None (missing and out of scope look the same)."""
+    if org_id is None:
+        return None
+    return await ctx.loader(load_orgs).load(org_id)
+
+
+def breadcrumb_ids(ctx: Context) -> set[int]:
+    """Orgs on the way down to the caller's grants and own record: visible as breadcrumbs."""
+    return {i for g in ctx.require().grants for i in path_ids(g.path)}
+
+
+async def load_breadcrumbs(ctx: Context, ids: Sequence[int]) -> list[Row | None]:
+    stmt = select(Organization.id, Organization.name, Organization.level).where(
+        Organization.id.in_(ids)
+    )
+    pred = org_scope(ctx).predicate(Organization.path)
+    if pred is not None:
+        stmt = stmt.where(pred | Organization.id.in_(breadcrumb_ids(ctx)))
+    found = {r.id: r for r in await ctx.session.execute(stmt)}
+    return [found.get(i) for i in ids]
+
+
+async def breadcrumbs(ctx: Context, ids: Sequence[int]) -> list[Row]:
+    """(id, name, level) of orgs the caller may see at least as breadcrumbs."""
+    rows = await ctx.loader(load_breadcrumbs).load_many(list(ids))
+    return [r for r in rows if r is not None]
+
+
+async def ancestors(ctx: Context, path: str) -> list[Row]:
+    """Breadcrumb trail from the root down to the parent of the org at `path`."""
+    return await breadcrumbs(ctx, path_ids(path)[:-1])
+
+
+async def visible_path(ctx: Context, org_id: int) -> str | None:
+    """The path of an org usable as `under`: in scope or on the way down to it."""
+    org = await get_org(ctx, org_id)
+    if org is not None:
+        return org.path
+    if org_id not in breadcrumb_ids(ctx):
+        return None
+    return await ctx.session.scalar(select(Organization.path).where(Organization.id == org_id))
+
+
+@dataclass(frozen=True)
+class OrgQuery:
+    under: str | None = None  # a visible path
+    level: OrgLevel | None = None
+    org_type: OrgType | None = None
+    search: str | None = None
+
+
+async def list_orgs(
+    ctx: Context, q: OrgQuery, first: int | None, after: str | None, *, empty: bool = False
+) -> Page[Row]:
+    """Visible orgs matching `q`; `empty` (an invisible `under`) matches nothing."""
+    stmt = scoped_orgs(ctx)
+    if empty:
+        stmt = stmt.where(false())
+    if q.under:
+        stmt = stmt.where(subtree(Organization.path, q.under))
+    if q.level:
+        stmt = stmt.where(Organization.level == q.level)
+    if q.org_type:
+        stmt = stmt.where(Organization.org_type == q.org_type)
+    if q.search:
+        stmt = stmt.where(Organization.name.contains(q.search, autoescape=True))
+    return await _page(ctx, stmt, first, after)
+
+
+async def _page(ctx: Context, stmt: Select, first: int | None, after: str | None) -> Page[Row]:
+    page_stmt, size = paged(stmt, BY_ID, first, after)
+    rows = (await ctx.session.execute(page_stmt)).all()
+
+    async def count() -> int:
+        return await ctx.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+    return make_page(rows, size, BY_ID, after, count)
+
+
+@dataclass(frozen=True)
+class ChildrenKey:
+    parent_id: int
+    first: int | None
+    after: str | None
+
+
+async def load_children(ctx: Context, keys: Sequence[ChildrenKey]) -> list[Page[Row]]:
+    stmts, sizes = [], []
+    for k in keys:
+        stmt, size = paged(
+            scoped_orgs(ctx).where(Organization.parent_id == k.parent_id), BY_ID, k.first, k.after
+        )
+        stmts.append(stmt)
+        sizes.append(size)
+    rows = await keyed_union(ctx.session, stmts, ["id"])
+    counts = await child_counts(ctx, [k.parent_id for k in keys])
+    return [
+        make_page(r, s, BY_ID, k.after, _const(c))
+        for r, s, k, c in zip(rows, sizes, keys, counts, strict=True)
+    ]
+
+
+async def child_counts(ctx: Context, parent_ids: Sequence[int]) -> list[int]:
+    """Counted with the page: one grouped statement for all parents."""
+    stmt = (
+        scoped_orgs(ctx, Organization.parent_id, func.count())
+        .where(Organization.parent_id.in_(set(parent_ids)))
+        .group_by(Organization.parent_id)
+    )
+    found = dict((await ctx.session.execute(stmt)).tuples().all())
+    return [found.get(p, 0) for p in parent_ids]
+
+
+def _const(n: int):
+    async def count() -> int:
+        return n
+
+    return count
+
+
+async def children(ctx: Context, parent_id: int, first: int | None, after: str | None) -> Page[Row]:
+    return await ctx.loader(load_children).load(ChildrenKey(parent_id, first, after))
+
+
+# ---- member counts and stats over an org's subtree -------------------------------------
+
+
+def member_scope(ctx: Context) -> Scope:
+    return ctx.scope("member", "read")
+
+
+def scoped_members(ctx: Context, *columns) -> Select:
+    """`SELECT columns FROM member` limited to the caller's member scope (subtrees + self)."""
+    stmt = select(*columns).select_from(Member)
+    return member_scope(ctx).apply(stmt, Member.org_path, Member.id)
+
+
+def members_of(stmt: Select, org_id: int, path: str, in_subtree: bool) -> Select:
+    return stmt.where(subtree(Member.org_path, path) if in_subtree else Member.org_id == org_id)
+
+
+@dataclass(frozen=True)
+class CountKey:
+    org_id: int
+    path: str
+    subtree: bool
+    status: MemberStatus | None
+
+
+async def load_member_counts(ctx: Context, keys: Sequence[CountKey]) -> list[int]:
+    stmts = []
+    for k in keys:
+        stmt = members_of(scoped_members(ctx, func.count().label("n")), k.org_id, k.path, k.subtree)
+        stmts.append(stmt.where(Member.status == k.status) if k.status else stmt)
+    return [rows[0].n for rows in await keyed_union(ctx.session, stmts)]
+
+
+async def member_count(ctx: Context, key: CountKey) -> int:
+    return await ctx.loader(load_member_counts).load(key)
+
+
+AGE_BANDS = ((30, "UNDER_30"), (40, "30_39"), (50, "40_49"), (60, "50_59"), (70, "60_69"))
+
+
+def years_before(today: dt.date, years: int) -> dt.date:
+    """The same calendar day `years` earlier (29 February falls back to the 28th)."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return today.replace(year=today.year - years, day=28)
+
+
+def age_band(today: dt.date):
+    """SQL CASE putting birth dates into age bands as of `today`."""
+    return case(
+        *[(Member.birth_date > years_before(today, age), literal(name)) for age, name in AGE_BANDS],
+        else_=literal("70_PLUS"),
+    )
+
+
+STAT_DIMENSIONS = ("status", "gender", "education", "age_band")
+
+
+async def load_stats(ctx: Context, keys: Sequence[tuple[int, str]]) -> list[dict[str, dict]]:
+    """Per org subtree: member counts by status, gender, education and age band, and org
+    counts by level — five statements whatever the number of orgs."""
+    out: list[dict[str, dict]] = [{} for _ in keys]
+    dims = {
+        "status": Member.status,
+        "gender": Member.gender,
+        "education": Member.education,
+        "age_band": age_band(ctx.today),
+    }
+    for name, col in dims.items():
+        label = col.label("k")
+        stmts = [
+            members_of(
+                scoped_members(ctx, label, func.count().label("n")), oid, path, True
+            ).group_by(label)
+            for oid, path in keys
+        ]
+        for i, rows in enumerate(await keyed_union(ctx.session, stmts)):
+            out[i][name] = {_key(r.k): r.n for r in rows}
+    stmts = [
+        scoped_orgs(ctx, Organization.level.label("k"), func.count().label("n"))
+        .where(subtree(Organization.path, path))
+        .group_by(Organization.level)
+        for _, path in keys
+    ]
+    for i, rows in enumerate(await keyed_union(ctx.session, stmts)):
+        out[i]["level"] = {_key(r.k): r.n for r in rows}
+    return out
+
+
+def _key(value) -> str:
+    return value if isinstance(value, str) else value.name
+
+
+async def stats(ctx: Context, org_id: int, path: str) -> dict[str, dict]:
+    return await ctx.loader(load_stats).load((org_id, path))

@@ -1,0 +1,26 @@
+"""The GraphQL schema (strawberry): thin types whose fields delegate to `resolvers`."""
+
+import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+
+from schema import enums as _enums  # noqa: F401  (registers the GraphQL enums)
+from schema.limits import protections
+from schema.query import Query
+
+
+def build_schema(*, production: bool = False) -> strawberry.Schema:
+    """The schema; production disables introspection. Field suggestions are always off."""
+    extensions = [
+        *protections(),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+    ]
+    if production:
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return strawberry.Schema(
+        query=Query,
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=True),
+    )

@@ -1,0 +1,36 @@
+"""The models' enums exposed in GraphQL, each value described by its Chinese term."""
+
+import enum
+
+import strawberry
+
+from models import (
+    BranchKind,
+    DuesCategory,
+    Education,
+    FloatingStatus,
+    Gender,
+    MemberStatus,
+    OrgLevel,
+    OrgType,
+    PartyPost,
+)
+
+
+def described(cls: type[enum.Enum], description: str) -> type[enum.Enum]:
+    """Register `cls` as a GraphQL enum; each value's description is its Chinese term."""
+    strawberry.enum(cls, description=description)
+    for value in cls.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        value.description = cls[value.name].value
+    return cls
+
+
+described(OrgLevel, "Level of an organisation in the tree (市委 > 区县委 > 街道/乡镇 > …).")
+described(OrgType, "The kind of unit an organisation is built in.")
+described(BranchKind, "Special kinds of Party branch.")
+described(Gender, "Gender (性别).")
+described(Education, "Highest education level (学历).")
+described(MemberStatus, "Position in the membership pipeline (发展党员 stages).")
+described(DuesCategory, "Category that decides the Party dues band (党费).")
+described(PartyPost, "Post held in the Party organisation (党内职务).")
+described(FloatingStatus, "Floating-member status (流动党员).")

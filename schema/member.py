@@ -1,0 +1,155 @@
+"""GraphQL types of the member directory (党员)."""
+
+import datetime as dt
+import enum
+from dataclasses import asdict
+
+import strawberry
+from sqlalchemy import Row
+
+from models import DuesCategory, Education, FloatingStatus, Gender, MemberStatus, PartyPost
+from resolvers import member as resolvers
+from resolvers import org as org_resolvers
+from resolvers.context import Context
+from resolvers.ids import to_global_id
+from schema.org import Organization
+from schema.relay import Node
+
+
+@strawberry.type(
+    description="A Party member or applicant (党员 / 入党申请人). ID-card number, "
+    "phone and address are masked unless you hold `member.pii` for "
+    "the member's organisation."
+)
+class Member(Node):
+    pk: strawberry.Private[int]
+    org_id: strawberry.Private[int]
+    employer_org_id: strawberry.Private[int | None]
+    residential_org_id: strawberry.Private[int | None]
+    name: str = strawberry.field(description="Name (姓名).")
+    gender: Gender = strawberry.field(description="Gender.")
+    ethnicity: str = strawberry.field(description="Ethnic group (民族), e.g. 汉族, 土家族.")
+    birth_date: dt.date = strawberry.field(description="Date of birth.")
+    education: Education = strawberry.field(description="Highest education (学历).")
+    id_card_number: str = strawberry.field(
+        description="Citizen ID number (身份证号); masked as `500***********1234` without PII "
+        "permission."
+    )
+    phone: str = strawberry.field(
+        description="Mobile phone; masked as `138****5678` without PII permission."
+    )
+    address: str = strawberry.field(
+        description="Home address; only the district part without PII permission."
+    )
+    status: MemberStatus = strawberry.field(description="Pipeline status.")
+    dues_category: DuesCategory = strawberry.field(description="Dues category (党费类别).")
+    party_post: PartyPost | None = strawberry.field(description="Post held, if any.")
+    applied_on: dt.date | None = strawberry.field(description="Date of application (申请入党).")
+    joined_on: dt.date | None = strawberry.field(
+        description="Date admitted as probationary member (入党)."
+    )
+    confirmed_on: dt.date | None = strawberry.field(
+        description="Date confirmed full member (转正)."
+    )
+    floating: FloatingStatus = strawberry.field(description="Floating-member status (流动党员).")
+    lost_contact: bool = strawberry.field(
+        description="Out of contact for more than 6 months (失联)."
+    )
+
+    @classmethod
+    def from_row(cls, ctx: Context, row: Row) -> "Member":
+        v = resolvers.shown(ctx, row)
+        return cls(
+            id=strawberry.ID(to_global_id("Member", v["id"])),
+            pk=v["id"],
+            org_id=v["org_id"],
+            employer_org_id=v["employer_org_id"],
+            residential_org_id=v["residential_org_id"],
+            name=v["name"],
+            gender=v["gender"],
+            ethnicity=v["ethnicity"],
+            birth_date=v["birth_date"],
+            education=v["education"],
+            id_card_number=v["id_card_number"],
+            phone=v["phone"],
+            address=v["address"],
+            status=v["status"],
+            dues_category=v["dues_category"],
+            party_post=v["party_post"],
+            applied_on=v["applied_on"],
+            joined_on=v["joined_on"],
+            confirmed_on=v["confirmed_on"],
+            floating=v["floating"],
+            lost_contact=v["lost_contact"],
+        )
+
+    async def _org(self, info: strawberry.Info, org_id: int | None) -> Organization | None:
+        row = await org_resolvers.get_org(info.context, org_id)
+        return Organization.from_row(row) if row else None
+
+    @strawberry.field(description="The member's own Party organisation (null outside your scope).")
+    async def organization(self, info: strawberry.Info) -> Organization | None:
+        return await self._org(info, self.org_id)
+
+    @strawberry.field(description="For in-service members: the employer unit's organisation.")
+    async def employer(self, info: strawberry.Info) -> Organization | None:
+        return await self._org(info, self.employer_org_id)
+
+    @strawberry.field(
+        description="For in-service members: the residential community they "
+        "report to (在职党员到社区报到)."
+    )
+    async def residential_community(self, info: strawberry.Info) -> Organization | None:
+        return await self._org(info, self.residential_org_id)
+
+
+@strawberry.input(description="Filters of the member directory; all given filters must match.")
+class MemberFilter:
+    status: list[MemberStatus] | None = strawberry.field(
+        default=None, description="Any of these statuses."
+    )
+    gender: Gender | None = strawberry.field(default=None, description="This gender.")
+    dues_category: DuesCategory | None = strawberry.field(
+        default=None, description="This dues category."
+    )
+    floating: FloatingStatus | None = strawberry.field(
+        default=None, description="This floating status."
+    )
+    joined_from: dt.date | None = strawberry.field(
+        default=None, description="Joined on or after this date."
+    )
+    joined_to: dt.date | None = strawberry.field(
+        default=None, description="Joined on or before this date."
+    )
+    age_min: int | None = strawberry.field(default=None, description="At least this old today.")
+    age_max: int | None = strawberry.field(default=None, description="At most this old today.")
+    name: str | None = strawberry.field(default=None, description="Name contains this text.")
+
+    def query(self, under: str | None) -> resolvers.MemberQuery:
+        values = asdict(self)
+        values["status"] = tuple(values["status"] or ())
+        return resolvers.MemberQuery(under=under, **values)
+
+
+@strawberry.enum(description="Sort keys of the member directory.")
+class MemberOrderField(enum.Enum):
+    ID = strawberry.enum_value("ID", description="Registration order.")
+    NAME = strawberry.enum_value("NAME", description="Name (Unicode order).")
+    BIRTH_DATE = strawberry.enum_value("BIRTH_DATE", description="Date of birth.")
+
+
+@strawberry.enum(description="Sort direction.")
+class OrderDirection(enum.Enum):
+    ASC = strawberry.enum_value("ASC", description="Ascending.")
+    DESC = strawberry.enum_value("DESC", description="Descending.")
+
+
+@strawberry.input(description="Sort order of the member directory (ties broken by ID).")
+class MemberOrder:
+    field: MemberOrderField = strawberry.field(default=MemberOrderField.ID, description="Sort key.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description="Direction."
+    )
+
+    def order(self) -> resolvers.Order:
+        return resolvers.order_by(self.field.value, self.direction is OrderDirection.DESC)

@@ -1,0 +1,158 @@
+"""GraphQL types of the org tree (党组织)."""
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from sqlalchemy import Row
+
+from models import BranchKind, MemberStatus, OrgLevel, OrgType
+from resolvers import member as member_resolvers
+from resolvers import org as resolvers
+from resolvers.ids import to_global_id
+from schema.relay import Connection, Node, connection
+
+if TYPE_CHECKING:
+    from schema.member import Member
+
+MemberRef = Annotated["Member", strawberry.lazy("schema.member")]
+
+
+@strawberry.type(description="An organisation above or around your scope: name and level only.")
+class Breadcrumb:
+    id: strawberry.ID = strawberry.field(description="Global ID of the organisation.")
+    name: str = strawberry.field(description="Full name, e.g. 中共重庆市江津区委员会.")
+    level: OrgLevel = strawberry.field(description="Level in the tree.")
+
+    @classmethod
+    def from_row(cls, row: Row) -> "Breadcrumb":
+        return cls(
+            id=strawberry.ID(to_global_id("Organization", row.id)), name=row.name, level=row.level
+        )
+
+
+@strawberry.type(description="How many items fall under one key (a status, a level, …).")
+class CountByKey:
+    key: str = strawberry.field(description="The grouping value, e.g. `FULL` or `30_39`.")
+    count: int = strawberry.field(description="Number of items with that value.")
+
+
+def _counts(values: dict[str, int]) -> list[CountByKey]:
+    return [CountByKey(key=k, count=v) for k, v in sorted(values.items())]
+
+
+@strawberry.type(description="Statistics of an organisation's subtree, within your scope.")
+class OrgStats:
+    data: strawberry.Private[dict[str, dict[str, int]]]
+
+    @strawberry.field(description="Organisations in the subtree by level (itself included).")
+    def by_level(self) -> list[CountByKey]:
+        return _counts(self.data["level"])
+
+    @strawberry.field(description="Members by status (申请人 … 正式党员).")
+    def by_status(self) -> list[CountByKey]:
+        return _counts(self.data["status"])
+
+    @strawberry.field(description="Members by gender.")
+    def by_gender(self) -> list[CountByKey]:
+        return _counts(self.data["gender"])
+
+    @strawberry.field(description="Members by age band: UNDER_30, 30_39, …, 70_PLUS.")
+    def by_age_band(self) -> list[CountByKey]:
+        return _counts(self.data["age_band"])
+
+    @strawberry.field(description="Members by education (学历).")
+    def by_education(self) -> list[CountByKey]:
+        return _counts(self.data["education"])
+
+    @strawberry.field(description="All members of the subtree (every status).")
+    def member_total(self) -> int:
+        return sum(self.data["status"].values())
+
+
+@strawberry.type(description="A Party organisation (党组织): committee, branch or group.")
+class Organization(Node):
+    pk: strawberry.Private[int]
+    path: strawberry.Private[str]
+    parent_id: strawberry.Private[int | None]
+    name: str = strawberry.field(description="Full name, e.g. 中共浒溪社区党委.")
+    code: str = strawberry.field(description="Organisation code (党组织代码).")
+    level: OrgLevel = strawberry.field(description="Level in the tree.")
+    org_type: OrgType = strawberry.field(description="The kind of unit it is built in.")
+    branch_kind: BranchKind | None = strawberry.field(
+        description="For branches: regular, grid (网格), floating-member (流动) or joint (联合)."
+    )
+    depth: int = strawberry.field(description="Distance from the root (the city committee is 0).")
+    established_on: dt.date | None = strawberry.field(description="Date founded.")
+    term_years: int | None = strawberry.field(description="Length of a term (届), in years.")
+    last_election_on: dt.date | None = strawberry.field(
+        description="Date of the last re-election (换届)."
+    )
+
+    @classmethod
+    def from_row(cls, row: Row) -> "Organization":
+        return cls(
+            id=strawberry.ID(to_global_id("Organization", row.id)),
+            pk=row.id,
+            path=row.path,
+            parent_id=row.parent_id,
+            name=row.name,
+            code=row.code,
+            level=row.level,
+            org_type=row.org_type,
+            branch_kind=row.branch_kind,
+            depth=row.depth,
+            established_on=row.established_on,
+            term_years=row.term_years,
+            last_election_on=row.last_election_on,
+        )
+
+    @strawberry.field(
+        description="The parent organisation, or null when it lies outside your "
+        "scope (see `ancestors`)."
+    )
+    async def parent(self, info: strawberry.Info) -> "Organization | None":
+        row = await resolvers.get_org(info.context, self.parent_id)
+        return Organization.from_row(row) if row else None
+
+    @strawberry.field(description="Breadcrumb trail from the root down to the parent.")
+    async def ancestors(self, info: strawberry.Info) -> list[Breadcrumb]:
+        return [Breadcrumb.from_row(r) for r in await resolvers.ancestors(info.context, self.path)]
+
+    @strawberry.field(description="Direct child organisations.")
+    async def children(
+        self, info: strawberry.Info, first: int | None = 20, after: str | None = None
+    ) -> Connection["Organization"]:
+        page = await resolvers.children(info.context, self.pk, first, after)
+        return connection(page, Organization.from_row)
+
+    @strawberry.field(
+        description="Members of this organisation; with `subtree` (default) also "
+        "those of every organisation below it."
+    )
+    async def members(
+        self,
+        info: strawberry.Info,
+        subtree: bool = True,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[MemberRef]:
+        from schema.member import Member
+
+        key = member_resolvers.OrgMembersKey(self.pk, self.path, subtree, first, after)
+        page = await member_resolvers.org_members(info.context, key)
+        return connection(page, lambda r: Member.from_row(info.context, r))
+
+    @strawberry.field(
+        description="Number of members, optionally of one status; `subtree` "
+        "(default) counts everything below too."
+    )
+    async def member_count(
+        self, info: strawberry.Info, subtree: bool = True, status: MemberStatus | None = None
+    ) -> int:
+        key = resolvers.CountKey(self.pk, self.path, subtree, status)
+        return await resolvers.member_count(info.context, key)
+
+    @strawberry.field(description="Statistics of the whole subtree.")
+    async def stats(self, info: strawberry.Info) -> OrgStats:
+        return OrgStats(data=await resolvers.stats(info.context, self.pk, self.path))

@@ -1,0 +1,109 @@
+"""The Query root: thin fields delegating to `resolvers`."""
+
+import asyncio
+
+import strawberry
+
+from models import OrgLevel, OrgType
+from resolvers import member as member_resolvers
+from resolvers import org as org_resolvers
+from resolvers.context import Context
+from resolvers.errors import BadUserInput
+from resolvers.ids import from_global_id, pk_of
+from schema.account import Viewer
+from schema.member import Member, MemberFilter, MemberOrder
+from schema.org import Organization
+from schema.relay import Connection, Node, connection
+
+MAX_NODES = 100
+
+
+async def _under(ctx: Context, under: strawberry.ID | None) -> tuple[bool, str | None]:
+    """(visible, path) of an `under` argument; an invisible org yields an empty list."""
+    if under is None:
+        return True, None
+    pk = pk_of(under, "Organization")
+    path = await org_resolvers.visible_path(ctx, pk) if pk is not None else None
+    return path is not None, path
+
+
+async def _node(ctx: Context, gid: str) -> Node | None:
+    kind, pk = from_global_id(gid)
+    if kind == "Organization":
+        row = await org_resolvers.get_org(ctx, pk)
+        return Organization.from_row(row) if row else None
+    if kind == "Member":
+        row = await member_resolvers.get_member(ctx, pk)
+        return Member.from_row(ctx, row) if row else None
+    return None
+
+
+@strawberry.type(description="Read access to the Party-affairs platform, scoped to the caller.")
+class Query:
+    @strawberry.field(description="The authenticated caller.")
+    def viewer(self, info: strawberry.Info) -> Viewer:
+        p = info.context.require()
+        return Viewer(username=p.username, display_name=p.display_name, member_id=p.member_id)
+
+    @strawberry.field(
+        description="Any object by global ID; null when missing or outside your scope."
+    )
+    async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
+        info.context.require()
+        return await _node(info.context, id)
+
+    @strawberry.field(
+        description=f"Objects by global IDs (at most {MAX_NODES}), in order; null "
+        "for each missing or out-of-scope ID."
+    )
+    async def nodes(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        info.context.require()
+        if len(ids) > MAX_NODES:
+            raise BadUserInput(f"at most {MAX_NODES} ids")
+        return list(await asyncio.gather(*(_node(info.context, i) for i in ids)))
+
+    @strawberry.field(description="One organisation; null when missing or outside your scope.")
+    async def organization(self, info: strawberry.Info, id: strawberry.ID) -> Organization | None:
+        info.context.require()
+        pk = pk_of(id, "Organization")
+        row = await org_resolvers.get_org(info.context, pk)
+        return Organization.from_row(row) if row else None
+
+    @strawberry.field(
+        description="Organisations in your scope, optionally under one "
+        "organisation, of one level or type, or by name."
+    )
+    async def organizations(
+        self,
+        info: strawberry.Info,
+        under: strawberry.ID | None = None,
+        level: OrgLevel | None = None,
+        org_type: OrgType | None = None,
+        search: str | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[Organization]:
+        ctx = info.context
+        ctx.require()
+        visible, path = await _under(ctx, under)
+        q = org_resolvers.OrgQuery(under=path, level=level, org_type=org_type, search=search)
+        page = await org_resolvers.list_orgs(ctx, q, first, after, empty=not visible)
+        return connection(page, Organization.from_row)
+
+    @strawberry.field(description="The member directory of your scope, filtered and sorted.")
+    async def members(
+        self,
+        info: strawberry.Info,
+        under: strawberry.ID | None = None,
+        filter: MemberFilter | None = None,
+        order_by: MemberOrder | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[Member]:
+        ctx = info.context
+        ctx.require()
+        visible, path = await _under(ctx, under)
+        q = (filter or MemberFilter()).query(path)
+        order = (order_by or MemberOrder()).order()
+        page = await member_resolvers.list_members(ctx, q, order, first, after, empty=not visible)
+        return connection(page, lambda r: Member.from_row(ctx, r))

@@ -1,0 +1,62 @@
+"""Relay conventions: the Node interface, connections, edges and page info."""
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Generic, TypeVar
+
+import strawberry
+
+from resolvers.pagination import Page
+
+T = TypeVar("T")
+
+
+@strawberry.interface(description="An object with an opaque, globally unique ID (Relay).")
+class Node:
+    id: strawberry.ID = strawberry.field(description="Opaque global ID; use with `node(id)`.")
+
+
+@strawberry.type(description="Where a page sits in its list (Relay).")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow `endCursor`.")
+    has_previous_page: bool = strawberry.field(
+        description="This page was requested with `after`, so items precede it."
+    )
+    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last edge; pass it as `after` for the next page."
+    )
+
+
+@strawberry.type(description="One item of a connection with its cursor.")
+class Edge(Generic[T]):
+    node: T = strawberry.field(description="The item.")
+    cursor: str = strawberry.field(description="Opaque keyset cursor of this item.")
+
+
+@strawberry.type(description="A page of a list: `first` (default 20, at most 100) after a cursor.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page.")
+    page_info: PageInfo = strawberry.field(description="Paging position.")
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="Number of items in the whole list (all pages), in your scope.")
+    async def total_count(self) -> int:
+        return await self.count()
+
+
+def connection(page: Page[Any], convert: Callable[[Any], T]) -> Connection[T]:
+    """A connection of converted page items."""
+    edges = [
+        Edge(node=convert(item), cursor=c) for item, c in zip(page.items, page.cursors, strict=True)
+    ]
+    info = PageInfo(
+        has_next_page=page.has_next,
+        has_previous_page=page.has_previous,
+        start_cursor=page.cursors[0] if page.cursors else None,
+        end_cursor=page.cursors[-1] if page.cursors else None,
+    )
+    return Connection(edges=edges, page_info=info, count=page.count)
+
+
+def present(items: Iterable[Any | None], convert: Callable[[Any], T]) -> list[T | None]:
+    return [None if i is None else convert(i) for i in items]
