@@ -156,7 +156,7 @@ async def child_counts(ctx: Context, parent_ids: Sequence[int]) -> list[int]:
         .where(Organization.parent_id.in_(set(parent_ids)))
         .group_by(Organization.parent_id)
     )
-    found = dict((await ctx.session.execute(stmt)).tuples().all())
+    found = {p: n for p, n in await ctx.session.execute(stmt)}
     return [found.get(p, 0) for p in parent_ids]
 
 

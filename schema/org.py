@@ -10,11 +10,14 @@ from models import BranchKind, MemberStatus, OrgLevel, OrgType
 from resolvers import member as member_resolvers
 from resolvers import org as resolvers
 from resolvers.ids import to_global_id
-from schema.relay import Connection, Node, connection
+from schema.relay import After, Connection, First, Node, Subtree, connection
 
 if TYPE_CHECKING:
     from schema.member import Member
 
+OnlyStatus = Annotated[
+    MemberStatus | None, strawberry.argument(description="Only members of this status.")
+]
 MemberRef = Annotated["Member", strawberry.lazy("schema.member")]
 
 
@@ -121,7 +124,7 @@ class Organization(Node):
 
     @strawberry.field(description="Direct child organisations.")
     async def children(
-        self, info: strawberry.Info, first: int | None = 20, after: str | None = None
+        self, info: strawberry.Info, first: First = 20, after: After = None
     ) -> Connection["Organization"]:
         page = await resolvers.children(info.context, self.pk, first, after)
         return connection(page, Organization.from_row)
@@ -133,9 +136,9 @@ class Organization(Node):
     async def members(
         self,
         info: strawberry.Info,
-        subtree: bool = True,
-        first: int | None = 20,
-        after: str | None = None,
+        subtree: Subtree = True,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[MemberRef]:
         from schema.member import Member
 
@@ -148,7 +151,7 @@ class Organization(Node):
         "(default) counts everything below too."
     )
     async def member_count(
-        self, info: strawberry.Info, subtree: bool = True, status: MemberStatus | None = None
+        self, info: strawberry.Info, subtree: Subtree = True, status: OnlyStatus = None
     ) -> int:
         key = resolvers.CountKey(self.pk, self.path, subtree, status)
         return await resolvers.member_count(info.context, key)

@@ -1,6 +1,7 @@
 """The Query root: thin fields delegating to `resolvers`."""
 
 import asyncio
+from typing import Annotated
 
 import strawberry
 
@@ -13,9 +14,10 @@ from resolvers.ids import from_global_id, pk_of
 from schema.account import Viewer
 from schema.member import Member, MemberFilter, MemberOrder
 from schema.org import Organization
-from schema.relay import Connection, Node, connection
+from schema.relay import After, Connection, First, Node, Under, connection
 
 MAX_NODES = 100
+Id = Annotated[strawberry.ID, strawberry.argument(description="A global ID.")]
 
 
 async def _under(ctx: Context, under: strawberry.ID | None) -> tuple[bool, str | None]:
@@ -48,7 +50,7 @@ class Query:
     @strawberry.field(
         description="Any object by global ID; null when missing or outside your scope."
     )
-    async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
+    async def node(self, info: strawberry.Info, id: Id) -> Node | None:
         info.context.require()
         return await _node(info.context, id)
 
@@ -56,14 +58,18 @@ class Query:
         description=f"Objects by global IDs (at most {MAX_NODES}), in order; null "
         "for each missing or out-of-scope ID."
     )
-    async def nodes(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[Node | None]:
+    async def nodes(
+        self,
+        info: strawberry.Info,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global IDs.")],
+    ) -> list[Node | None]:
         info.context.require()
         if len(ids) > MAX_NODES:
             raise BadUserInput(f"at most {MAX_NODES} ids")
         return list(await asyncio.gather(*(_node(info.context, i) for i in ids)))
 
     @strawberry.field(description="One organisation; null when missing or outside your scope.")
-    async def organization(self, info: strawberry.Info, id: strawberry.ID) -> Organization | None:
+    async def organization(self, info: strawberry.Info, id: Id) -> Organization | None:
         info.context.require()
         pk = pk_of(id, "Organization")
         row = await org_resolvers.get_org(info.context, pk)
@@ -76,12 +82,18 @@ class Query:
     async def organizations(
         self,
         info: strawberry.Info,
-        under: strawberry.ID | None = None,
-        level: OrgLevel | None = None,
-        org_type: OrgType | None = None,
-        search: str | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        under: Under = None,
+        level: Annotated[
+            OrgLevel | None, strawberry.argument(description="Only this level.")
+        ] = None,
+        org_type: Annotated[
+            OrgType | None, strawberry.argument(description="Only this unit type.")
+        ] = None,
+        search: Annotated[
+            str | None, strawberry.argument(description="Name contains this text.")
+        ] = None,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[Organization]:
         ctx = info.context
         ctx.require()
@@ -94,11 +106,16 @@ class Query:
     async def members(
         self,
         info: strawberry.Info,
-        under: strawberry.ID | None = None,
-        filter: MemberFilter | None = None,
-        order_by: MemberOrder | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        under: Under = None,
+        filter: Annotated[
+            MemberFilter | None, strawberry.argument(description="Filters; all given must match.")
+        ] = None,
+        order_by: Annotated[
+            MemberOrder | None,
+            strawberry.argument(description="Sort order; registration order by default."),
+        ] = None,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[Member]:
         ctx = info.context
         ctx.require()

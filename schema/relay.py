@@ -1,13 +1,33 @@
 """Relay conventions: the Node interface, connections, edges and page info."""
 
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
 from resolvers.pagination import Page
 
 T = TypeVar("T")
+
+First = Annotated[
+    int | None, strawberry.argument(description="Page size: default 20, at most 100.")
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Continue after this cursor (a previous page's `pageInfo.endCursor`)."
+    ),
+]
+Under = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(
+        description="Only within the subtree of this organisation (intersected with your scope)."
+    ),
+]
+Subtree = Annotated[
+    bool,
+    strawberry.argument(description="Include everything below the organisation, not only itself."),
+]
 
 
 @strawberry.interface(description="An object with an opaque, globally unique ID (Relay).")

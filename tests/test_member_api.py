@@ -121,7 +121,8 @@ async def test_filters_and_sorting(api: Api) -> None:
 
 async def test_name_sort_pages_are_contiguous(api: Api) -> None:
     query = """query($after: String) { members(first: 37, after: $after,
-        orderBy: {field: NAME}) { pageInfo { hasNextPage endCursor } edges { node { id name } } } }"""
+        orderBy: {field: NAME}) {
+          pageInfo { hasNextPage endCursor } edges { node { id name } } } }"""
     names, after = [], None
     while True:
         conn = (await api.data(query, {"after": after}, user="shengquan_admin"))["members"]

@@ -1,0 +1,52 @@
+"""No N+1: the number of SQL statements per request does not grow with the page size."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from tests.conftest import Api
+
+
+@contextmanager
+def counting(api: Api) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(api.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(api.engine.sync_engine, "before_cursor_execute", record)
+
+
+async def statements_for(api: Api, query: str, first: int, user: str) -> int:
+    with counting(api) as statements:
+        data = await api.data(query, {"first": first}, user=user)
+    assert data
+    return len(statements)
+
+
+QUERIES = {
+    "members-with-org-and-parent": """query($first: Int) { members(first: $first) {
+        totalCount edges { node { name phone organization { name parent { name } } } } } }""",
+    "orgs-with-children-members-stats": """query($first: Int) {
+        organizations(first: $first, level: BRANCH) { edges { node { name memberCount
+          ancestors { name } stats { byGender { key count } }
+          members(first: 3) { totalCount edges { node { name organization { name } } } }
+          children { totalCount edges { node { name } } } } } } }""",
+    "nodes-and-viewer": """query($first: Int) { viewer { member { name } grants { role } }
+        members(first: $first) { edges { node { id employer { name }
+          residentialCommunity { name } } } } }""",
+}
+
+
+@pytest.mark.parametrize("name", list(QUERIES))
+async def test_statements_constant_in_page_size(api: Api, name: str) -> None:
+    small = await statements_for(api, QUERIES[name], 10, "jiangjin_admin")
+    large = await statements_for(api, QUERIES[name], 100, "jiangjin_admin")
+    assert small == large
+    assert large <= 16
