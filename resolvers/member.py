@@ -18,10 +18,17 @@ from resolvers.pagination import Order, Page, make_page, paged
 
 MEMBER_COLUMNS = tuple(Member.__table__.c)
 PII = {"id_card_number": mask_id_card, "phone": mask_phone, "address": mask_address}
-SORT_KEYS = {"ID": None, "NAME": Member.name, "BIRTH_DATE": Member.birth_date}
+SORT_KEYS = {
+    "TREE": Member.org_path,
+    "ID": None,
+    "NAME": Member.name,
+    "BIRTH_DATE": Member.birth_date,
+}
 
 
-def order_by(field: str = "ID", descending: bool = False) -> Order:
+def order_by(field: str = "TREE", descending: bool = False) -> Order:
+    """Tree order (org path, then id) is the default: the (org_path, id) index serves both
+    the subtree filter and the order, so a page reads only its own rows."""
     return Order(SORT_KEYS[field], Member.id, descending)
 
 
@@ -144,7 +151,7 @@ async def load_org_members(ctx: Context, keys: Sequence[OrgMembersKey]) -> list[
         sizes.append(size)
     pages = []
     for rows, size, k in zip(
-        await keyed_union(ctx.session, stmts, ["id"]), sizes, keys, strict=True
+        await keyed_union(ctx.session, stmts, ["org_path", "id"]), sizes, keys, strict=True
     ):
         pages.append(make_page(rows, size, BY_ID, k.after, _counter(ctx, k)))
     return pages

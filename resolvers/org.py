@@ -28,6 +28,7 @@ ORG_COLUMNS = (
     Organization.last_election_on,
 )
 BY_ID = Order(None, Organization.id)
+BY_PATH = Order(Organization.path, Organization.id)  # tree order, served by the path index
 
 
 def org_scope(ctx: Context) -> Scope:
@@ -113,17 +114,13 @@ async def list_orgs(
         stmt = stmt.where(Organization.org_type == q.org_type)
     if q.search:
         stmt = stmt.where(Organization.name.contains(q.search, autoescape=True))
-    return await _page(ctx, stmt, first, after)
-
-
-async def _page(ctx: Context, stmt: Select, first: int | None, after: str | None) -> Page[Row]:
-    page_stmt, size = paged(stmt, BY_ID, first, after)
+    page_stmt, size = paged(stmt, BY_PATH, first, after)
     rows = (await ctx.session.execute(page_stmt)).all()
 
     async def count() -> int:
         return await ctx.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 
-    return make_page(rows, size, BY_ID, after, count)
+    return make_page(rows, size, BY_PATH, after, count)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, or_
+from sqlalchemy import ColumnElement, Select, bindparam, literal, tuple_
 
 from resolvers.errors import BadUserInput
 
@@ -46,9 +46,9 @@ class Order:
             return self.id_col < last_id if self.descending else self.id_col > last_id
         if isinstance(value, str) and _is_date(self.key):
             value = dt.date.fromisoformat(value)
-        beyond = (self.key < value) if self.descending else (self.key > value)
-        tie = self.id_col < last_id if self.descending else self.id_col > last_id
-        return or_(beyond, and_(self.key == value, tie))
+        # a row-value comparison keeps the (key, id) index usable as a range
+        position, mark = tuple_(self.key, self.id_col), tuple_(literal(value), literal(last_id))
+        return position < mark if self.descending else position > mark
 
     def cursor(self, row: Any) -> str:
         key = getattr(row, self.key.key) if self.key is not None else None  # type: ignore[union-attr]

@@ -133,6 +133,9 @@ class MemberFilter:
 
 @strawberry.enum(description="Sort keys of the member directory.")
 class MemberOrderField(enum.Enum):
+    TREE = strawberry.enum_value(
+        "TREE", description="Organisation tree order, then registration order (fastest)."
+    )
     ID = strawberry.enum_value("ID", description="Registration order.")
     NAME = strawberry.enum_value("NAME", description="Name (Unicode order).")
     BIRTH_DATE = strawberry.enum_value("BIRTH_DATE", description="Date of birth.")
@@ -146,7 +149,9 @@ class OrderDirection(enum.Enum):
 
 @strawberry.input(description="Sort order of the member directory (ties broken by ID).")
 class MemberOrder:
-    field: MemberOrderField = strawberry.field(default=MemberOrderField.ID, description="Sort key.")
+    field: MemberOrderField = strawberry.field(
+        default=MemberOrderField.TREE, description="Sort key."
+    )
     direction: OrderDirection = strawberry.field(
         default=OrderDirection.ASC, description="Direction."
     )

@@ -112,7 +112,7 @@ class Query:
         ] = None,
         order_by: Annotated[
             MemberOrder | None,
-            strawberry.argument(description="Sort order; registration order by default."),
+            strawberry.argument(description="Sort order; organisation tree order by default."),
         ] = None,
         first: First = 20,
         after: After = None,

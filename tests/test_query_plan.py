@@ -6,6 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from authz.principal import load_principal
 from authz.scope import scope_for
 from models import Member, Organization
+from resolvers.member import order_by
+from resolvers.pagination import paged
 
 
 async def plan(engine: AsyncEngine, username: str, column_stmt) -> str:
@@ -44,3 +46,11 @@ async def test_org_subtree_uses_path_index(db: AsyncEngine) -> None:
     expected = "(path>? AND path<?)" if db.dialect.name == "sqlite" else "uq_organization_path"
     assert expected in shown, shown
     assert "SCAN organization" not in shown and "Seq Scan" not in shown
+
+
+async def test_default_member_page_reads_the_index_in_order(db: AsyncEngine) -> None:
+    """Tree order (org_path, id): the subtree range and the order come from one index."""
+    shown = await plan(db, "jiangjin_admin", lambda s: paged(
+        s.apply(select(Member.id, Member.name), Member.org_path), order_by(), 100, None)[0])
+    assert "ix_member_org_path_id" in shown, shown
+    assert "TEMP B-TREE" not in shown and "Sort" not in shown, shown
