@@ -1,6 +1,7 @@
 """The Starlette application: `/graphql`, `/healthz`, `/readyz`."""
 
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -46,6 +47,10 @@ class GraphQLApp(GraphQL):
             allow_queries_via_get=True,
         )
         self.settings = settings
+
+    def encode_json(self, data: object) -> str:
+        """UTF-8 JSON: Chinese text as itself, not `\\uXXXX` escapes."""
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
         session: AsyncSession = request.state.db

@@ -114,3 +114,14 @@ async def test_production_disables_introspection_and_graphiql(api: Api) -> None:
             )
         ).json()
         assert ok == {"data": {"viewer": {"username": "cq_admin"}}}
+
+
+async def test_responses_are_utf8_json(api: Api) -> None:
+    token = api.token("huxi_secretary")
+    response = await api.client.post(
+        "/graphql",
+        json={"query": "{ viewer { displayName } }"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert "殷江洪".encode() in response.content
+    assert response.headers["content-type"].startswith("application/json")

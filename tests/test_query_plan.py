@@ -50,7 +50,12 @@ async def test_org_subtree_uses_path_index(db: AsyncEngine) -> None:
 
 async def test_default_member_page_reads_the_index_in_order(db: AsyncEngine) -> None:
     """Tree order (org_path, id): the subtree range and the order come from one index."""
-    shown = await plan(db, "jiangjin_admin", lambda s: paged(
-        s.apply(select(Member.id, Member.name), Member.org_path), order_by(), 100, None)[0])
+    shown = await plan(
+        db,
+        "jiangjin_admin",
+        lambda s: paged(
+            s.apply(select(Member.id, Member.name), Member.org_path), order_by(), 100, None
+        )[0],
+    )
     assert "ix_member_org_path_id" in shown, shown
     assert "TEMP B-TREE" not in shown and "Sort" not in shown, shown
