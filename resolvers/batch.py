@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import Row, Select, literal, literal_column, select, union_all
+from sqlalchemy import ColumnElement, Row, Select, literal, literal_column, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # SQLite refuses compound selects of more than 500 terms.
@@ -27,3 +27,11 @@ async def keyed_union(
         for row in await session.execute(stmt.order_by(*keys)):
             out[row[0]].append(row)
     return out
+
+
+async def rows_by_id(
+    session: AsyncSession, stmt: Select, id_col: ColumnElement[int], ids: Sequence[int]
+) -> list[Row | None]:
+    """Rows of `stmt` for `ids`, in the order asked, None where there is none."""
+    found = {r.id: r for r in await session.execute(stmt.where(id_col.in_(ids)))}
+    return [found.get(i) for i in ids]

@@ -38,6 +38,10 @@ class Context:
             self._scopes[key] = scope_for(self.require(), resource, action)
         return self._scopes[key]
 
+    async def load(self, batch: BatchFn, key: Any) -> Any:
+        """One item through this request's loader for `batch`; None for a None key."""
+        return None if key is None else await self.loader(batch).load(key)
+
     def loader(self, batch: BatchFn) -> DataLoader:
         """This request's DataLoader for `batch` (keys must be hashable)."""
         if batch not in self._loaders:

@@ -10,7 +10,7 @@ from sqlalchemy import Row, Select, false, func
 from authz.masking import mask_address, mask_id_card, mask_phone
 from authz.paths import subtree
 from models import DuesCategory, FloatingStatus, Gender, Member, MemberStatus
-from resolvers.batch import keyed_union
+from resolvers.batch import keyed_union, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
 from resolvers.org import CountKey, member_count, members_of, scoped_members, years_before
@@ -42,16 +42,12 @@ def shown(ctx: Context, row: Row) -> dict[str, Any]:
 
 
 async def load_members(ctx: Context, ids: Sequence[int]) -> list[Row | None]:
-    rows = await ctx.session.execute(scoped_members(ctx, *MEMBER_COLUMNS).where(Member.id.in_(ids)))
-    found = {r.id: r for r in rows}
-    return [found.get(i) for i in ids]
+    return await rows_by_id(ctx.session, scoped_members(ctx, *MEMBER_COLUMNS), Member.id, ids)
 
 
 async def get_member(ctx: Context, member_id: int | None) -> Row | None:
     """One visible member, or None (missing and out of scope look the same)."""
-    if member_id is None:
-        return None
-    return await ctx.loader(load_members).load(member_id)
+    return await ctx.load(load_members, member_id)
 
 
 @dataclass(frozen=True)

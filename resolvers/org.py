@@ -9,7 +9,7 @@ from sqlalchemy import Row, Select, case, false, func, literal, select
 from authz.paths import path_ids, subtree
 from authz.scope import Scope
 from models import Member, MemberStatus, Organization, OrgLevel, OrgType
-from resolvers.batch import keyed_union
+from resolvers.batch import keyed_union, rows_by_id
 from resolvers.context import Context
 from resolvers.pagination import Order, Page, make_page, paged
 
@@ -42,16 +42,12 @@ def scoped_orgs(ctx: Context, *columns) -> Select:
 
 
 async def load_orgs(ctx: Context, ids: Sequence[int]) -> list[Row | None]:
-    rows = await ctx.session.execute(scoped_orgs(ctx).where(Organization.id.in_(ids)))
-    found = {r.id: r for r in rows}
-    return [found.get(i) for i in ids]
+    return await rows_by_id(ctx.session, scoped_orgs(ctx), Organization.id, ids)
 
 
 async def get_org(ctx: Context, org_id: int | None) -> Row | None:
     """One visible org, or None (missing and out of scope look the same)."""
-    if org_id is None:
-        return None
-    return await ctx.loader(load_orgs).load(org_id)
+    return await ctx.load(load_orgs, org_id)
 
 
 def breadcrumb_ids(ctx: Context) -> set[int]:
@@ -60,14 +56,11 @@ def breadcrumb_ids(ctx: Context) -> set[int]:
 
 
 async def load_breadcrumbs(ctx: Context, ids: Sequence[int]) -> list[Row | None]:
-    stmt = select(Organization.id, Organization.name, Organization.level).where(
-        Organization.id.in_(ids)
-    )
+    stmt = select(Organization.id, Organization.name, Organization.level)
     pred = org_scope(ctx).predicate(Organization.path)
     if pred is not None:
         stmt = stmt.where(pred | Organization.id.in_(breadcrumb_ids(ctx)))
-    found = {r.id: r for r in await ctx.session.execute(stmt)}
-    return [found.get(i) for i in ids]
+    return await rows_by_id(ctx.session, stmt, Organization.id, ids)
 
 
 async def breadcrumbs(ctx: Context, ids: Sequence[int]) -> list[Row]:

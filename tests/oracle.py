@@ -5,6 +5,15 @@ from collections import defaultdict
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+ADMIN_ROLES = {
+    "city_admin",
+    "district_admin",
+    "street_admin",
+    "community_secretary",
+    "branch_secretary",
+    "auditor",
+}
+
 
 class TreeOracle:
     """The org tree and member placement, read with plain SQL; no authz code involved."""

@@ -11,17 +11,9 @@ from authz.principal import load_principal
 from authz.scope import Scope, scope_for
 from datagen.anchors import ACCOUNTS
 from models import Member
-from tests.oracle import TreeOracle
+from tests.oracle import ADMIN_ROLES, TreeOracle
 
 USERNAMES = [a[0] for a in ACCOUNTS]
-ADMIN_ROLES = {
-    "city_admin",
-    "district_admin",
-    "street_admin",
-    "community_secretary",
-    "branch_secretary",
-    "auditor",
-}
 
 
 async def scoped_member_ids(engine: AsyncEngine, scope: Scope) -> set[int]:

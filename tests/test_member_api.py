@@ -7,16 +7,8 @@ import pytest
 
 from datagen.anchors import ACCOUNTS
 from tests.conftest import Api
-from tests.oracle import TreeOracle
+from tests.oracle import ADMIN_ROLES, TreeOracle
 
-ADMIN_ROLES = {
-    "city_admin",
-    "district_admin",
-    "street_admin",
-    "community_secretary",
-    "branch_secretary",
-    "auditor",
-}
 PAGE = """query($after: String, $filter: MemberFilter) {
   members(first: 100, after: $after, filter: $filter) {
     totalCount pageInfo { hasNextPage endCursor } edges { node { id name } } } }"""
