@@ -1,5 +1,6 @@
 """Lists and aggregates: the subtrees where a principal may act, as one SQL predicate."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, false, or_
@@ -28,14 +29,20 @@ class Scope:
         return self.member_id is not None and owner == self.member_id
 
     def predicate(
-        self, path_col: ColumnElement[str], member_col: ColumnElement[int] | None = None
+        self,
+        path_col: ColumnElement[str],
+        member_col: ColumnElement[int] | None = None,
+        also: Sequence[ColumnElement[str]] = (),
     ) -> ColumnElement[bool] | None:
-        """None for the whole tree (emit no predicate), else an OR of ranges and self."""
+        """None for the whole tree (emit no predicate), else an OR of ranges and self.
+
+        `also` lists further path columns that place the row in a subtree too (dual
+        visibility: a check-in belongs to its community and to the member's own org)."""
         if self.everything:
             return None
         clauses: list[ColumnElement[bool]] = []
         if self.paths:
-            clauses.append(any_subtree(path_col, self.paths))
+            clauses += [any_subtree(col, self.paths) for col in (path_col, *also)]
         if self.member_id is not None and member_col is not None:
             clauses.append(member_col == self.member_id)
         return or_(*clauses) if clauses else false()
@@ -45,9 +52,10 @@ class Scope:
         stmt: Select,
         path_col: ColumnElement[str],
         member_col: ColumnElement[int] | None = None,
+        also: Sequence[ColumnElement[str]] = (),
     ) -> Select:
         """`stmt` filtered to this scope."""
-        pred = self.predicate(path_col, member_col)
+        pred = self.predicate(path_col, member_col, also)
         return stmt if pred is None else stmt.where(pred)
 
 

@@ -116,3 +116,10 @@ ACCOUNTS: list[tuple[str, str, str, str | None]] = [
     ("chenjia", "陈佳", "member", None),
     ("jiangjin_auditor", "江津区委组织部审计", "auditor", "中共重庆市江津区委员会"),
 ]
+
+STORY_NAMES = frozenset(
+    person["name"]
+    for branches in ANCHOR_BRANCHES.values()
+    for *_, people in branches
+    for person in people
+) | frozenset(person["name"] for *_, people in ANCHOR_UNIT_BRANCHES for person in people)

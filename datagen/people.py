@@ -4,6 +4,7 @@ import datetime as dt
 import random
 from collections.abc import Iterator
 
+from datagen.anchors import STORY_NAMES
 from datagen.names import ETHNIC_MINORITIES, GIVEN_FEMALE, GIVEN_MALE, SURNAME_WEIGHTS, SURNAMES
 from datagen.tree import REFERENCE_DATE, Node
 
@@ -118,10 +119,14 @@ class MemberFactory:
         self._seq = 0
 
     def _name(self, male: bool) -> str:
+        """A drawn name, never one of the story's people (they are unique in the data)."""
         rng = self.rng
         pool = GIVEN_MALE if male else GIVEN_FEMALE
-        given = rng.choice(pool) if rng.random() < 0.35 else rng.choice(pool) + rng.choice(pool)
-        return self._surnames[rng.randrange(4096)] + given
+        while True:
+            given = rng.choice(pool) if rng.random() < 0.35 else rng.choice(pool) + rng.choice(pool)
+            name = self._surnames[rng.randrange(4096)] + given
+            if name not in STORY_NAMES:
+                return name
 
     def _id_card(self, area: str, birth: dt.date, male: bool) -> str:
         self._seq = (self._seq + 1) % 500

@@ -9,11 +9,18 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from datagen.anchors import ACCOUNTS, ANCHOR_UNIT
+from datagen.anchors import ACCOUNTS, ANCHOR_UNIT, ANCHOR_UNIT_FEEDS
+from datagen.checkin import (
+    CHECK_IN_COLUMNS,
+    POST_COLUMNS,
+    SERVICE_COLUMNS,
+    TEAM_COLUMNS,
+    CheckInPlanner,
+)
 from datagen.people import MEMBER_COLUMNS, MemberFactory, posts, setting_of
 from datagen.shape import SCALES, ShapeBuilder
 from datagen.tree import ORG_COLUMNS, Node, Tree
-from datagen.writer import BulkWriter
+from datagen.writer import BulkWriter, batched
 from models import Organization
 
 SEED = 20240101
@@ -26,6 +33,8 @@ class SeedReport:
     organizations: int
     members: int
     accounts: int
+    check_ins: int
+    service_records: int
     seconds: float
 
 
@@ -70,7 +79,7 @@ def member_rows(
             row = factory.make(branch, post=post, residential=residential, **fixed)
             if account:
                 links[account] = (row[0], branch.id)
-            yield row
+            yield row, branch
 
 
 def account_rows(tree: Tree, links: dict[str, tuple[int, int]]) -> tuple[list[tuple], list[tuple]]:
@@ -81,6 +90,34 @@ def account_rows(tree: Tree, links: dict[str, tuple[int, int]]) -> tuple[list[tu
         accounts.append((i, username, member_id, display, True, 1))
         grants.append((i, i, role, tree.by_name[scope].id if scope else own_org))
     return accounts, grants
+
+
+def account_id(username: str) -> int:
+    return next(i for i, a in enumerate(ACCOUNTS, start=1) if a[0] == username)
+
+
+async def load_check_ins(
+    writer: BulkWriter,
+    planner: CheckInPlanner,
+    tree: Tree,
+    links: dict[str, tuple[int, int]],
+    report: Progress,
+) -> tuple[int, int]:
+    """Check-ins, teams, posts and service records; 欧丽 and 杜娟 as the story tells."""
+    ouli, dujuan = links["ouli"][0], links["dujuan"][0]
+    huxi = tree.by_name[f"中共{ANCHOR_UNIT_FEEDS[0]}党委"]
+    check_ins = planner.check_ins({ouli, dujuan})
+    await writer.insert("check_in", CHECK_IN_COLUMNS, check_ins)
+    teams = planner.teams({huxi.id: links["huxi_secretary"][0]})
+    await writer.insert("service_team", TEAM_COLUMNS, teams)
+    await writer.insert("volunteer_post", POST_COLUMNS, planner.posts(check_ins, teams, {ouli}))
+    report("check-ins", len(check_ins), len(check_ins))
+    reviewers = {huxi.id: account_id("huxi_secretary")}
+    done = 0
+    for chunk in batched(planner.services(check_ins, reviewers, {dujuan}), CHUNK):
+        done += await writer.insert("service_record", SERVICE_COLUMNS, chunk)
+        report("service records", done, done)
+    return len(check_ins), done
 
 
 async def seed(
@@ -101,16 +138,17 @@ async def seed(
         report("organizations", len(tree.nodes), len(tree.nodes))
         total = sum(n.size for n in tree.nodes)
         links: dict[str, tuple[int, int]] = {}
-        chunk: list[tuple] = []
+        planner = CheckInPlanner(tree, rng)
+
+        def observed() -> Iterator[tuple]:
+            for row, branch in member_rows(tree, builder.communities, MemberFactory(rng), links):
+                planner.observe(row, branch)
+                yield row
+
         done = 0
-        for row in member_rows(tree, builder.communities, MemberFactory(rng), links):
-            chunk.append(row)
-            if len(chunk) == CHUNK:
-                done += await writer.insert("member", MEMBER_COLUMNS, chunk)
-                report("members", done, total)
-                chunk = []
-        done += await writer.insert("member", MEMBER_COLUMNS, chunk)
-        report("members", done, total)
+        for chunk in batched(observed(), CHUNK):
+            done += await writer.insert("member", MEMBER_COLUMNS, chunk)
+            report("members", done, total)
         accounts, grants = account_rows(tree, links)
         await writer.insert(
             "account",
@@ -118,5 +156,14 @@ async def seed(
             accounts,
         )
         await writer.insert("role_grant", ("id", "account_id", "role", "org_id"), grants)
+        check_ins, services = await load_check_ins(writer, planner, tree, links, report)
         await writer.finish()
-    return SeedReport(scale, len(tree.nodes), done, len(accounts), time.perf_counter() - started)
+    return SeedReport(
+        scale,
+        len(tree.nodes),
+        done,
+        len(accounts),
+        check_ins,
+        services,
+        time.perf_counter() - started,
+    )

@@ -2,14 +2,26 @@
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-sqlite3.register_adapter(dt.date, dt.date.isoformat)  # the format SQLAlchemy's Date reads back
+# the formats SQLAlchemy's Date and DateTime read back on SQLite
+sqlite3.register_adapter(dt.date, dt.date.isoformat)
+sqlite3.register_adapter(dt.datetime, lambda v: v.isoformat(" "))
 
-TABLES = ("organization", "member", "account", "role_grant")  # parents first
+TABLES = (
+    "organization",
+    "member",
+    "account",
+    "role_grant",
+    "check_in",
+    "service_team",
+    "service_record",
+    "volunteer_post",
+)  # parents first
 
 
 class BulkWriter:
@@ -53,3 +65,10 @@ class BulkWriter:
                     )
                 )
         await self.conn.execute(text("ANALYZE"))
+
+
+def batched(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+    """Consecutive lists of at most `size` rows (itertools.batched arrives in 3.12)."""
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk

@@ -2,6 +2,15 @@
 
 from models.account import Account, RoleGrant
 from models.base import Base, PathString
+from models.checkin import (
+    CheckIn,
+    CheckInStatus,
+    ServiceMethod,
+    ServiceRecord,
+    ServiceStatus,
+    ServiceTeam,
+    VolunteerPost,
+)
 from models.member import (
     DuesCategory,
     Education,
@@ -17,6 +26,8 @@ __all__ = [
     "Account",
     "Base",
     "BranchKind",
+    "CheckIn",
+    "CheckInStatus",
     "DuesCategory",
     "Education",
     "FloatingStatus",
@@ -29,4 +40,9 @@ __all__ = [
     "PartyPost",
     "PathString",
     "RoleGrant",
+    "ServiceMethod",
+    "ServiceRecord",
+    "ServiceStatus",
+    "ServiceTeam",
+    "VolunteerPost",
 ]

@@ -22,6 +22,7 @@ class Context:
     auth_error: str | None = None
     today: dt.date = field(default_factory=dt.date.today)
     request: Any = None
+    hours_target: float = 50.0  # volunteer hours a year (a setting: DANGJIAN_HOURS_TARGET)
     _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)
     _scopes: dict[tuple[str, str], Scope] = field(default_factory=dict)
 

@@ -2,10 +2,10 @@
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, false, func
+from sqlalchemy import Row, Select, func
 
 from authz.masking import mask_address, mask_id_card, mask_phone
 from authz.paths import subtree
@@ -64,7 +64,6 @@ class MemberQuery:
     age_min: int | None = None
     age_max: int | None = None
     name: str | None = None
-    nowhere: bool = False
 
     def apply(self, stmt: Select, today: dt.date) -> Select:
         if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
@@ -74,7 +73,7 @@ class MemberQuery:
         for age in (self.age_min, self.age_max):
             if age is not None and not 0 <= age <= 150:
                 raise BadUserInput("ages must be between 0 and 150")
-        conds = [false()] if self.nowhere else []
+        conds = []
         if self.under:
             conds.append(subtree(Member.org_path, self.under))
         if self.status:
@@ -105,11 +104,8 @@ async def list_members(
     order: Order,
     first: int | None,
     after: str | None,
-    *,
-    empty: bool = False,
 ) -> Page[Row]:
-    """Visible members matching `q`; `empty` (an invisible `under`) matches nothing."""
-    q = replace(q, nowhere=True) if empty else q
+    """Visible members matching `q`."""
     base = q.apply(scoped_members(ctx, *MEMBER_COLUMNS), ctx.today)
     page_stmt, size = paged(base, order, first, after)
     rows = (await ctx.session.execute(page_stmt)).all()

@@ -4,13 +4,14 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Row, Select, case, false, func, literal, select
+from sqlalchemy import Row, Select, case, func, literal, select
 
 from authz.paths import path_ids, subtree
 from authz.scope import Scope
 from models import Member, MemberStatus, Organization, OrgLevel, OrgType
 from resolvers.batch import keyed_union, rows_by_id
 from resolvers.context import Context
+from resolvers.ids import pk_of
 from resolvers.pagination import Order, Page, make_page, paged
 
 ORG_COLUMNS = (
@@ -84,6 +85,19 @@ async def visible_path(ctx: Context, org_id: int) -> str | None:
     return await ctx.session.scalar(select(Organization.path).where(Organization.id == org_id))
 
 
+NOWHERE = "/-/"  # sorts before every real path: a subtree that holds nothing
+
+
+async def under_path(ctx: Context, under: str | None) -> str | None:
+    """The path of an `under` argument (a global ID). An org the caller cannot see — missing
+    or out of scope alike — yields a subtree that holds nothing."""
+    if under is None:
+        return None
+    pk = pk_of(under, "Organization")
+    path = await visible_path(ctx, pk) if pk is not None else None
+    return path if path is not None else NOWHERE
+
+
 @dataclass(frozen=True)
 class OrgQuery:
     under: str | None = None  # a visible path
@@ -92,13 +106,9 @@ class OrgQuery:
     search: str | None = None
 
 
-async def list_orgs(
-    ctx: Context, q: OrgQuery, first: int | None, after: str | None, *, empty: bool = False
-) -> Page[Row]:
-    """Visible orgs matching `q`; `empty` (an invisible `under`) matches nothing."""
+async def list_orgs(ctx: Context, q: OrgQuery, first: int | None, after: str | None) -> Page[Row]:
+    """Visible orgs matching `q`."""
     stmt = scoped_orgs(ctx)
-    if empty:
-        stmt = stmt.where(false())
     if q.under:
         stmt = stmt.where(subtree(Organization.path, q.under))
     if q.level:

@@ -7,7 +7,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema import enums as _enums  # noqa: F401  (registers the GraphQL enums)
 from schema.limits import protections
-from schema.query import Query
+from schema.query import Mutation, Query
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
@@ -21,6 +21,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=True),
     )

@@ -3,6 +3,7 @@
 import datetime as dt
 import enum
 from dataclasses import asdict
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from sqlalchemy import Row
@@ -14,6 +15,11 @@ from resolvers.context import Context
 from resolvers.ids import to_global_id
 from schema.org import Organization
 from schema.relay import Node
+
+if TYPE_CHECKING:
+    from schema.checkin import CheckIn
+
+CheckInRef = Annotated["CheckIn", strawberry.lazy("schema.checkin")]
 
 
 @strawberry.type(
@@ -90,6 +96,14 @@ class Member(Node):
     @strawberry.field(description="The member's own Party organisation (null outside your scope).")
     async def organization(self, info: strawberry.Info) -> Organization | None:
         return await self._org(info, self.org_id)
+
+    @strawberry.field(
+        description="The member's check-ins you can see (this year's hours), newest first."
+    )
+    async def check_ins(self, info: strawberry.Info) -> list[CheckInRef]:
+        from schema.checkin import member_check_ins
+
+        return await member_check_ins(info.context, self.pk)
 
     @strawberry.field(description="For in-service members: the employer unit's organisation.")
     async def employer(self, info: strawberry.Info) -> Organization | None:

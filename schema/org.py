@@ -6,19 +6,32 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from sqlalchemy import Row
 
-from models import BranchKind, MemberStatus, OrgLevel, OrgType
+from models import BranchKind, CheckInStatus, MemberStatus, OrgLevel, OrgType
 from resolvers import member as member_resolvers
 from resolvers import org as resolvers
 from resolvers.ids import to_global_id
-from schema.relay import After, Connection, First, Node, Subtree, connection
+from schema.relay import After, Connection, First, Node, Subtree, Under, connection
 
 if TYPE_CHECKING:
+    from schema.checkin import CheckIn, CheckInSummary
     from schema.member import Member
 
 OnlyStatus = Annotated[
     MemberStatus | None, strawberry.argument(description="Only members of this status.")
 ]
 MemberRef = Annotated["Member", strawberry.lazy("schema.member")]
+CheckInRef = Annotated["CheckIn", strawberry.lazy("schema.checkin")]
+SummaryRef = Annotated["CheckInSummary", strawberry.lazy("schema.checkin")]
+PeriodArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Reporting period: YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD; the "
+        "current year by default."
+    ),
+]
+CheckInStatusArg = Annotated[
+    CheckInStatus | None, strawberry.argument(description="Only check-ins of this status.")
+]
 
 
 @strawberry.type(description="An organisation above or around your scope: name and level only.")
@@ -159,3 +172,67 @@ class Organization(Node):
     @strawberry.field(description="Statistics of the whole subtree.")
     async def stats(self, info: strawberry.Info) -> OrgStats:
         return OrgStats(data=await resolvers.stats(info.context, self.pk, self.path))
+
+    @strawberry.field(
+        description="Members checked in at communities of this subtree (the "
+        "community view), with their verified hours in the period."
+    )
+    async def check_ins(
+        self,
+        info: strawberry.Info,
+        status: CheckInStatusArg = None,
+        employer_under: Under = None,
+        period: PeriodArg = None,
+        min_hours: Annotated[
+            float | None,
+            strawberry.argument(description="Only members with at least this many verified hours."),
+        ] = None,
+        first: First = 20,
+        after: After = None,
+    ) -> Connection[CheckInRef]:
+        from schema.checkin import org_check_ins
+
+        employer = await resolvers.under_path(info.context, employer_under)
+        return await org_check_ins(
+            info.context,
+            self.path,
+            employer_side=False,
+            period=period,
+            status=status,
+            employer_under=employer,
+            min_hours=min_hours,
+            first=first,
+            after=after,
+        )
+
+    @strawberry.field(description="Check-in figures of this subtree for the period.")
+    async def check_in_summary(self, info: strawberry.Info, period: PeriodArg = None) -> SummaryRef:
+        from schema.checkin import org_summary
+
+        return await org_summary(info.context, self.path, period)
+
+    @strawberry.field(
+        description="The employer side: members of this subtree checked in at "
+        "any community, with their hours (the community's report-back)."
+    )
+    async def staff_check_ins(
+        self,
+        info: strawberry.Info,
+        status: CheckInStatusArg = None,
+        period: PeriodArg = None,
+        first: First = 20,
+        after: After = None,
+    ) -> Connection[CheckInRef]:
+        from schema.checkin import org_check_ins
+
+        return await org_check_ins(
+            info.context,
+            self.path,
+            employer_side=True,
+            period=period,
+            status=status,
+            employer_under=None,
+            min_hours=None,
+            first=first,
+            after=after,
+        )

@@ -1,6 +1,7 @@
 """The Query root: thin fields delegating to `resolvers`."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import strawberry
@@ -12,6 +13,7 @@ from resolvers.context import Context
 from resolvers.errors import BadUserInput
 from resolvers.ids import from_global_id, pk_of
 from schema.account import Viewer
+from schema.checkin import CheckInMutation, check_in_node, service_node
 from schema.member import Member, MemberFilter, MemberOrder
 from schema.org import Organization
 from schema.relay import After, Connection, First, Node, Under, connection
@@ -20,24 +22,28 @@ MAX_NODES = 100
 Id = Annotated[strawberry.ID, strawberry.argument(description="A global ID.")]
 
 
-async def _under(ctx: Context, under: strawberry.ID | None) -> tuple[bool, str | None]:
-    """(visible, path) of an `under` argument; an invisible org yields an empty list."""
-    if under is None:
-        return True, None
-    pk = pk_of(under, "Organization")
-    path = await org_resolvers.visible_path(ctx, pk) if pk is not None else None
-    return path is not None, path
+async def _org_node(ctx: Context, pk: int) -> Organization | None:
+    row = await org_resolvers.get_org(ctx, pk)
+    return Organization.from_row(row) if row else None
+
+
+async def _member_node(ctx: Context, pk: int) -> Member | None:
+    row = await member_resolvers.get_member(ctx, pk)
+    return Member.from_row(ctx, row) if row else None
+
+
+NODE_TYPES: dict[str, Callable[[Context, int], Awaitable[Node | None]]] = {
+    "Organization": _org_node,
+    "Member": _member_node,
+    "CheckIn": check_in_node,
+    "ServiceRecord": service_node,
+}
 
 
 async def _node(ctx: Context, gid: str) -> Node | None:
     kind, pk = from_global_id(gid)
-    if kind == "Organization":
-        row = await org_resolvers.get_org(ctx, pk)
-        return Organization.from_row(row) if row else None
-    if kind == "Member":
-        row = await member_resolvers.get_member(ctx, pk)
-        return Member.from_row(ctx, row) if row else None
-    return None
+    load = NODE_TYPES.get(kind)
+    return await load(ctx, pk) if load else None
 
 
 @strawberry.type(description="Read access to the Party-affairs platform, scoped to the caller.")
@@ -97,9 +103,9 @@ class Query:
     ) -> Connection[Organization]:
         ctx = info.context
         ctx.require()
-        visible, path = await _under(ctx, under)
+        path = await org_resolvers.under_path(ctx, under)
         q = org_resolvers.OrgQuery(under=path, level=level, org_type=org_type, search=search)
-        page = await org_resolvers.list_orgs(ctx, q, first, after, empty=not visible)
+        page = await org_resolvers.list_orgs(ctx, q, first, after)
         return connection(page, Organization.from_row)
 
     @strawberry.field(description="The member directory of your scope, filtered and sorted.")
@@ -119,8 +125,12 @@ class Query:
     ) -> Connection[Member]:
         ctx = info.context
         ctx.require()
-        visible, path = await _under(ctx, under)
-        q = (filter or MemberFilter()).query(path)
+        q = (filter or MemberFilter()).query(await org_resolvers.under_path(ctx, under))
         order = (order_by or MemberOrder()).order()
-        page = await member_resolvers.list_members(ctx, q, order, first, after, empty=not visible)
+        page = await member_resolvers.list_members(ctx, q, order, first, after)
         return connection(page, lambda r: Member.from_row(ctx, r))
+
+
+@strawberry.type(description="Changes; each takes one `input` and returns a payload.")
+class Mutation(CheckInMutation):
+    pass

@@ -57,7 +57,13 @@ class GraphQLApp(GraphQL):
         principal, error = await authenticate(
             request.headers.get("authorization"), session, self.settings
         )
-        return Context(session=session, principal=principal, auth_error=error, request=request)
+        return Context(
+            session=session,
+            principal=principal,
+            auth_error=error,
+            request=request,
+            hours_target=self.settings.hours_target,
+        )
 
 
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:

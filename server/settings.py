@@ -25,6 +25,7 @@ class Settings:
     database_url: str
     jwt_secret: str
     env: str
+    hours_target: float = 50.0
     jwt_issuer: str = "dangjian"
     jwt_audience: str = "dangjian"
 
@@ -47,4 +48,8 @@ def load_settings() -> Settings:
     if len(secret.encode()) < MIN_SECRET_BYTES:
         raise ValueError(f"DANGJIAN_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
     url = os.environ.get("DANGJIAN_DATABASE_URL", "sqlite+aiosqlite:///dangjian.db")
-    return Settings(database_url=async_url(url), jwt_secret=secret, env=env)
+    try:
+        target = float(os.environ.get("DANGJIAN_HOURS_TARGET", "50"))
+    except ValueError:
+        raise ValueError("DANGJIAN_HOURS_TARGET must be a number of hours") from None
+    return Settings(database_url=async_url(url), jwt_secret=secret, env=env, hours_target=target)

@@ -6,7 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.db import downgrade, upgrade
 from tests.conftest import fresh_engine
 
-TABLES = {"organization", "member", "account", "role_grant", "alembic_version"}
+TABLES = {
+    "organization", "member", "account", "role_grant", "check_in", "service_record",
+    "service_team", "volunteer_post", "alembic_version",
+}
 
 
 async def table_names(engine: AsyncEngine) -> set[str]:

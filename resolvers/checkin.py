@@ -1,0 +1,571 @@
+"""Check-ins and volunteer service: dual-visibility reads, composite views and writes."""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Row, Select, and_, distinct, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from authz.enforcer import can
+from authz.paths import path_ids, subtree
+from authz.scope import Scope
+from models import (
+    CheckIn,
+    CheckInStatus,
+    Member,
+    Organization,
+    OrgLevel,
+    ServiceMethod,
+    ServiceRecord,
+    ServiceStatus,
+)
+from resolvers.batch import keyed_union, rows_by_id
+from resolvers.context import Context
+from resolvers.errors import BadUserInput, Forbidden, NotFound
+from resolvers.member import MEMBER_COLUMNS
+from resolvers.pagination import Order, Page, make_page, paged
+from resolvers.period import Period
+
+COMMUNITY_LEVELS = (OrgLevel.COMMUNITY, OrgLevel.VILLAGE)
+MAX_SERVICE = dt.timedelta(hours=24)
+BY_ID = Order(None, CheckIn.id)
+SERVICE_BY_START = Order(ServiceRecord.started_at, ServiceRecord.id, descending=True)
+Community = aliased(Organization, name="community")
+Employer = aliased(Organization, name="employer")
+Grid = aliased(Organization, name="grid")
+SR = aliased(ServiceRecord, name="sr")
+
+
+# ---- scopes ---------------------------------------------------------------------------
+
+
+def checkin_scope(ctx: Context) -> Scope:
+    return ctx.scope("checkin", "read")
+
+
+def scoped_check_ins(ctx: Context, *columns) -> Select:
+    """Check-ins visible to the caller: community side, member's own org side, or self."""
+    stmt = select(*columns).select_from(CheckIn)
+    return checkin_scope(ctx).apply(
+        stmt, CheckIn.community_path, CheckIn.member_id, also=[CheckIn.member_org_path]
+    )
+
+
+def scoped_services(ctx: Context, *columns) -> Select:
+    """Service records visible to the caller, by the same dual rule."""
+    stmt = select(*columns).select_from(ServiceRecord)
+    return checkin_scope(ctx).apply(
+        stmt,
+        ServiceRecord.community_path,
+        ServiceRecord.member_id,
+        also=[ServiceRecord.member_org_path],
+    )
+
+
+# ---- check-in rows with their period figures -------------------------------------------
+
+
+def verified_in(period: Period, record=ServiceRecord) -> ColumnElement[bool]:
+    return and_(
+        record.status == ServiceStatus.VERIFIED,
+        record.started_at >= period.start_at,
+        record.started_at < period.end_at,
+    )
+
+
+def _figure(expr, period: Period):
+    return (
+        select(expr).where(SR.check_in_id == CheckIn.id, verified_in(period, SR)).scalar_subquery()
+    )
+
+
+def verified_minutes(period: Period):
+    """Verified minutes of the current check-in row in `period` (correlated, index-served)."""
+    return _figure(func.coalesce(func.sum(SR.minutes), 0), period)
+
+
+def check_in_select(ctx: Context, period: Period) -> Select:
+    """Visible check-ins with names of their orgs and the period's verified figures."""
+    return (
+        scoped_check_ins(
+            ctx,
+            CheckIn.id,
+            CheckIn.member_id,
+            CheckIn.community_id,
+            CheckIn.employer_org_id,
+            CheckIn.grid_org_id,
+            CheckIn.reported_on,
+            CheckIn.status,
+            CheckIn.ended_on,
+            CheckIn.community_path,
+            Community.name.label("community_name"),
+            Community.level.label("community_level"),
+            Employer.name.label("employer_name"),
+            Employer.level.label("employer_level"),
+            Grid.name.label("grid_name"),
+            Grid.level.label("grid_level"),
+            verified_minutes(period).label("verified_minutes"),
+            _figure(func.count(), period).label("service_count"),
+            _figure(func.max(SR.started_at), period).label("last_service_at"),
+        )
+        .join(Community, Community.id == CheckIn.community_id)
+        .join(Employer, Employer.id == CheckIn.employer_org_id)
+        .outerjoin(Grid, Grid.id == CheckIn.grid_org_id)
+    )
+
+
+@dataclass(frozen=True)
+class CheckInsKey:
+    """One composite list: check-ins of an org's subtree, community or employer side."""
+
+    path: str
+    employer_side: bool
+    period: Period
+    status: CheckInStatus | None = None
+    employer_under: str | None = None
+    min_hours: float | None = None
+    first: int | None = None
+    after: str | None = None
+
+    def filtered(self, ctx: Context) -> Select:
+        stmt = check_in_select(ctx, self.period)
+        side = CheckIn.member_org_path if self.employer_side else CheckIn.community_path
+        stmt = stmt.where(subtree(side, self.path))
+        if self.status:
+            stmt = stmt.where(CheckIn.status == self.status)
+        if self.employer_under:
+            stmt = stmt.where(subtree(CheckIn.member_org_path, self.employer_under))
+        if self.min_hours is not None:
+            if self.min_hours < 0:
+                raise BadUserInput("minHours must not be negative")
+            stmt = stmt.where(verified_minutes(self.period) >= self.min_hours * 60)
+        return stmt
+
+
+async def load_check_in_pages(ctx: Context, keys: Sequence[CheckInsKey]) -> list[Page[Row]]:
+    stmts, sizes = [], []
+    for key in keys:
+        stmt, size = paged(key.filtered(ctx), BY_ID, key.first, key.after)
+        stmts.append(stmt)
+        sizes.append(size)
+    rows = await keyed_union(ctx.session, stmts, ["id"])
+    return [
+        make_page(r, size, BY_ID, k.after, _count_of(ctx, k))
+        for r, size, k in zip(rows, sizes, keys, strict=True)
+    ]
+
+
+def _count_of(ctx: Context, key: CheckInsKey):
+    async def count() -> int:
+        return await ctx.loader(load_check_in_counts).load(key)
+
+    return count
+
+
+async def load_check_in_counts(ctx: Context, keys: Sequence[CheckInsKey]) -> list[int]:
+    stmts = [select(func.count().label("n")).select_from(k.filtered(ctx).subquery()) for k in keys]
+    return [rows[0].n for rows in await keyed_union(ctx.session, stmts)]
+
+
+async def check_ins(ctx: Context, key: CheckInsKey) -> Page[Row]:
+    return await ctx.loader(load_check_in_pages).load(key)
+
+
+async def load_check_ins_by_id(ctx: Context, keys: Sequence[tuple[int, Period]]) -> list:
+    by_period: dict[Period, list[int]] = {}
+    for pk, period in keys:
+        by_period.setdefault(period, []).append(pk)
+    found = {}
+    for period, ids in by_period.items():
+        for row in await rows_by_id(ctx.session, check_in_select(ctx, period), CheckIn.id, ids):
+            if row is not None:
+                found[(row.id, period)] = row
+    return [found.get(k) for k in keys]
+
+
+async def get_check_in(ctx: Context, pk: int | None, period: Period) -> Row | None:
+    return None if pk is None else await ctx.load(load_check_ins_by_id, (pk, period))
+
+
+async def load_member_check_ins(ctx: Context, keys: Sequence[tuple[int, Period]]) -> list:
+    """Visible check-ins of each member, newest first."""
+    out: list[list[Row]] = []
+    for rows in await keyed_union(
+        ctx.session,
+        [
+            check_in_select(ctx, period).where(CheckIn.member_id == member_id)
+            for member_id, period in keys
+        ],
+        ["-id"],
+    ):
+        out.append(rows)
+    return out
+
+
+async def member_check_ins(ctx: Context, member_id: int, period: Period) -> list[Row]:
+    return await ctx.load(load_member_check_ins, (member_id, period))
+
+
+# ---- members seen through a visible check-in -------------------------------------------
+
+
+async def load_linked_members(ctx: Context, ids: Sequence[int]) -> list[Row | None]:
+    """Members in the caller's member scope or checked in where the caller can see it."""
+    stmt = select(*MEMBER_COLUMNS).select_from(Member)
+    member_pred = ctx.scope("member", "read").predicate(Member.org_path, Member.id)
+    if member_pred is not None:
+        via = scoped_check_ins(ctx, CheckIn.member_id)
+        stmt = stmt.where(member_pred | Member.id.in_(via))
+    return await rows_by_id(ctx.session, stmt, Member.id, ids)
+
+
+async def linked_member(ctx: Context, member_id: int) -> Row | None:
+    return await ctx.load(load_linked_members, member_id)
+
+
+# ---- service records ---------------------------------------------------------------------
+
+SERVICE_COLUMNS = (
+    ServiceRecord.id,
+    ServiceRecord.check_in_id,
+    ServiceRecord.member_id,
+    ServiceRecord.community_id,
+    ServiceRecord.method,
+    ServiceRecord.started_at,
+    ServiceRecord.ended_at,
+    ServiceRecord.minutes,
+    ServiceRecord.description,
+    ServiceRecord.status,
+    ServiceRecord.verified_at,
+    ServiceRecord.review_note,
+    Community.name.label("community_name"),
+    Community.level.label("community_level"),
+)
+
+
+def service_select(ctx: Context) -> Select:
+    return scoped_services(ctx, *SERVICE_COLUMNS).join(
+        Community, Community.id == ServiceRecord.community_id
+    )
+
+
+@dataclass(frozen=True)
+class ServicesKey:
+    check_in_id: int
+    period: Period
+    status: ServiceStatus | None
+    first: int | None
+    after: str | None
+
+    def filtered(self, ctx: Context) -> Select:
+        stmt = service_select(ctx).where(
+            ServiceRecord.check_in_id == self.check_in_id,
+            ServiceRecord.started_at >= self.period.start_at,
+            ServiceRecord.started_at < self.period.end_at,
+        )
+        return stmt.where(ServiceRecord.status == self.status) if self.status else stmt
+
+
+async def load_service_pages(ctx: Context, keys: Sequence[ServicesKey]) -> list[Page[Row]]:
+    stmts, sizes = [], []
+    for key in keys:
+        stmt, size = paged(key.filtered(ctx), SERVICE_BY_START, key.first, key.after)
+        stmts.append(stmt)
+        sizes.append(size)
+    rows = await keyed_union(ctx.session, stmts, ["-started_at", "-id"])
+    counts = await keyed_union(
+        ctx.session,
+        [select(func.count().label("n")).select_from(k.filtered(ctx).subquery()) for k in keys],
+    )
+    return [
+        make_page(r, size, SERVICE_BY_START, k.after, _const(c[0].n))
+        for r, size, k, c in zip(rows, sizes, keys, counts, strict=True)
+    ]
+
+
+def _const(n: int):
+    async def count() -> int:
+        return n
+
+    return count
+
+
+async def services(ctx: Context, key: ServicesKey) -> Page[Row]:
+    return await ctx.loader(load_service_pages).load(key)
+
+
+async def get_service(ctx: Context, pk: int | None) -> Row | None:
+    return await ctx.load(load_services_by_id, pk)
+
+
+async def load_services_by_id(ctx: Context, ids: Sequence[int]) -> list[Row | None]:
+    return await rows_by_id(ctx.session, service_select(ctx), ServiceRecord.id, ids)
+
+
+# ---- the community summary ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    checked_in_members: int
+    employers_represented: int
+    verified_minutes: int
+    members_meeting_target: int
+    own_members_serving: int
+    hours_target: float
+
+
+def period_target(ctx: Context, period: Period) -> float:
+    """The yearly hours target pro-rated to the period (a year or longer: the full target)."""
+    return round(ctx.hours_target * min(1.0, period.days / 365), 2)
+
+
+async def load_summaries(ctx: Context, keys: Sequence[tuple[str, Period]]) -> list[Summary]:
+    """Four statements for any number of orgs."""
+    active = [
+        scoped_check_ins(
+            ctx,
+            func.count(distinct(CheckIn.member_id)).label("members"),
+            func.count(distinct(CheckIn.employer_org_id)).label("employers"),
+        ).where(CheckIn.status == CheckInStatus.ACTIVE, subtree(CheckIn.community_path, p))
+        for p, _ in keys
+    ]
+    minutes = [
+        scoped_services(
+            ctx, func.coalesce(func.sum(ServiceRecord.minutes), 0).label("minutes")
+        ).where(subtree(ServiceRecord.community_path, p), verified_in(period))
+        for p, period in keys
+    ]
+    meeting = []
+    for p, period in keys:
+        per_member = (
+            scoped_services(ctx, ServiceRecord.member_id)
+            .where(
+                subtree(ServiceRecord.community_path, p),
+                verified_in(period),
+                ServiceRecord.check_in_id.is_not(None),
+            )
+            .group_by(ServiceRecord.member_id)
+            .having(func.sum(ServiceRecord.minutes) >= period_target(ctx, period) * 60)
+        )
+        meeting.append(select(func.count().label("n")).select_from(per_member.subquery()))
+    own = [
+        scoped_services(ctx, func.count(distinct(ServiceRecord.member_id)).label("n")).where(
+            subtree(ServiceRecord.community_path, p),
+            subtree(ServiceRecord.member_org_path, p),
+            verified_in(period),
+        )
+        for p, period in keys
+    ]
+    a, m, t, o = [await keyed_union(ctx.session, s) for s in (active, minutes, meeting, own)]
+    return [
+        Summary(
+            a[i][0].members,
+            a[i][0].employers,
+            m[i][0].minutes,
+            t[i][0].n,
+            o[i][0].n,
+            period_target(ctx, keys[i][1]),
+        )
+        for i in range(len(keys))
+    ]
+
+
+async def summary(ctx: Context, path: str, period: Period) -> Summary:
+    return await ctx.load(load_summaries, (path, period))
+
+
+# ---- writes --------------------------------------------------------------------------------
+
+
+async def _own_member(ctx: Context) -> Row:
+    principal = ctx.require()
+    if principal.member_id is None:
+        raise Forbidden("only Party members can report to a community or log service")
+    return (
+        await ctx.session.execute(
+            select(Member.id, Member.org_id, Member.org_path, Member.employer_org_id).where(
+                Member.id == principal.member_id
+            )
+        )
+    ).one()
+
+
+async def _community(ctx: Context, org_id: int | None) -> Row:
+    row = None
+    if org_id is not None:
+        row = (
+            await ctx.session.execute(
+                select(Organization.id, Organization.path, Organization.level).where(
+                    Organization.id == org_id
+                )
+            )
+        ).one_or_none()
+    if row is None or row.level not in COMMUNITY_LEVELS:
+        raise BadUserInput("communityId must name a community (社区) or village (村)")
+    return row
+
+
+async def report_check_in(ctx: Context, community_id: int | None, grid_id: int | None) -> int:
+    """The caller reports to a residential community (在职党员到社区报到)."""
+    me = await _own_member(ctx)
+    community = await _community(ctx, community_id)
+    if grid_id is not None:
+        grid = await ctx.session.scalar(
+            select(Organization.id).where(
+                Organization.id == grid_id,
+                Organization.parent_id == community.id,
+                Organization.level == OrgLevel.BRANCH,
+            )
+        )
+        if grid is None:
+            raise BadUserInput("gridId must name a branch of that community")
+    if await ctx.session.scalar(
+        select(CheckIn.id).where(CheckIn.member_id == me.id, CheckIn.status == CheckInStatus.ACTIVE)
+    ):
+        raise BadUserInput("you are already checked in at a community: end that check-in first")
+    row = CheckIn(
+        member_id=me.id,
+        community_id=community.id,
+        community_path=community.path,
+        member_org_path=me.org_path,
+        employer_org_id=me.employer_org_id or me.org_id,
+        grid_org_id=grid_id,
+        reported_on=ctx.today,
+        status=CheckInStatus.ACTIVE,
+    )
+    ctx.session.add(row)
+    try:
+        await ctx.session.flush()
+    except IntegrityError:
+        await ctx.session.rollback()
+        raise BadUserInput(
+            "you are already checked in at a community: end that check-in first"
+        ) from None
+    await ctx.session.commit()
+    return row.id
+
+
+async def log_service(
+    ctx: Context,
+    check_in_id: int | None,
+    method: ServiceMethod,
+    started_at: dt.datetime,
+    ended_at: dt.datetime,
+    description: str,
+) -> int:
+    """Log service (PENDING) on the caller's active check-in, or at home for a community's own
+    member (no check-in)."""
+    me = await _own_member(ctx)
+    if ended_at <= started_at:
+        raise BadUserInput("endedAt must be after startedAt")
+    if ended_at - started_at > MAX_SERVICE:
+        raise BadUserInput("one service record may cover at most 24 hours")
+    if started_at > dt.datetime.combine(ctx.today, dt.time()) + dt.timedelta(days=1):
+        raise BadUserInput("service cannot start in the future")
+    text = description.strip()
+    if not text or len(text) > 500:
+        raise BadUserInput("description must be 1 to 500 characters")
+    if check_in_id is not None:
+        ci = (
+            await ctx.session.execute(
+                select(CheckIn).where(CheckIn.id == check_in_id, CheckIn.member_id == me.id)
+            )
+        ).scalar_one_or_none()
+        if ci is None:
+            raise NotFound("no such check-in of yours")
+        if ci.status != CheckInStatus.ACTIVE:
+            raise BadUserInput("that check-in has ended")
+        community_id, community_path = ci.community_id, ci.community_path
+    else:
+        home = (
+            await ctx.session.execute(
+                select(Organization.id, Organization.path).where(
+                    Organization.id.in_(path_ids(me.org_path)),
+                    Organization.level.in_(COMMUNITY_LEVELS),
+                )
+            )
+        ).first()
+        if home is None:
+            raise BadUserInput("checkInId is required: your own organisation is not in a community")
+        community_id, community_path = home.id, home.path
+    record = ServiceRecord(
+        check_in_id=check_in_id,
+        member_id=me.id,
+        community_id=community_id,
+        community_path=community_path,
+        member_org_path=me.org_path,
+        method=method,
+        started_at=started_at,
+        ended_at=ended_at,
+        minutes=int((ended_at - started_at).total_seconds() // 60),
+        description=text,
+        status=ServiceStatus.PENDING,
+    )
+    ctx.session.add(record)
+    await ctx.session.commit()
+    return record.id
+
+
+async def review_service(
+    ctx: Context, record_id: int | None, approve: bool, note: str | None
+) -> int:
+    """The community side verifies or rejects a PENDING record; repeating the same decision
+    is a no-op, a different one is refused."""
+    principal = ctx.require()
+    path = None
+    if record_id is not None:
+        path = await ctx.session.scalar(
+            select(ServiceRecord.community_path).where(ServiceRecord.id == record_id)
+        )
+    if path is None or not can(principal, "checkin", "verify", path):
+        raise Forbidden("you may not review this service record")
+    decision = ServiceStatus.VERIFIED if approve else ServiceStatus.REJECTED
+    now = dt.datetime.now().replace(microsecond=0)
+    done = await ctx.session.execute(
+        update(ServiceRecord)
+        .where(ServiceRecord.id == record_id, ServiceRecord.status == ServiceStatus.PENDING)
+        .values(
+            status=decision,
+            verified_by=principal.account_id,
+            verified_at=now,
+            review_note=(note or "").strip()[:200] or None,
+        )
+    )
+    if done.rowcount == 0:
+        current = await ctx.session.scalar(
+            select(ServiceRecord.status).where(ServiceRecord.id == record_id)
+        )
+        if current != decision:
+            raise BadUserInput("this service record was already reviewed")
+    await ctx.session.commit()
+    return record_id  # type: ignore[return-value]
+
+
+async def end_check_in(ctx: Context, check_in_id: int | None) -> int:
+    """The member or the community side ends a check-in; its records stay."""
+    principal = ctx.require()
+    ci = None
+    if check_in_id is not None:
+        ci = (
+            await ctx.session.execute(
+                scoped_check_ins(
+                    ctx, CheckIn.id, CheckIn.member_id, CheckIn.community_path, CheckIn.status
+                ).where(CheckIn.id == check_in_id)
+            )
+        ).one_or_none()
+    if ci is None:
+        raise NotFound("no such check-in")
+    own = ci.member_id == principal.member_id
+    if not own and not can(principal, "checkin", "verify", ci.community_path):
+        raise Forbidden("only the member or the community may end this check-in")
+    if ci.status == CheckInStatus.ACTIVE:
+        await ctx.session.execute(
+            update(CheckIn)
+            .where(CheckIn.id == ci.id)
+            .values(status=CheckInStatus.ENDED, ended_on=ctx.today)
+        )
+        await ctx.session.commit()
+    return ci.id

@@ -1,0 +1,322 @@
+"""GraphQL types of community check-in (在职党员到社区报到) and volunteer service."""
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from sqlalchemy import Row
+
+from models import CheckInStatus, ServiceMethod, ServiceStatus
+from resolvers import checkin as resolvers
+from resolvers.context import Context
+from resolvers.errors import NotFound
+from resolvers.ids import pk_of, to_global_id
+from resolvers.period import FORMS, Period, parse_period
+from schema.org import Breadcrumb
+from schema.relay import After, Connection, First, Node, connection
+
+if TYPE_CHECKING:
+    from schema.member import Member
+
+MemberRef = Annotated["Member", strawberry.lazy("schema.member")]
+PeriodArg = Annotated[
+    str | None,
+    strawberry.argument(description=f"Reporting period: {FORMS}; the current year by default."),
+]
+CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+def _crumb(row: Row, prefix: str) -> Breadcrumb | None:
+    org_id = getattr(row, f"{prefix}_id" if prefix != "employer" else "employer_org_id")
+    if org_id is None:
+        return None
+    return Breadcrumb(
+        id=strawberry.ID(to_global_id("Organization", org_id)),
+        name=getattr(row, f"{prefix}_name"),
+        level=getattr(row, f"{prefix}_level"),
+    )
+
+
+def local_time(value: dt.datetime) -> dt.datetime:
+    """Naive China time as stored; an offset given by the client is honoured."""
+    return value.astimezone(CHINA).replace(tzinfo=None) if value.tzinfo else value
+
+
+@strawberry.type(
+    description="Volunteer service by a member in a community (志愿服务记录), "
+    "with its 三提三知 method and review status."
+)
+class ServiceRecord(Node):
+    pk: strawberry.Private[int]
+    member_id: strawberry.Private[int]
+    community: Breadcrumb = strawberry.field(description="Where the service was given.")
+    method: ServiceMethod = strawberry.field(description="三提三知 method.")
+    started_at: dt.datetime = strawberry.field(description="Start (China time).")
+    ended_at: dt.datetime = strawberry.field(description="End (China time).")
+    minutes: int = strawberry.field(description="Duration in minutes.")
+    description: str = strawberry.field(description="What was done.")
+    status: ServiceStatus = strawberry.field(description="Review status.")
+    verified_at: dt.datetime | None = strawberry.field(description="When it was reviewed.")
+    review_note: str | None = strawberry.field(description="The reviewer's note.")
+
+    @classmethod
+    def from_row(cls, row: Row) -> "ServiceRecord":
+        return cls(
+            id=strawberry.ID(to_global_id("ServiceRecord", row.id)),
+            pk=row.id,
+            member_id=row.member_id,
+            community=_crumb(row, "community"),  # type: ignore[arg-type]
+            method=row.method,
+            started_at=row.started_at,
+            ended_at=row.ended_at,
+            minutes=row.minutes,
+            description=row.description,
+            status=row.status,
+            verified_at=row.verified_at,
+            review_note=row.review_note,
+        )
+
+    @strawberry.field(description="Who served (PII masked unless you manage their org).")
+    async def member(self, info: strawberry.Info) -> MemberRef | None:
+        return await _member(info.context, self.member_id)
+
+
+async def _member(ctx: Context, member_id: int):
+    from schema.member import Member
+
+    row = await resolvers.linked_member(ctx, member_id)
+    return Member.from_row(ctx, row) if row else None
+
+
+@strawberry.type(
+    description="An in-service member's report to a residential community "
+    "(在职党员到社区报到), with verified service in the chosen period."
+)
+class CheckIn(Node):
+    pk: strawberry.Private[int]
+    member_id: strawberry.Private[int]
+    period: strawberry.Private[Period]
+    community: Breadcrumb = strawberry.field(description="The residential community.")
+    employer: Breadcrumb = strawberry.field(
+        description="The member's own (employer) organisation, which receives the report-back."
+    )
+    grid: Breadcrumb | None = strawberry.field(description="The grid branch served, if any.")
+    reported_on: dt.date = strawberry.field(description="Date of reporting (报到).")
+    status: CheckInStatus = strawberry.field(description="Active or ended.")
+    ended_on: dt.date | None = strawberry.field(description="Date ended, if ended.")
+    verified_hours: float = strawberry.field(description="Verified volunteer hours in the period.")
+    service_count: int = strawberry.field(description="Verified service records in the period.")
+    last_service_at: dt.datetime | None = strawberry.field(
+        description="Start of the latest verified service in the period."
+    )
+
+    @classmethod
+    def from_row(cls, row: Row, period: Period) -> "CheckIn":
+        return cls(
+            id=strawberry.ID(to_global_id("CheckIn", row.id)),
+            pk=row.id,
+            member_id=row.member_id,
+            period=period,
+            community=_crumb(row, "community"),  # type: ignore[arg-type]
+            employer=_crumb(row, "employer"),  # type: ignore[arg-type]
+            grid=_crumb(row, "grid"),
+            reported_on=row.reported_on,
+            status=row.status,
+            ended_on=row.ended_on,
+            verified_hours=round(row.verified_minutes / 60, 2),
+            service_count=row.service_count,
+            last_service_at=row.last_service_at,
+        )
+
+    @strawberry.field(description="The member (PII masked unless you manage their org).")
+    async def member(self, info: strawberry.Info) -> MemberRef | None:
+        return await _member(info.context, self.member_id)
+
+    @strawberry.field(description="Service records of this check-in in the period, newest first.")
+    async def services(
+        self,
+        info: strawberry.Info,
+        status: Annotated[
+            ServiceStatus | None, strawberry.argument(description="Only this review status.")
+        ] = None,
+        first: First = 20,
+        after: After = None,
+    ) -> Connection[ServiceRecord]:
+        key = resolvers.ServicesKey(self.pk, self.period, status, first, after)
+        page = await resolvers.services(info.context, key)
+        return connection(page, ServiceRecord.from_row)
+
+
+@strawberry.type(description="A community's check-in figures for a period (the community view).")
+class CheckInSummary:
+    period_start: dt.date = strawberry.field(description="First day of the period.")
+    period_end: dt.date = strawberry.field(description="Last day of the period.")
+    checked_in_members: int = strawberry.field(
+        description="Members with an active check-in in the subtree."
+    )
+    employers_represented: int = strawberry.field(
+        description="Distinct employer organisations among them."
+    )
+    verified_hours: float = strawberry.field(
+        description="Verified volunteer hours in the period (checked-in and own members)."
+    )
+    hours_target: float = strawberry.field(
+        description="Hours each checked-in member should serve in the period (the yearly "
+        "target, pro-rated for shorter periods)."
+    )
+    members_meeting_target: int = strawberry.field(
+        description="Checked-in members whose verified hours reach the target."
+    )
+    own_members_serving: int = strawberry.field(
+        description="Members of the community's own branches with verified service."
+    )
+
+
+async def org_check_ins(
+    ctx: Context,
+    path: str,
+    *,
+    employer_side: bool,
+    period: str | None,
+    status: CheckInStatus | None,
+    employer_under: str | None,
+    min_hours: float | None,
+    first: int | None,
+    after: str | None,
+) -> Connection[CheckIn]:
+    span = parse_period(period, ctx.today)
+    key = resolvers.CheckInsKey(
+        path, employer_side, span, status, employer_under, min_hours, first, after
+    )
+    page = await resolvers.check_ins(ctx, key)
+    return connection(page, lambda r: CheckIn.from_row(r, span))
+
+
+async def org_summary(ctx: Context, path: str, period: str | None) -> CheckInSummary:
+    span = parse_period(period, ctx.today)
+    s = await resolvers.summary(ctx, path, span)
+    return CheckInSummary(
+        period_start=span.start,
+        period_end=span.end - dt.timedelta(days=1),
+        checked_in_members=s.checked_in_members,
+        employers_represented=s.employers_represented,
+        verified_hours=round(s.verified_minutes / 60, 2),
+        hours_target=s.hours_target,
+        members_meeting_target=s.members_meeting_target,
+        own_members_serving=s.own_members_serving,
+    )
+
+
+async def member_check_ins(ctx: Context, member_id: int) -> list[CheckIn]:
+    span = parse_period(None, ctx.today)
+    return [
+        CheckIn.from_row(r, span) for r in await resolvers.member_check_ins(ctx, member_id, span)
+    ]
+
+
+async def check_in_node(ctx: Context, pk: int) -> CheckIn | None:
+    span = parse_period(None, ctx.today)
+    row = await resolvers.get_check_in(ctx, pk, span)
+    return CheckIn.from_row(row, span) if row else None
+
+
+async def service_node(ctx: Context, pk: int) -> ServiceRecord | None:
+    row = await resolvers.get_service(ctx, pk)
+    return ServiceRecord.from_row(row) if row else None
+
+
+# ---- mutations -----------------------------------------------------------------------------
+
+
+@strawberry.input(description="Report to a residential community.")
+class ReportCheckInInput:
+    community_id: strawberry.ID = strawberry.field(description="The community or village.")
+    grid_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A grid branch of that community to serve in."
+    )
+
+
+@strawberry.input(description="Log a volunteer service (it waits for the community's review).")
+class LogServiceInput:
+    check_in_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Your active check-in; omit to serve in your own community."
+    )
+    method: ServiceMethod = strawberry.field(description="三提三知 method.")
+    started_at: dt.datetime = strawberry.field(
+        description="Start; China time unless an offset is given."
+    )
+    ended_at: dt.datetime = strawberry.field(description="End; at most 24 hours after start.")
+    description: str = strawberry.field(description="What was done (1–500 characters).")
+
+
+@strawberry.input(description="Verify or reject a pending service record.")
+class ReviewServiceInput:
+    service_record_id: strawberry.ID = strawberry.field(description="The record.")
+    approve: bool = strawberry.field(description="True verifies, false rejects.")
+    note: str | None = strawberry.field(default=None, description="Reviewer's note.")
+
+
+@strawberry.input(description="End a check-in; its history stays.")
+class EndCheckInInput:
+    check_in_id: strawberry.ID = strawberry.field(description="The check-in.")
+
+
+@strawberry.type(description="Result of a check-in change.")
+class CheckInPayload:
+    check_in: CheckIn | None = strawberry.field(description="The check-in as it is now.")
+
+
+@strawberry.type(description="Result of a service-record change.")
+class ServiceRecordPayload:
+    service_record: ServiceRecord | None = strawberry.field(
+        description="The service record as it is now."
+    )
+
+
+@strawberry.type
+class CheckInMutation:
+    @strawberry.mutation(description="Report to a residential community (在职党员到社区报到).")
+    async def report_check_in(
+        self, info: strawberry.Info, input: ReportCheckInInput
+    ) -> CheckInPayload:
+        ctx = info.context
+        pk = await resolvers.report_check_in(
+            ctx,
+            pk_of(input.community_id, "Organization"),
+            pk_of(input.grid_id, "Organization") if input.grid_id else None,
+        )
+        return CheckInPayload(check_in=await check_in_node(ctx, pk))
+
+    @strawberry.mutation(description="Log volunteer service for review.")
+    async def log_service(
+        self, info: strawberry.Info, input: LogServiceInput
+    ) -> ServiceRecordPayload:
+        ctx = info.context
+        check_in = pk_of(input.check_in_id, "CheckIn") if input.check_in_id else None
+        if input.check_in_id and check_in is None:
+            raise NotFound("no such check-in of yours")
+        pk = await resolvers.log_service(
+            ctx,
+            check_in,
+            input.method,
+            local_time(input.started_at),
+            local_time(input.ended_at),
+            input.description,
+        )
+        return ServiceRecordPayload(service_record=await service_node(ctx, pk))
+
+    @strawberry.mutation(description="Verify or reject a pending service record (community side).")
+    async def review_service(
+        self, info: strawberry.Info, input: ReviewServiceInput
+    ) -> ServiceRecordPayload:
+        ctx = info.context
+        pk = await resolvers.review_service(
+            ctx, pk_of(input.service_record_id, "ServiceRecord"), input.approve, input.note
+        )
+        return ServiceRecordPayload(service_record=await service_node(ctx, pk))
+
+    @strawberry.mutation(description="End a check-in (the member or the community side).")
+    async def end_check_in(self, info: strawberry.Info, input: EndCheckInInput) -> CheckInPayload:
+        ctx = info.context
+        pk = await resolvers.end_check_in(ctx, pk_of(input.check_in_id, "CheckIn"))
+        return CheckInPayload(check_in=await check_in_node(ctx, pk))
