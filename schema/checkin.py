@@ -23,6 +23,7 @@ PeriodArg = Annotated[
     str | None,
     strawberry.argument(description=f"Reporting period: {FORMS}; the current year by default."),
 ]
+INPUT = strawberry.argument(description="The change to make.")
 CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
@@ -277,7 +278,7 @@ class ServiceRecordPayload:
 class CheckInMutation:
     @strawberry.mutation(description="Report to a residential community (在职党员到社区报到).")
     async def report_check_in(
-        self, info: strawberry.Info, input: ReportCheckInInput
+        self, info: strawberry.Info, input: Annotated[ReportCheckInInput, INPUT]
     ) -> CheckInPayload:
         ctx = info.context
         pk = await resolvers.report_check_in(
@@ -289,7 +290,7 @@ class CheckInMutation:
 
     @strawberry.mutation(description="Log volunteer service for review.")
     async def log_service(
-        self, info: strawberry.Info, input: LogServiceInput
+        self, info: strawberry.Info, input: Annotated[LogServiceInput, INPUT]
     ) -> ServiceRecordPayload:
         ctx = info.context
         check_in = pk_of(input.check_in_id, "CheckIn") if input.check_in_id else None
@@ -307,7 +308,7 @@ class CheckInMutation:
 
     @strawberry.mutation(description="Verify or reject a pending service record (community side).")
     async def review_service(
-        self, info: strawberry.Info, input: ReviewServiceInput
+        self, info: strawberry.Info, input: Annotated[ReviewServiceInput, INPUT]
     ) -> ServiceRecordPayload:
         ctx = info.context
         pk = await resolvers.review_service(
@@ -316,7 +317,9 @@ class CheckInMutation:
         return ServiceRecordPayload(service_record=await service_node(ctx, pk))
 
     @strawberry.mutation(description="End a check-in (the member or the community side).")
-    async def end_check_in(self, info: strawberry.Info, input: EndCheckInInput) -> CheckInPayload:
+    async def end_check_in(
+        self, info: strawberry.Info, input: Annotated[EndCheckInInput, INPUT]
+    ) -> CheckInPayload:
         ctx = info.context
         pk = await resolvers.end_check_in(ctx, pk_of(input.check_in_id, "CheckIn"))
         return CheckInPayload(check_in=await check_in_node(ctx, pk))

@@ -6,6 +6,7 @@ import strawberry
 
 from models import (
     BranchKind,
+    CheckInStatus,
     DuesCategory,
     Education,
     FloatingStatus,
@@ -14,6 +15,8 @@ from models import (
     OrgLevel,
     OrgType,
     PartyPost,
+    ServiceMethod,
+    ServiceStatus,
 )
 
 
@@ -34,3 +37,6 @@ described(MemberStatus, "Position in the membership pipeline (发展党员 stage
 described(DuesCategory, "Category that decides the Party dues band (党费).")
 described(PartyPost, "Post held in the Party organisation (党内职务).")
 described(FloatingStatus, "Floating-member status (流动党员).")
+described(CheckInStatus, "Whether a community check-in is still in force.")
+described(ServiceMethod, "三提三知: how a reporting member gets to know the neighbourhood.")
+described(ServiceStatus, "Review status of a volunteer service record.")

@@ -7,8 +7,15 @@ from server.db import downgrade, upgrade
 from tests.conftest import fresh_engine
 
 TABLES = {
-    "organization", "member", "account", "role_grant", "check_in", "service_record",
-    "service_team", "volunteer_post", "alembic_version",
+    "organization",
+    "member",
+    "account",
+    "role_grant",
+    "check_in",
+    "service_record",
+    "service_team",
+    "volunteer_post",
+    "alembic_version",
 }
 
 
