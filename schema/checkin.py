@@ -28,7 +28,8 @@ CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 def _crumb(row: Row, prefix: str) -> Breadcrumb | None:
-    org_id = getattr(row, f"{prefix}_id" if prefix != "employer" else "employer_org_id")
+    """The org named by `<prefix>_id` / `<prefix>_org_id`, `<prefix>_name`, `<prefix>_level`."""
+    org_id = getattr(row, f"{prefix}_id", None) or getattr(row, f"{prefix}_org_id", None)
     if org_id is None:
         return None
     return Breadcrumb(

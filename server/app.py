@@ -5,6 +5,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+from cross_web import HTTPException
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -13,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from resolvers.context import Context
 from schema import build_schema
@@ -47,6 +49,16 @@ class GraphQLApp(GraphQL):
             allow_queries_via_get=True,
         )
         self.settings = settings
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
+        """As strawberry's, but a mutation over GET is 405 Method Not Allowed (GraphQL over
+        HTTP), not 400."""
+        try:
+            return await super().execute_single(*args, **kwargs)
+        except HTTPException as e:
+            if isinstance(e.__cause__, InvalidOperationTypeError):
+                raise HTTPException(405, "mutations are not allowed over GET") from e
+            raise
 
     def encode_json(self, data: object) -> str:
         """UTF-8 JSON: Chinese text as itself, not `\\uXXXX` escapes."""

@@ -123,3 +123,19 @@ class Api:
         body = await self.post(query, variables, user=user)
         assert "errors" not in body, body["errors"]
         return body["data"]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+async def writable_api(
+    request: pytest.FixtureRequest, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Api]:
+    """A freshly seeded demo database of its own, for tests that write."""
+    name = f"w_{request.module.__name__.rsplit('.', 1)[-1]}"
+    engine = await fresh_engine(request.param, str(tmp_path_factory.mktemp("w")), name)
+    await seed(engine, "demo")
+    app = create_app(settings, engine=engine)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://dangjian.test"
+    ) as client:
+        yield Api(client, settings, engine)
+    await engine.dispose()

@@ -41,6 +41,13 @@ QUERIES = {
     "nodes-and-viewer": """query($first: Int) { viewer { member { name } grants { role } }
         members(first: $first) { edges { node { id employer { name }
           residentialCommunity { name } } } } }""",
+    "community-check-in-view": """query($first: Int) {
+        organizations(search: "浒溪", level: COMMUNITY, first: 1) { edges { node {
+          checkInSummary { verifiedHours membersMeetingTarget }
+          checkIns(first: $first) { totalCount edges { node { verifiedHours
+            member { name organization { name } } employer { name } grid { name }
+            services(first: 2) { totalCount edges { node { minutes member { name } } } }
+          } } } } } } }""",
 }
 
 
