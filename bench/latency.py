@@ -8,19 +8,15 @@ import argparse
 import asyncio
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from authz.principal import load_principal
 from authz.tokens import issue_token
-from resolvers.context import Context
-from schema import build_schema
+from bench.common import WARMUP, graphql_call, summary, timed
 from server.db import make_engine
 from server.settings import async_url
 
@@ -33,17 +29,9 @@ SECRET = "bench-secret-0123456789abcdef0123456789"
 
 async def in_process(url: str, runs: int) -> list[float]:
     engine = make_engine(url)
-    schema = build_schema()
-    times = []
-    for _ in range(runs + 3):
-        started = time.perf_counter()
-        async with AsyncSession(engine) as session:
-            principal = await load_principal(session, USER)
-            result = await schema.execute(QUERY, context_value=Context(session, principal))
-        assert result.errors is None, result.errors
-        times.append(time.perf_counter() - started)
+    times = await timed(graphql_call(engine, USER, QUERY), runs)
     await engine.dispose()
-    return times[3:]
+    return times
 
 
 def free_port() -> int:
@@ -75,24 +63,16 @@ def over_http(url: str, runs: int) -> list[float]:
                         raise
                     time.sleep(0.2)
             times = []
-            for _ in range(runs + 3):
+            for i in range(runs + WARMUP):
                 started = time.perf_counter()
                 response = client.post("/graphql", json={"query": QUERY}, headers=headers)
-                times.append(time.perf_counter() - started)
+                if i >= WARMUP:
+                    times.append(time.perf_counter() - started)
                 assert response.status_code == 200 and "errors" not in response.json()
-            return times[3:]
+            return times
     finally:
         server.terminate()
         server.wait(timeout=10)
-
-
-def report(label: str, times: list[float]) -> None:
-    ordered = sorted(times)
-    p90 = ordered[int(len(ordered) * 0.9) - 1]
-    print(
-        f"{label:<28} median {statistics.median(times) * 1000:7.2f} ms   "
-        f"p90 {p90 * 1000:7.2f} ms   n={len(times)}"
-    )
 
 
 def main() -> None:
@@ -101,8 +81,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
     url = async_url(args.url)
-    report("in-process (execute)", asyncio.run(in_process(url, args.runs)))
-    report("HTTP (uvicorn, 1 worker)", over_http(url, args.runs))
+    summary("in-process (execute)", asyncio.run(in_process(url, args.runs)))
+    summary("HTTP (uvicorn, 1 worker)", over_http(url, args.runs))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ from models import (
     ServiceMethod,
     ServiceRecord,
     ServiceStatus,
+    ServiceTeam,
+    VolunteerPost,
 )
 from resolvers.batch import keyed_union, rows_by_id
 from resolvers.context import Context
@@ -569,3 +571,61 @@ async def end_check_in(ctx: Context, check_in_id: int | None) -> int:
         )
         await ctx.session.commit()
     return ci.id
+
+
+# ---- service teams and volunteer posts ---------------------------------------------------
+
+
+async def load_teams(ctx: Context, paths: Sequence[str]) -> list[list[Row]]:
+    """The 红岩先锋 teams of each subtree's communities."""
+    stmts = [
+        checkin_scope(ctx).apply(
+            select(
+                ServiceTeam.id,
+                ServiceTeam.name,
+                ServiceTeam.leader_member_id,
+                ServiceTeam.community_id,
+                Community.name.label("community_name"),
+                Community.level.label("community_level"),
+            )
+            .join(Community, Community.id == ServiceTeam.community_id)
+            .where(subtree(ServiceTeam.community_path, p)),
+            ServiceTeam.community_path,
+        )
+        for p in paths
+    ]
+    return await keyed_union(ctx.session, stmts, ["id"])
+
+
+async def teams(ctx: Context, path: str) -> list[Row]:
+    return await ctx.load(load_teams, path)
+
+
+async def load_posts(ctx: Context, check_in_ids: Sequence[int]) -> list[list[Row]]:
+    """Grid volunteer posts of each (visible) check-in."""
+    stmt = (
+        scoped_check_ins(
+            ctx,
+            VolunteerPost.id,
+            VolunteerPost.check_in_id,
+            VolunteerPost.title,
+            VolunteerPost.started_on,
+            VolunteerPost.grid_org_id,
+            Grid.name.label("grid_name"),
+            Grid.level.label("grid_level"),
+            ServiceTeam.name.label("team_name"),
+        )
+        .join(VolunteerPost, VolunteerPost.check_in_id == CheckIn.id)
+        .outerjoin(Grid, Grid.id == VolunteerPost.grid_org_id)
+        .outerjoin(ServiceTeam, ServiceTeam.id == VolunteerPost.team_id)
+        .where(CheckIn.id.in_(check_in_ids))
+        .order_by(VolunteerPost.id)
+    )
+    found: dict[int, list[Row]] = {}
+    for row in await ctx.session.execute(stmt):
+        found.setdefault(row.check_in_id, []).append(row)
+    return [found.get(i, []) for i in check_in_ids]
+
+
+async def posts(ctx: Context, check_in_id: int) -> list[Row]:
+    return await ctx.load(load_posts, check_in_id)

@@ -90,6 +90,45 @@ async def _member(ctx: Context, member_id: int):
     return Member.from_row(ctx, row) if row else None
 
 
+@strawberry.type(description="A grid volunteer post (网格志愿者岗) held by a checked-in member.")
+class VolunteerPost:
+    title: str = strawberry.field(description="The post, e.g. 网格志愿者.")
+    started_on: dt.date = strawberry.field(description="Held since.")
+    grid: Breadcrumb | None = strawberry.field(description="The grid branch served.")
+    team: str | None = strawberry.field(description="The 红岩先锋 team it belongs to.")
+
+    @classmethod
+    def from_row(cls, row: Row) -> "VolunteerPost":
+        return cls(
+            title=row.title, started_on=row.started_on, grid=_crumb(row, "grid"), team=row.team_name
+        )
+
+
+@strawberry.type(description="A community's 红岩先锋 volunteer service team.")
+class ServiceTeam:
+    id: strawberry.ID = strawberry.field(description="Opaque ID of the team.")
+    name: str = strawberry.field(description="Team name, e.g. 浒溪社区红岩先锋平安巡逻服务队.")
+    community: Breadcrumb = strawberry.field(description="The community it serves.")
+    leader_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, row: Row) -> "ServiceTeam":
+        return cls(
+            id=strawberry.ID(to_global_id("ServiceTeam", row.id)),
+            name=row.name,
+            community=_crumb(row, "community"),  # type: ignore[arg-type]
+            leader_id=row.leader_member_id,
+        )
+
+    @strawberry.field(description="The team leader, if you may see them.")
+    async def leader(self, info: strawberry.Info) -> MemberRef | None:
+        return None if self.leader_id is None else await _member(info.context, self.leader_id)
+
+
+async def org_teams(ctx: Context, path: str) -> list[ServiceTeam]:
+    return [ServiceTeam.from_row(r) for r in await resolvers.teams(ctx, path)]
+
+
 @strawberry.type(
     description="An in-service member's report to a residential community "
     "(在职党员到社区报到), with verified service in the chosen period."
@@ -133,6 +172,10 @@ class CheckIn(Node):
     @strawberry.field(description="The member (PII masked unless you manage their org).")
     async def member(self, info: strawberry.Info) -> MemberRef | None:
         return await _member(info.context, self.member_id)
+
+    @strawberry.field(description="Grid volunteer posts held through this check-in.")
+    async def volunteer_posts(self, info: strawberry.Info) -> list[VolunteerPost]:
+        return [VolunteerPost.from_row(r) for r in await resolvers.posts(info.context, self.pk)]
 
     @strawberry.field(description="Service records of this check-in in the period, newest first.")
     async def services(

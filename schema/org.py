@@ -13,7 +13,7 @@ from resolvers.ids import to_global_id
 from schema.relay import After, Connection, First, Node, Subtree, Under, connection
 
 if TYPE_CHECKING:
-    from schema.checkin import CheckIn, CheckInSummary
+    from schema.checkin import CheckIn, CheckInSummary, ServiceTeam
     from schema.member import Member
 
 OnlyStatus = Annotated[
@@ -21,6 +21,7 @@ OnlyStatus = Annotated[
 ]
 MemberRef = Annotated["Member", strawberry.lazy("schema.member")]
 CheckInRef = Annotated["CheckIn", strawberry.lazy("schema.checkin")]
+TeamRef = Annotated["ServiceTeam", strawberry.lazy("schema.checkin")]
 SummaryRef = Annotated["CheckInSummary", strawberry.lazy("schema.checkin")]
 PeriodArg = Annotated[
     str | None,
@@ -204,6 +205,12 @@ class Organization(Node):
             first=first,
             after=after,
         )
+
+    @strawberry.field(description="红岩先锋 volunteer service teams of this subtree's communities.")
+    async def service_teams(self, info: strawberry.Info) -> list[TeamRef]:
+        from schema.checkin import org_teams
+
+        return await org_teams(info.context, self.path)
 
     @strawberry.field(description="Check-in figures of this subtree for the period.")
     async def check_in_summary(self, info: strawberry.Info, period: PeriodArg = None) -> SummaryRef:

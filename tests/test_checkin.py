@@ -229,3 +229,29 @@ async def test_bad_period(api: Api, period: str) -> None:
     )
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "period must be" in body["errors"][0]["message"]
+
+
+async def test_teams_and_ouli_grid_post(api: Api) -> None:
+    huxi = await org(api, "中共浒溪社区党委")
+    data = await api.data(
+        """query($id: ID!) { organization(id: $id) {
+        serviceTeams { name community { name } leader { name } } } }""",
+        {"id": gid("Organization", huxi)},
+        user="huxi_secretary",
+    )
+    teams = data["organization"]["serviceTeams"]
+    assert teams and all("红岩先锋" in t["name"] for t in teams)
+    assert {t["leader"]["name"] for t in teams} == {"殷江洪"}
+    mine = await api.data(
+        """{ viewer { member { checkIns { volunteerPosts {
+        title grid { name } team } } } } }""",
+        user="ouli",
+    )
+    posts = mine["viewer"]["member"]["checkIns"][0]["volunteerPosts"]
+    assert posts == [
+        {
+            "title": "网格志愿者",
+            "grid": {"name": "中共浒溪社区网格党支部"},
+            "team": teams[0]["name"],
+        }
+    ]

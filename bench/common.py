@@ -1,0 +1,51 @@
+"""Shared timing helpers: medians and p90 from one run (these machines are shared and noisy)."""
+
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from authz.principal import load_principal
+from resolvers.context import Context
+from schema import build_schema
+
+WARMUP = 3
+
+
+async def timed(fn: Callable[[], Awaitable[Any]], runs: int) -> list[float]:
+    """Seconds per call of `fn` after a few warm-up calls."""
+    times = []
+    for i in range(runs + WARMUP):
+        started = time.perf_counter()
+        await fn()
+        if i >= WARMUP:
+            times.append(time.perf_counter() - started)
+    return times
+
+
+def graphql_call(
+    engine: AsyncEngine, user: str, query: str, variables: dict | None = None
+) -> Callable[[], Awaitable[Any]]:
+    """One in-process GraphQL execution as `user`, with its own session, like a request."""
+    schema = build_schema()
+
+    async def call() -> Any:
+        async with AsyncSession(engine) as session:
+            principal = await load_principal(session, user)
+            result = await schema.execute(
+                query, variable_values=variables, context_value=Context(session, principal)
+            )
+        assert result.errors is None, result.errors
+        return result.data
+
+    return call
+
+
+def summary(label: str, times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+    median = statistics.median(times) * 1000
+    p90 = ordered[max(0, int(len(ordered) * 0.9) - 1)] * 1000
+    print(f"{label:<34} median {median:8.2f} ms   p90 {p90:8.2f} ms   n={len(times)}")
+    return {"median_ms": round(median, 3), "p90_ms": round(p90, 3)}
