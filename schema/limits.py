@@ -25,11 +25,11 @@ from graphql.execution import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 from resolvers.errors import LimitExceeded
 from resolvers.pagination import DEFAULT_FIRST
@@ -161,13 +161,19 @@ class MaskInternalErrors(MaskErrors):
         return masked
 
 
+RULES = [
+    depth_rule(MAX_DEPTH, None),
+    alias_rule(MAX_ALIASES),
+    DirectiveLimit,
+]
+
+
 def protections() -> list:
-    """Extension factories (a fresh instance per request)."""
+    """Extension factories (a fresh instance per request). The validation rules are built
+    once, so that the validation cache, keyed on the rule classes, hits."""
     return [
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: AddValidationRules(RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: AddValidationRules([DirectiveLimit]),
         NodeLimit,
         MaskInternalErrors,
     ]
