@@ -1,25 +1,25 @@
-"""The Starlette application: `/graphql`, `/healthz`, `/readyz`."""
+"""The Starlette application: `/graphql`, `/queries`, `/healthz`, `/readyz`."""
 
 import contextlib
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from cross_web import HTTPException
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
-from strawberry.asgi import GraphQL
-from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from resolvers.context import Context
 from schema import build_schema
 from server.auth import authenticate
 from server.db import make_engine
+from server.graphql_http import GraphQLEndpoint, PersistedQueries
+from server.saved_queries import Registry
+from server.saved_routes import SavedQueryRoutes
 from server.settings import Settings, load_settings
 
 
@@ -39,50 +39,27 @@ class DatabaseSession:
             await self.app(scope, receive, send)
 
 
-class GraphQLApp(GraphQL):
-    """strawberry's ASGI view with our per-request context."""
+def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
+    """The application; an invalid saved query stops it here, at start-up."""
+    settings = settings or load_settings()
+    owned = engine is None
+    engine = engine or make_engine(settings.database_url)
+    schema = build_schema(production=settings.production)
+    registry = Registry.load(schema)
 
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(
-            build_schema(production=settings.production),
-            graphql_ide=None if settings.production else "graphiql",
-            allow_queries_via_get=True,
-        )
-        self.settings = settings
-
-    async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
-        """As strawberry's, but a mutation over GET is 405 Method Not Allowed (GraphQL over
-        HTTP), not 400."""
-        try:
-            return await super().execute_single(*args, **kwargs)
-        except HTTPException as e:
-            if isinstance(e.__cause__, InvalidOperationTypeError):
-                raise HTTPException(405, "mutations are not allowed over GET") from e
-            raise
-
-    def encode_json(self, data: object) -> str:
-        """UTF-8 JSON: Chinese text as itself, not `\\uXXXX` escapes."""
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-    async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
+    async def context(request: Request) -> Context:
+        """One principal and fresh DataLoaders per call, on the request's DB session."""
         session: AsyncSession = request.state.db
         principal, error = await authenticate(
-            request.headers.get("authorization"), session, self.settings
+            request.headers.get("authorization"), session, settings
         )
         return Context(
             session=session,
             principal=principal,
             auth_error=error,
             request=request,
-            hours_target=self.settings.hours_target,
+            hours_target=settings.hours_target,
         )
-
-
-def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
-    settings = settings or load_settings()
-    owned = engine is None
-    engine = engine or make_engine(settings.database_url)
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -96,17 +73,24 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         return JSONResponse({"status": "ready"})
 
     @contextlib.asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+    async def lifespan(_: Any) -> AsyncIterator[None]:
         yield
         if owned:
             await engine.dispose()
 
-    graphql = DatabaseSession(GraphQLApp(settings), sessions)
+    persisted = PersistedQueries(registry, allow_list=settings.allow_list)
+    graphql = GraphQLEndpoint(schema, persisted, context, graphiql=not settings.production)
+    saved = SavedQueryRoutes(schema, registry, context)
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+            Route("/queries", saved.catalogue),
+            Route("/queries/{name}", saved.run),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+        ],
+        middleware=[
+            Middleware(DatabaseSession, sessions=async_sessionmaker(engine, expire_on_commit=False))
         ],
         lifespan=lifespan,
     )

@@ -26,6 +26,7 @@ class Settings:
     jwt_secret: str
     env: str
     hours_target: float = 50.0
+    allow_list: bool = False
     jwt_issuer: str = "dangjian"
     jwt_audience: str = "dangjian"
 

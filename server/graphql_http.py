@@ -1,0 +1,276 @@
+"""`/graphql` per the GraphQL-over-HTTP spec: GET and POST, `application/json` and
+`application/graphql-response+json`, Automatic Persisted Queries, and the allow-list mode."""
+
+import json
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from resolvers.context import Context
+from server.saved_queries import Registry, sha256
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+APQ_CACHE_SIZE = 1000
+
+ContextFactory = Callable[[Request], Awaitable[Context]]
+
+
+class RequestError(Exception):
+    """A request that is not well-formed: answered with a status and no `data`."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str = "BAD_REQUEST",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.message, self.code, self.headers = status, message, code, headers
+
+
+@dataclass
+class Params:
+    query: str | None
+    variables: dict[str, Any] | None
+    operation_name: str | None
+    extensions: dict[str, Any] | None
+
+
+def encode(body: object) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an Accept header; None if none is acceptable."""
+    if not accept:
+        return JSON
+    ranges = []
+    for i, part in enumerate(accept.split(",")):
+        media, *params = [p.strip() for p in part.split(";")]
+        q = 1.0
+        for p in params:
+            if p.startswith("q="):
+                try:
+                    q = float(p[2:])
+                except ValueError:
+                    q = 0.0
+        ranges.append((-q, i, media.lower()))
+    for neg_q, _, media in sorted(ranges):
+        if neg_q == 0:
+            break
+        if media == GRAPHQL_RESPONSE:
+            return GRAPHQL_RESPONSE
+        if media in (JSON, "application/*", "*/*"):
+            return JSON
+    return None
+
+
+def _json_param(raw: str | None, name: str) -> Any:
+    if raw is None or raw == "":
+        return None
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        raise RequestError(400, f"{name} must be JSON") from None
+
+
+async def read_params(request: Request) -> Params:
+    """The GraphQL request parameters of a GET query string or a POST JSON body."""
+    if request.method == "GET":
+        q = request.query_params
+        raw = {
+            "query": q.get("query"),
+            "variables": _json_param(q.get("variables"), "variables"),
+            "operationName": q.get("operationName"),
+            "extensions": _json_param(q.get("extensions"), "extensions"),
+        }
+    else:
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype != JSON:
+            raise RequestError(415, "POST bodies must be application/json")
+        body = await request.body()
+        if not body:
+            raise RequestError(400, "a request body is required")
+        try:
+            raw = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise RequestError(400, "the body is not valid JSON") from None
+        if not isinstance(raw, dict):
+            raise RequestError(400, "the body must be a JSON object")
+    checks = (("query", str), ("variables", dict), ("operationName", str), ("extensions", dict))
+    for name, kind in checks:
+        if raw.get(name) is not None and not isinstance(raw[name], kind):
+            raise RequestError(400, f"{name} must be a {'string' if kind is str else 'map'}")
+    return Params(
+        raw.get("query"), raw.get("variables"), raw.get("operationName"), raw.get("extensions")
+    )
+
+
+class PersistedQueries:
+    """Apollo's Automatic Persisted Queries: saved queries pre-registered by hash, others
+    registered (LRU, per process) once their document validates."""
+
+    def __init__(self, registry: Registry, *, allow_list: bool) -> None:
+        self.registry = registry
+        self.allow_list = allow_list
+        self.cache: OrderedDict[str, str] = OrderedDict()
+
+    def resolve(self, params: Params) -> tuple[str, str | None]:
+        """(query text, hash to register after validation or None)."""
+        pq = (params.extensions or {}).get("persistedQuery")
+        if pq is None:
+            if params.query is None:
+                raise RequestError(400, "the query parameter is required")
+            if self.allow_list and sha256(params.query) not in self.registry.by_hash:
+                raise RequestError(
+                    400, "only saved queries may run here", "PERSISTED_QUERY_REQUIRED"
+                )
+            return params.query, None
+        if (
+            not isinstance(pq, dict)
+            or pq.get("version") != 1
+            or not isinstance(pq.get("sha256Hash"), str)
+        ):
+            raise RequestError(400, "unsupported persisted query version")
+        digest = pq["sha256Hash"]
+        if params.query is None:
+            saved = self.registry.by_hash.get(digest)
+            known = (
+                saved.document if saved else (None if self.allow_list else self.cache.get(digest))
+            )
+            if known is None:
+                raise RequestError(200, "PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
+            if digest in self.cache:
+                self.cache.move_to_end(digest)
+            return known, None
+        if sha256(params.query) != digest:
+            raise RequestError(400, "provided sha does not match query")
+        if self.allow_list and digest not in self.registry.by_hash:
+            raise RequestError(400, "only saved queries may run here", "PERSISTED_QUERY_REQUIRED")
+        return params.query, digest
+
+    def register(self, digest: str, query: str) -> None:
+        self.cache[digest] = query
+        self.cache.move_to_end(digest)
+        while len(self.cache) > APQ_CACHE_SIZE:
+            self.cache.popitem(last=False)
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """Parse and validation failures (and refusals before execution): no data, no paths."""
+    return (
+        result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+    )
+
+
+def body_of(result: ExecutionResult) -> dict[str, Any]:
+    body: dict[str, Any] = {} if is_request_error(result) else {"data": result.data}
+    if result.errors:
+        body["errors"] = [e.formatted for e in result.errors]
+    if result.extensions:
+        body["extensions"] = result.extensions
+    return body
+
+
+async def execute(
+    schema: strawberry.Schema,
+    ctx: Context,
+    query: str,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+    *,
+    allow_mutations: bool,
+) -> ExecutionResult:
+    """Run one operation; a mutation where only queries are allowed is a 405."""
+    allowed = (
+        {OperationType.QUERY, OperationType.MUTATION} if allow_mutations else {OperationType.QUERY}
+    )
+    try:
+        return await schema.execute(
+            query,
+            variable_values=variables,
+            context_value=ctx,
+            operation_name=operation_name,
+            allowed_operation_types=allowed,
+        )
+    except InvalidOperationTypeError:
+        raise RequestError(
+            405, "mutations are not allowed over GET", headers={"Allow": "POST"}
+        ) from None
+    except CannotGetOperationTypeError:
+        raise RequestError(400, "no operation of that name in the document") from None
+
+
+def error_response(e: RequestError, media: str = JSON) -> Response:
+    error = GraphQLError(e.message, extensions={"code": e.code})
+    return Response(
+        encode({"errors": [error.formatted]}), e.status, headers=e.headers, media_type=media
+    )
+
+
+class GraphQLEndpoint:
+    """The `/graphql` route."""
+
+    def __init__(
+        self,
+        schema: strawberry.Schema,
+        persisted: PersistedQueries,
+        context: ContextFactory,
+        *,
+        graphiql: bool,
+    ) -> None:
+        self.schema = schema
+        self.persisted = persisted
+        self.context = context
+        self.graphiql = graphiql
+
+    async def handle(self, request: Request) -> Response:
+        if request.method not in ("GET", "POST"):
+            return Response(status_code=405, headers={"Allow": "GET, POST"})
+        accept = request.headers.get("accept", "")
+        if (
+            self.graphiql
+            and request.method == "GET"
+            and "text/html" in accept
+            and "query" not in request.query_params
+        ):
+            return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
+        media = negotiate(accept)
+        if media is None:
+            return Response(
+                encode(
+                    {"errors": [{"message": "acceptable types: " + JSON + ", " + GRAPHQL_RESPONSE}]}
+                ),
+                406,
+                media_type=JSON,
+            )
+        try:
+            params = await read_params(request)
+            query, register = self.persisted.resolve(params)
+            ctx = await self.context(request)
+            result = await execute(
+                self.schema,
+                ctx,
+                query,
+                params.variables,
+                params.operation_name,
+                allow_mutations=request.method == "POST",
+            )
+        except RequestError as e:
+            return error_response(e, media)
+        if register and not is_request_error(result):
+            self.persisted.register(register, query)
+        status = 400 if media == GRAPHQL_RESPONSE and is_request_error(result) else 200
+        return Response(encode(body_of(result)), status, media_type=media)
