@@ -4,6 +4,8 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+NODE_AUDIT := tests/http_audit/node_modules/.installed
+
 .PHONY: install run test lint
 
 $(STAMP): pyproject.toml
@@ -22,5 +24,10 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 
-test: install lint
+# the GraphQL-over-HTTP audit (npm package graphql-http); skipped where npm is missing
+$(NODE_AUDIT): tests/http_audit/package.json
+	if command -v npm >/dev/null; then \
+	  npm install --silent --no-audit --no-fund --prefix tests/http_audit && touch $@; fi
+
+test: install lint $(NODE_AUDIT)
 	$(BIN)/pytest -q

@@ -113,3 +113,25 @@ def export_schema(
         with open(output, "w", encoding="utf-8") as f:
             f.write(sdl)
         typer.echo(f"wrote {output}")
+
+
+@app.command()
+def query(
+    name: str,
+    user: Annotated[str, typer.Option(help="run as this account")],
+    var: Annotated[list[str] | None, typer.Option(help="variable as k=v (repeatable)")] = None,
+    format: Annotated[str, typer.Option(help="json | csv")] = "json",
+) -> None:
+    """Run the saved query NAME as USER (same scopes and masking as over HTTP)."""
+    from server.local import run_saved
+
+    if format not in ("json", "csv"):
+        raise typer.BadParameter("format must be json or csv")
+    values: dict[str, list[str]] = {}
+    for item in var or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"--var takes k=v, not {item!r}")
+        values.setdefault(key, []).append(value)
+    code = asyncio.run(run_saved(load_settings(), name, user, values, format))
+    raise typer.Exit(code)

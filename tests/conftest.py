@@ -139,3 +139,17 @@ async def writable_api(
     ) as client:
         yield Api(client, settings, engine)
     await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment for `dangjian` processes: a SQLite file of their own."""
+    from tests.process import CLI_SECRET
+
+    db_file = tmp_path_factory.mktemp("cli") / "cli.db"
+    return {
+        **os.environ,
+        "DANGJIAN_DATABASE_URL": f"sqlite:///{db_file}",
+        "DANGJIAN_JWT_SECRET": CLI_SECRET,
+        "DANGJIAN_ENV": "development",
+    }

@@ -1,31 +1,9 @@
 """The `dangjian` command line, run as a real process against a real SQLite file."""
 
-import os
-import socket
 import subprocess
-import sys
-import time
-from pathlib import Path
-
-import httpx
-import pytest
 
 from authz.tokens import verify_token
-
-SECRET = "test-secret-0123456789abcdef0123456789"
-EXE = Path(sys.executable).with_name("dangjian")
-
-
-@pytest.fixture(scope="module")
-def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    db = tmp_path_factory.mktemp("cli") / "cli.db"
-    return {**os.environ, "DANGJIAN_DATABASE_URL": f"sqlite:///{db}", "DANGJIAN_JWT_SECRET": SECRET}
-
-
-def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(EXE), *args], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+from tests.process import CLI_SECRET, EXE, free_port, run, wait_for
 
 
 def test_upgrade_seed_token(cli_env: dict[str, str]) -> None:
@@ -36,7 +14,7 @@ def test_upgrade_seed_token(cli_env: dict[str, str]) -> None:
     assert again.returncode == 0 and "nothing seeded" in again.stdout
     out = run(cli_env, "token", "jiangjin_admin", "--ttl", "120")
     assert out.returncode == 0
-    claims = verify_token(out.stdout.strip(), SECRET)
+    claims = verify_token(out.stdout.strip(), CLI_SECRET)
     assert claims["sub"] == "jiangjin_admin" and claims["ver"] == 1
     assert claims["exp"] - claims["iat"] == 120
     missing = run(cli_env, "token", "nobody")
@@ -53,12 +31,6 @@ def test_short_secret_is_refused(cli_env: dict[str, str]) -> None:
     assert out.returncode != 0 and "at least 32 bytes" in out.stderr
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_serve_answers_healthz(cli_env: dict[str, str]) -> None:
     port = free_port()
     proc = subprocess.Popen(
@@ -68,15 +40,7 @@ def test_serve_answers_healthz(cli_env: dict[str, str]) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+        response = wait_for(f"http://127.0.0.1:{port}/healthz")
         assert response.status_code == 200 and response.json() == {"status": "ok"}
     finally:
         proc.terminate()
