@@ -17,11 +17,13 @@ from datagen.checkin import (
     TEAM_COLUMNS,
     CheckInPlanner,
 )
+from datagen.dues import BASE_COLUMNS, MONTH_COLUMNS, PAYMENT_COLUMNS, DuesPlanner
 from datagen.people import MEMBER_COLUMNS, MemberFactory, posts, setting_of
 from datagen.shape import SCALES, ShapeBuilder
-from datagen.tree import ORG_COLUMNS, Node, Tree
+from datagen.tree import ORG_COLUMNS, REFERENCE_DATE, Node, Tree
 from datagen.writer import BulkWriter, batched
 from models import Organization
+from resolvers.dues import load_rule_set, period_of
 
 SEED = 20240101
 CHUNK = 20_000
@@ -35,6 +37,7 @@ class SeedReport:
     accounts: int
     check_ins: int
     service_records: int
+    dues_payments: int
     seconds: float
 
 
@@ -120,6 +123,22 @@ async def load_check_ins(
     return len(check_ins), done
 
 
+async def load_dues(
+    writer: BulkWriter, dues: DuesPlanner, links: dict[str, tuple[int, int]], report: Progress
+) -> int:
+    """Bases and a year of payments; 欧丽 has paid up to June, so a quarter is open."""
+    dues.stops[links["ouli"][0]] = period_of(REFERENCE_DATE.year, 6)
+    rules = await load_rule_set(writer.conn, REFERENCE_DATE)
+    for chunk in batched(dues.bases(rules), CHUNK):
+        await writer.insert("dues_base", BASE_COLUMNS, chunk)
+    done = 0
+    for chunk in batched(dues.payments(), CHUNK):
+        done += await writer.insert("dues_payment", PAYMENT_COLUMNS, [p for p, _ in chunk])
+        await writer.insert("dues_month", MONTH_COLUMNS, [m for _, ms in chunk for m in ms])
+        report("dues payments", done, done)
+    return done
+
+
 async def seed(
     engine: AsyncEngine, scale: str, *, reset: bool = False, progress: Progress | None = None
 ) -> SeedReport | None:
@@ -139,10 +158,12 @@ async def seed(
         total = sum(n.size for n in tree.nodes)
         links: dict[str, tuple[int, int]] = {}
         planner = CheckInPlanner(tree, rng)
+        dues = DuesPlanner(rng)
 
         def observed() -> Iterator[tuple]:
             for row, branch in member_rows(tree, builder.communities, MemberFactory(rng), links):
                 planner.observe(row, branch)
+                dues.observe(row)
                 yield row
 
         done = 0
@@ -157,6 +178,7 @@ async def seed(
         )
         await writer.insert("role_grant", ("id", "account_id", "role", "org_id"), grants)
         check_ins, services = await load_check_ins(writer, planner, tree, links, report)
+        payments = await load_dues(writer, dues, links, report)
         await writer.finish()
     return SeedReport(
         scale,
@@ -165,5 +187,6 @@ async def seed(
         len(accounts),
         check_ins,
         services,
+        payments,
         time.perf_counter() - started,
     )

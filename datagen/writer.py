@@ -21,7 +21,10 @@ TABLES = (
     "service_team",
     "service_record",
     "volunteer_post",
-)  # parents first
+    "dues_base",
+    "dues_payment",
+    "dues_month",
+)  # parents first; dues_rule is reference data from the migrations
 
 
 class BulkWriter:

@@ -11,6 +11,7 @@ from models.checkin import (
     ServiceTeam,
     VolunteerPost,
 )
+from models.dues import DuesBase, DuesMonth, DuesPayment, DuesRule, PaymentChannel, PaymentKind
 from models.member import (
     DuesCategory,
     Education,
@@ -28,7 +29,11 @@ __all__ = [
     "BranchKind",
     "CheckIn",
     "CheckInStatus",
+    "DuesBase",
     "DuesCategory",
+    "DuesMonth",
+    "DuesPayment",
+    "DuesRule",
     "Education",
     "FloatingStatus",
     "Gender",
@@ -39,6 +44,8 @@ __all__ = [
     "Organization",
     "PartyPost",
     "PathString",
+    "PaymentChannel",
+    "PaymentKind",
     "RoleGrant",
     "ServiceMethod",
     "ServiceRecord",

@@ -15,6 +15,8 @@ from models import (
     OrgLevel,
     OrgType,
     PartyPost,
+    PaymentChannel,
+    PaymentKind,
     ServiceMethod,
     ServiceStatus,
 )
@@ -40,3 +42,5 @@ described(FloatingStatus, "Floating-member status (流动党员).")
 described(CheckInStatus, "Whether a community check-in is still in force.")
 described(ServiceMethod, "三提三知: how a reporting member gets to know the neighbourhood.")
 described(ServiceStatus, "Review status of a volunteer service record.")
+described(PaymentChannel, "How dues were paid.")
+described(PaymentKind, "A dues payment, or a reversing correction of one.")

@@ -18,8 +18,10 @@ from schema.relay import Node
 
 if TYPE_CHECKING:
     from schema.checkin import CheckIn
+    from schema.dues import DuesLedger
 
 CheckInRef = Annotated["CheckIn", strawberry.lazy("schema.checkin")]
+LedgerRef = Annotated["DuesLedger", strawberry.lazy("schema.dues")]
 
 
 @strawberry.type(
@@ -104,6 +106,21 @@ class Member(Node):
         from schema.checkin import member_check_ins
 
         return await member_check_ins(info.context, self.pk)
+
+    @strawberry.field(
+        description="The member's dues ledger for a year (null outside your dues scope)."
+    )
+    async def dues_ledger(
+        self,
+        info: strawberry.Info,
+        year: Annotated[
+            int | None,
+            strawberry.argument(description="Calendar year; the current year by default."),
+        ] = None,
+    ) -> LedgerRef | None:
+        from schema.dues import member_ledger
+
+        return await member_ledger(info.context, self.pk, year)
 
     @strawberry.field(description="For in-service members: the employer unit's organisation.")
     async def employer(self, info: strawberry.Info) -> Organization | None:

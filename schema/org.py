@@ -14,6 +14,7 @@ from schema.relay import After, Connection, First, Node, Subtree, Under, connect
 
 if TYPE_CHECKING:
     from schema.checkin import CheckIn, CheckInSummary, ServiceTeam
+    from schema.dues import BranchDues, DuesArrear, DuesCollection
     from schema.member import Member
 
 OnlyStatus = Annotated[
@@ -21,6 +22,9 @@ OnlyStatus = Annotated[
 ]
 MemberRef = Annotated["Member", strawberry.lazy("schema.member")]
 CheckInRef = Annotated["CheckIn", strawberry.lazy("schema.checkin")]
+CollectionRef = Annotated["DuesCollection", strawberry.lazy("schema.dues")]
+ArrearRef = Annotated["DuesArrear", strawberry.lazy("schema.dues")]
+BranchDuesRef = Annotated["BranchDues", strawberry.lazy("schema.dues")]
 TeamRef = Annotated["ServiceTeam", strawberry.lazy("schema.checkin")]
 SummaryRef = Annotated["CheckInSummary", strawberry.lazy("schema.checkin")]
 PeriodArg = Annotated[
@@ -243,3 +247,53 @@ class Organization(Node):
             first=first,
             after=after,
         )
+
+    @strawberry.field(description="Dues collection of this subtree for a month (党费收缴).")
+    async def dues(
+        self,
+        info: strawberry.Info,
+        month: Annotated[
+            str | None, strawberry.argument(description="YYYY-MM; the current month by default.")
+        ] = None,
+    ) -> CollectionRef:
+        from schema.dues import org_collection
+
+        return await org_collection(info.context, self.path, month)
+
+    @strawberry.field(
+        description="Members of this subtree behind with dues at a month; with "
+        "the default of 6 months, those to be flagged as self-lapse."
+    )
+    async def dues_arrears(
+        self,
+        info: strawberry.Info,
+        month: Annotated[
+            str | None, strawberry.argument(description="YYYY-MM; the current month by default.")
+        ] = None,
+        min_months: Annotated[
+            int, strawberry.argument(description="At least this many consecutive unpaid months.")
+        ] = 6,
+        first: First = 20,
+        after: After = None,
+    ) -> Connection[ArrearRef]:
+        from schema.dues import org_arrears
+
+        return await org_arrears(info.context, self.path, month, min_months, first, after)
+
+    @strawberry.field(
+        description="The yearly publication of each branch's dues figures in "
+        "this subtree (党费公示)."
+    )
+    async def dues_publication(
+        self,
+        info: strawberry.Info,
+        year: Annotated[
+            int | None,
+            strawberry.argument(description="Calendar year; the current year by default."),
+        ] = None,
+        first: First = 20,
+        after: After = None,
+    ) -> Connection[BranchDuesRef]:
+        from schema.dues import org_publication
+
+        return await org_publication(info.context, self.path, year, first, after)

@@ -14,6 +14,7 @@ from resolvers.errors import BadUserInput
 from resolvers.ids import from_global_id, pk_of
 from schema.account import Viewer
 from schema.checkin import CheckInMutation, check_in_node, service_node
+from schema.dues import DuesMutation, payment_node
 from schema.member import Member, MemberFilter, MemberOrder
 from schema.org import Organization
 from schema.relay import After, Connection, First, Node, Under, connection
@@ -37,6 +38,7 @@ NODE_TYPES: dict[str, Callable[[Context, int], Awaitable[Node | None]]] = {
     "Member": _member_node,
     "CheckIn": check_in_node,
     "ServiceRecord": service_node,
+    "DuesPayment": payment_node,
 }
 
 
@@ -132,5 +134,5 @@ class Query:
 
 
 @strawberry.type(description="Changes; each takes one `input` and returns a payload.")
-class Mutation(CheckInMutation):
+class Mutation(CheckInMutation, DuesMutation):
     pass

@@ -7,6 +7,10 @@ from server.db import downgrade, upgrade
 from tests.conftest import fresh_engine
 
 TABLES = {
+    "dues_rule",
+    "dues_base",
+    "dues_payment",
+    "dues_month",
     "organization",
     "member",
     "account",
@@ -35,6 +39,7 @@ async def test_upgrade_downgrade_round_trip(tmp_path) -> None:
 
 
 async def test_postgres_paths_collate_c(db: AsyncEngine) -> None:
+    """Every materialised-path column compares bytewise (DESIGN §1)."""
     if db.dialect.name != "postgresql":
         return
     async with db.connect() as conn:
@@ -42,9 +47,14 @@ async def test_postgres_paths_collate_c(db: AsyncEngine) -> None:
             await conn.execute(
                 text(
                     "SELECT table_name, column_name, collation_name FROM information_schema.columns"
-                    " WHERE column_name IN ('path', 'org_path') AND table_schema = current_schema()"
+                    " WHERE column_name LIKE '%path' AND table_schema = current_schema()"
                 )
             )
         ).all()
-    assert {(t, c) for t, c, _ in rows} == {("organization", "path"), ("member", "org_path")}
+    assert {
+        ("organization", "path"),
+        ("member", "org_path"),
+        ("check_in", "community_path"),
+        ("dues_month", "org_path"),
+    } <= {(t, c) for t, c, _ in rows}
     assert {coll for *_, coll in rows} == {"C"}

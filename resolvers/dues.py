@@ -1,0 +1,748 @@
+"""Party dues (党费, 中组发〔2008〕3号): payable from the rule set, idempotent payments with
+reversing corrections, ledgers, collection figures and arrears."""
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Row, Select, String, case, cast, func, literal, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import aliased
+
+from authz.enforcer import can
+from authz.paths import subtree
+from authz.scope import Scope
+from models import (
+    DuesBase,
+    DuesMonth,
+    DuesPayment,
+    DuesRule,
+    Member,
+    MemberStatus,
+    Organization,
+    OrgLevel,
+    PaymentChannel,
+    PaymentKind,
+)
+from resolvers.batch import keyed_union, rows_by_id
+from resolvers.context import Context
+from resolvers.errors import BadUserInput, ClientError, Forbidden
+from resolvers.pagination import Order, Page, make_page, paged
+
+PAYING = (MemberStatus.PROBATIONARY, MemberStatus.FULL)
+EarlierBase = aliased(DuesBase, name="earlier_base")
+Branch = aliased(Organization, name="branch")
+FLAG_MONTHS = 6  # six consecutive unpaid months: flagged to the branch as self-lapse (自行脱党)
+SELF_MAX_MONTHS = 3  # a member pays at most a quarter at once; more (advance) via the branch
+
+
+class IdempotencyKeyReused(ClientError):
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+# ---- periods -------------------------------------------------------------------------------
+
+
+def period_of(year: int, month: int) -> int:
+    return year * 12 + month - 1
+
+
+def month_label(period: int) -> str:
+    return f"{period // 12:04d}-{period % 12 + 1:02d}"
+
+
+def parse_month(text: str) -> int:
+    try:
+        year, month = (int(p) for p in text.split("-"))
+        if len(text) != 7 or not 1 <= month <= 12 or year < 1921:
+            raise ValueError
+    except ValueError:
+        raise BadUserInput(f"months are written YYYY-MM, not {text[:20]!r}") from None
+    return period_of(year, month)
+
+
+def period_of_date(day: dt.date) -> int:
+    return period_of(day.year, day.month)
+
+
+# ---- the rule set --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Band:
+    upper_fen: int | None
+    rate_bp: int | None
+    fixed_fen: int | None
+    min_fen: int | None
+    max_fen: int | None
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Bands per category; payable amounts are rounded half up to the fen."""
+
+    name: str
+    bands: dict[str, tuple[Band, ...]]
+
+    def payable(self, category: str, base_fen: int | None, set_fen: int | None = None) -> int:
+        bands = self.bands.get(category)
+        if not bands:
+            raise BadUserInput(f"no dues rule for category {category}")
+        band = bands[0]
+        if band.min_fen is not None:  # an amount the branch sets within a range (farmers)
+            if set_fen is None or not band.min_fen <= set_fen <= (band.max_fen or set_fen):
+                raise BadUserInput(
+                    f"the monthly amount for {category} must be between "
+                    f"{band.min_fen} and {band.max_fen} fen"
+                )
+            return set_fen
+        if band.fixed_fen is not None:
+            return band.fixed_fen
+        if base_fen is None or base_fen < 0:
+            raise BadUserInput(
+                f"a monthly base (after-tax income in fen) is required for {category}"
+            )
+        for band in bands:
+            if band.upper_fen is None or base_fen <= band.upper_fen:
+                return (base_fen * (band.rate_bp or 0) + 5_000) // 10_000
+        raise BadUserInput(f"no band covers {base_fen} fen")  # pragma: no cover - open top band
+
+
+async def load_rule_set(db: AsyncSession | AsyncConnection, on: dt.date) -> RuleSet:
+    """The rule set in force on `on` (the latest effective before it)."""
+    name = await db.scalar(
+        select(DuesRule.rule_set)
+        .where(DuesRule.effective_from <= on)
+        .order_by(DuesRule.effective_from.desc())
+        .limit(1)
+    )
+    if name is None:
+        raise BadUserInput(f"no dues rule set in force on {on}")
+    rows = await db.execute(
+        select(
+            DuesRule.category,
+            DuesRule.upper_fen,
+            DuesRule.rate_bp,
+            DuesRule.fixed_fen,
+            DuesRule.min_fen,
+            DuesRule.max_fen,
+        )
+        .where(DuesRule.rule_set == name)
+        .order_by(DuesRule.category, DuesRule.upper_fen.is_(None), DuesRule.upper_fen)
+    )
+    bands: dict[str, list[Band]] = {}
+    for category, *band in rows:
+        bands.setdefault(category, []).append(Band(*band))
+    return RuleSet(name, {k: tuple(v) for k, v in bands.items()})
+
+
+# ---- scopes ----------------------------------------------------------------------------------
+
+
+def dues_scope(ctx: Context) -> Scope:
+    return ctx.scope("dues", "read")
+
+
+def scoped(ctx: Context, model, *columns) -> Select:
+    """`columns` of a dues table (with org_path and member_id), limited to the dues scope."""
+    return dues_scope(ctx).apply(
+        select(*columns).select_from(model), model.org_path, model.member_id
+    )
+
+
+def base_visible(ctx: Context, org_path: str, member_id: int) -> bool:
+    """Income bases are sensitive: shown like PII, only with `dues.base`."""
+    return ctx.scope("dues.base", "read").covers(org_path, member_id)
+
+
+# ---- the ledger ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerMonth:
+    period: int
+    payable_fen: int
+    paid_fen: int
+    paid_at: dt.datetime | None
+    channel: PaymentChannel | None
+    payment_id: int | None
+
+
+@dataclass(frozen=True)
+class Ledger:
+    year: int
+    base: Row | None
+    months: tuple[LedgerMonth, ...]
+
+
+async def load_ledgers(ctx: Context, keys: Sequence[tuple[int, int]]) -> list[Ledger | None]:
+    """Month-by-month ledgers of (member, year); None where the caller may not see dues."""
+    member_ids = {m for m, _ in keys}
+    years = {y for _, y in keys}
+    bases = {
+        (r.member_id, r.year): r
+        for r in await ctx.session.execute(
+            scoped(ctx, DuesBase, DuesBase).where(
+                DuesBase.member_id.in_(member_ids), DuesBase.year.in_(years)
+            )
+        )
+    }
+    members = dues_scope(ctx).apply(
+        select(Member.id, Member.joined_on).where(Member.id.in_(member_ids)),
+        Member.org_path,
+        Member.id,
+    )
+    joined = {m: j for m, j in await ctx.session.execute(members)}
+    visible = set(joined)
+    lo, hi = period_of(min(years), 1), period_of(max(years), 12)
+    settled: dict[tuple[int, int], Row] = {}
+    for row in await ctx.session.execute(
+        scoped(
+            ctx,
+            DuesMonth,
+            DuesMonth.member_id,
+            DuesMonth.period,
+            DuesMonth.amount_fen,
+            DuesMonth.payment_id,
+            DuesPayment.paid_at,
+            DuesPayment.channel,
+        )
+        .join(DuesPayment, DuesPayment.id == DuesMonth.payment_id)
+        .where(
+            DuesMonth.member_id.in_(visible),
+            DuesMonth.period.between(lo, hi),
+            DuesMonth.voided_by.is_(None),
+        )
+    ):
+        settled[(row.member_id, row.period)] = row
+    out: list[Ledger | None] = []
+    for member_id, year in keys:
+        if member_id not in visible:
+            out.append(None)
+            continue
+        base = bases.get((member_id, year))
+        months = []
+        for p in range(period_of(year, 1), period_of(year, 12) + 1):
+            owed = base is not None and not base.exempt and p >= base.owed_from
+            paid = settled.get((member_id, p))
+            months.append(
+                LedgerMonth(
+                    p,
+                    base.monthly_payable_fen if owed else 0,
+                    paid.amount_fen if paid else 0,
+                    paid.paid_at if paid else None,
+                    paid.channel if paid else None,
+                    paid.payment_id if paid else None,
+                )
+            )
+        out.append(Ledger(year, base, tuple(months)))
+    return out
+
+
+async def ledger(ctx: Context, member_id: int, year: int) -> Ledger | None:
+    return await ctx.load(load_ledgers, (member_id, year))
+
+
+# ---- collection figures and arrears --------------------------------------------------------
+
+
+def _due(ctx: Context, path: str, period: int, *columns) -> Select:
+    """Members of the subtree owing dues for `period` (base set, not exempt, admitted)."""
+    return scoped(ctx, DuesBase, *columns).where(
+        DuesBase.year == period // 12,
+        subtree(DuesBase.org_path, path),
+        DuesBase.owed_from <= period,
+        DuesBase.exempt.is_(False),
+        DuesBase.monthly_payable_fen > 0,
+    )
+
+
+def _live(ctx: Context, path: str, period: int, *columns) -> Select:
+    return scoped(ctx, DuesMonth, *columns).where(
+        DuesMonth.period == period, subtree(DuesMonth.org_path, path), DuesMonth.voided_by.is_(None)
+    )
+
+
+def arrears_months(period: int):
+    """Consecutive unpaid months up to `period` of the current dues_base row's member:
+    since the last live settlement, or since the member first owed."""
+    last_paid = (
+        select(func.max(DuesMonth.period))
+        .where(
+            DuesMonth.member_id == DuesBase.member_id,
+            DuesMonth.voided_by.is_(None),
+            DuesMonth.period <= period,
+        )
+        .scalar_subquery()
+    )
+    first_owed = (
+        select(func.min(EarlierBase.owed_from))
+        .where(EarlierBase.member_id == DuesBase.member_id)
+        .scalar_subquery()
+    )
+    return literal(period) - func.coalesce(last_paid, first_owed - 1)
+
+
+@dataclass(frozen=True)
+class Collection:
+    period: int
+    payable_fen: int
+    collected_fen: int
+    members_due: int
+    members_paid: int
+    arrears: dict[str, int]
+
+
+ARREARS_BUCKETS = ("0", "1", "2", "3", "4", "5", "6+")
+
+
+async def load_collections(ctx: Context, keys: Sequence[tuple[str, int]]) -> list[Collection]:
+    """Three statements for any number of (org path, period)."""
+    due = [
+        _due(
+            ctx,
+            p,
+            m,
+            func.count().label("n"),
+            func.coalesce(func.sum(DuesBase.monthly_payable_fen), 0).label("fen"),
+        )
+        for p, m in keys
+    ]
+    paid = [
+        _live(
+            ctx,
+            p,
+            m,
+            func.count(func.distinct(DuesMonth.member_id)).label("n"),
+            func.coalesce(func.sum(DuesMonth.amount_fen), 0).label("fen"),
+        )
+        for p, m in keys
+    ]
+    buckets = []
+    for p, m in keys:
+        per_member = _due(ctx, p, m, arrears_months(m).label("months")).subquery()
+        label = case(
+            (per_member.c.months >= FLAG_MONTHS, literal("6+")),
+            else_=cast(per_member.c.months, String),
+        ).label("k")
+        buckets.append(
+            select(label, func.count().label("n")).select_from(per_member).group_by(label)
+        )
+    d, c, b = [await keyed_union(ctx.session, s) for s in (due, paid, buckets)]
+    return [
+        Collection(m, d[i][0].fen, c[i][0].fen, d[i][0].n, c[i][0].n, {r.k: r.n for r in b[i]})
+        for i, (_, m) in enumerate(keys)
+    ]
+
+
+async def collection(ctx: Context, path: str, period: int) -> Collection:
+    return await ctx.load(load_collections, (path, period))
+
+
+@dataclass(frozen=True)
+class ArrearsKey:
+    path: str
+    period: int
+    min_months: int
+    first: int | None
+    after: str | None
+
+
+BY_MEMBER = Order(None, DuesBase.member_id)
+
+
+def _arrears_list(ctx: Context, key: ArrearsKey) -> Select:
+    months = arrears_months(key.period)
+    last_paid = (
+        select(func.max(DuesMonth.period))
+        .where(
+            DuesMonth.member_id == DuesBase.member_id,
+            DuesMonth.voided_by.is_(None),
+            DuesMonth.period <= key.period,
+        )
+        .scalar_subquery()
+    )
+    return _due(
+        ctx,
+        key.path,
+        key.period,
+        DuesBase.member_id,
+        DuesBase.monthly_payable_fen,
+        months.label("months"),
+        last_paid.label("last_paid"),
+    ).where(months >= key.min_months)
+
+
+async def load_arrears(ctx: Context, keys: Sequence[ArrearsKey]) -> list[Page[Row]]:
+    stmts, sizes = [], []
+    for key in keys:
+        if key.min_months < 1:
+            raise BadUserInput("minMonths must be at least 1")
+        stmt, size = paged(_arrears_list(ctx, key), BY_MEMBER, key.first, key.after)
+        stmts.append(stmt)
+        sizes.append(size)
+    counts = await keyed_union(
+        ctx.session,
+        [
+            select(func.count().label("n")).select_from(_arrears_list(ctx, k).subquery())
+            for k in keys
+        ],
+    )
+    pages = await keyed_union(ctx.session, stmts, ["member_id"])
+    return [
+        make_page(rows, size, BY_MEMBER, k.after, _const(c[0].n))
+        for rows, size, k, c in zip(pages, sizes, keys, counts, strict=True)
+    ]
+
+
+def _const(n: int):
+    async def count() -> int:
+        return n
+
+    return count
+
+
+async def arrears(ctx: Context, key: ArrearsKey) -> Page[Row]:
+    return await ctx.loader(load_arrears).load(key)
+
+
+BY_PATH = Order(Organization.path, Organization.id)
+
+
+async def publication(
+    ctx: Context, path: str, year: int, first: int | None, after: str | None
+) -> Page[Row]:
+    """Each branch of the subtree with its year's payable and collected dues (党费公示)."""
+    first_p, last_p = period_of(year, 1), period_of(year, 12)
+    owed_months = literal(last_p + 1) - DuesBase.owed_from
+    payable = (
+        scoped(
+            ctx, DuesBase, func.coalesce(func.sum(DuesBase.monthly_payable_fen * owed_months), 0)
+        )
+        .where(
+            DuesBase.org_path == Organization.path,
+            DuesBase.year == year,
+            DuesBase.exempt.is_(False),
+        )
+        .scalar_subquery()
+    )
+    collected = (
+        scoped(ctx, DuesMonth, func.coalesce(func.sum(DuesMonth.amount_fen), 0))
+        .where(
+            DuesMonth.org_path == Organization.path,
+            DuesMonth.period.between(first_p, last_p),
+            DuesMonth.voided_by.is_(None),
+        )
+        .scalar_subquery()
+    )
+    stmt = ctx.scope("org", "read").apply(
+        select(
+            Organization.id,
+            Organization.name,
+            Organization.level,
+            Organization.path,
+            payable.label("payable_fen"),
+            collected.label("collected_fen"),
+        ).where(subtree(Organization.path, path), Organization.level == OrgLevel.BRANCH),
+        Organization.path,
+    )
+    page_stmt, size = paged(stmt, BY_PATH, first, after)
+    rows = (await ctx.session.execute(page_stmt)).all()
+
+    async def count() -> int:
+        return await ctx.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+    return make_page(rows, size, BY_PATH, after, count)
+
+
+# ---- writes --------------------------------------------------------------------------------
+
+
+def fingerprint(**fields: object) -> str:
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+
+
+async def _member(ctx: Context, member_id: int | None) -> Row | None:
+    if member_id is None:
+        return None
+    return (
+        await ctx.session.execute(
+            select(
+                Member.id,
+                Member.org_id,
+                Member.org_path,
+                Member.status,
+                Member.joined_on,
+                Member.dues_category,
+            ).where(Member.id == member_id)
+        )
+    ).one_or_none()
+
+
+async def set_base(
+    ctx: Context,
+    member_id: int | None,
+    year: int,
+    category: str | None,
+    base_fen: int | None,
+    set_fen: int | None,
+) -> int:
+    """The branch sets a member's category and monthly base once a year."""
+    principal = ctx.require()
+    member = await _member(ctx, member_id)
+    if member is None or not can(principal, "dues.base", "write", member.org_path):
+        raise Forbidden("you may not set dues bases for this member")
+    if not 2008 <= year <= ctx.today.year + 1:
+        raise BadUserInput("year is out of range")
+    if member.status not in PAYING or member.joined_on is None:
+        raise BadUserInput("only probationary and full members pay dues")
+    rules = await load_rule_set(ctx.session, dt.date(year, 1, 1))
+    category = category or member.dues_category.name
+    payable = rules.payable(category, base_fen, set_fen)
+    owed_from = max(period_of(year, 1), period_of_date(member.joined_on))
+    row = DuesBase(
+        member_id=member.id,
+        org_path=member.org_path,
+        year=year,
+        category=category,
+        monthly_base_fen=base_fen,
+        monthly_payable_fen=payable,
+        rule_set=rules.name,
+        owed_from=owed_from,
+        set_by=principal.account_id,
+        set_on=ctx.today,
+    )
+    ctx.session.add(row)
+    try:
+        await ctx.session.commit()
+    except IntegrityError:
+        await ctx.session.rollback()
+        raise BadUserInput(f"the dues base for {year} is already set") from None
+    return row.id
+
+
+async def approve_exemption(ctx: Context, member_id: int | None, year: int, reason: str) -> None:
+    """Hardship exemption, approved one level above the member's branch."""
+    principal = ctx.require()
+    member = await _member(ctx, member_id)
+    parent = None
+    if member is not None:
+        parent = await ctx.session.scalar(
+            select(Organization.path)
+            .join(Branch, Branch.parent_id == Organization.id)
+            .where(Branch.id == member.org_id)
+        )
+    if parent is None or not can(principal, "dues", "exempt", parent):
+        raise Forbidden("exemptions are approved one level above the member's branch")
+    if not reason.strip():
+        raise BadUserInput("a reason is required")
+    done = await ctx.session.execute(
+        update(DuesBase)
+        .where(DuesBase.member_id == member.id, DuesBase.year == year)  # type: ignore[union-attr]
+        .values(exempt=True, exemption_reason=reason.strip()[:200])
+    )
+    if done.rowcount == 0:
+        raise BadUserInput(f"no dues base set for {year}")
+    await ctx.session.commit()
+
+
+@dataclass(frozen=True)
+class PayRequest:
+    member_id: int | None
+    months: tuple[str, ...]
+    amount_fen: int
+    channel: PaymentChannel
+    payer_id: int | None
+    key: str
+
+
+async def _replay(ctx: Context, key: str, digest: str) -> int | None:
+    """The first answer for a key already used with this content; refuse other content."""
+    found = (
+        await ctx.session.execute(
+            select(DuesPayment.id, DuesPayment.request_hash).where(
+                DuesPayment.idempotency_key == key
+            )
+        )
+    ).one_or_none()
+    if found is None:
+        return None
+    if found.request_hash != digest:
+        raise IdempotencyKeyReused("this idempotency key was used for a different request")
+    return found.id
+
+
+async def pay(ctx: Context, req: PayRequest) -> int:
+    """Record a payment of whole months; idempotent by key. Returns the payment id."""
+    principal = ctx.require()
+    if not 8 <= len(req.key) <= 80:
+        raise BadUserInput("idempotencyKey must be 8 to 80 characters")
+    member = await _member(ctx, req.member_id)
+    if member is None or not can(principal, "dues", "pay", member.org_path, member.id):
+        raise Forbidden("you may not record dues for this member")
+    digest = fingerprint(
+        member=member.id,
+        months=sorted(req.months),
+        amount=req.amount_fen,
+        channel=req.channel.name,
+        payer=req.payer_id or member.id,
+    )
+    if (done := await _replay(ctx, req.key, digest)) is not None:
+        return done
+    periods = sorted({parse_month(m) for m in req.months})
+    if not periods or len(periods) != len(req.months):
+        raise BadUserInput("months must be distinct and at least one")
+    if len({p // 12 for p in periods}) > 1:
+        raise BadUserInput("pay each calendar year separately")
+    own = principal.member_id == member.id and not can(principal, "dues", "pay", member.org_path)
+    if own and (len(periods) > SELF_MAX_MONTHS or periods[-1] > period_of_date(ctx.today)):
+        raise BadUserInput("paying more than a quarter, or in advance, needs the branch")
+    base = (
+        await ctx.session.execute(
+            select(DuesBase).where(
+                DuesBase.member_id == member.id, DuesBase.year == periods[0] // 12
+            )
+        )
+    ).scalar_one_or_none()
+    if base is None:
+        raise BadUserInput(f"no dues base is set for {periods[0] // 12}")
+    if base.exempt:
+        raise BadUserInput("this member is exempt from dues that year")
+    if periods[0] < base.owed_from:
+        raise BadUserInput(f"dues are owed from {month_label(base.owed_from)}")
+    expected = base.monthly_payable_fen * len(periods)
+    if req.amount_fen != expected:
+        raise BadUserInput(f"amount must be {expected} fen for {len(periods)} month(s)")
+    paid = (
+        await ctx.session.scalars(
+            select(DuesMonth.period).where(
+                DuesMonth.member_id == member.id,
+                DuesMonth.period.in_(periods),
+                DuesMonth.voided_by.is_(None),
+            )
+        )
+    ).all()
+    if paid:
+        raise BadUserInput(f"{month_label(min(paid))} is already paid")
+    payer = req.payer_id or member.id
+    if payer != member.id and await _member(ctx, payer) is None:
+        raise BadUserInput("payerId must name a member")
+    payment = DuesPayment(
+        kind=PaymentKind.PAYMENT,
+        member_id=member.id,
+        org_path=member.org_path,
+        payer_member_id=payer,
+        amount_fen=req.amount_fen,
+        channel=req.channel,
+        paid_at=dt.datetime.now().replace(microsecond=0),
+        recorded_by=principal.account_id,
+        idempotency_key=req.key,
+        request_hash=digest,
+    )
+    ctx.session.add(payment)
+    try:
+        await ctx.session.flush()
+        ctx.session.add_all(
+            [
+                DuesMonth(
+                    payment_id=payment.id,
+                    member_id=member.id,
+                    org_path=member.org_path,
+                    period=p,
+                    amount_fen=base.monthly_payable_fen,
+                )
+                for p in periods
+            ]
+        )
+        await ctx.session.commit()
+    except IntegrityError:
+        await ctx.session.rollback()
+        if (done := await _replay(ctx, req.key, digest)) is not None:
+            return done
+        raise BadUserInput("those months were paid meanwhile") from None
+    return payment.id
+
+
+async def reverse(ctx: Context, payment_id: int | None, reason: str, key: str) -> int:
+    """A reversing entry for a payment (corrections never edit the ledger)."""
+    principal = ctx.require()
+    original = None
+    if payment_id is not None:
+        original = (
+            await ctx.session.execute(select(DuesPayment).where(DuesPayment.id == payment_id))
+        ).scalar_one_or_none()
+    if original is None or not can(principal, "dues", "pay", original.org_path):
+        raise Forbidden("you may not correct this payment")
+    digest = fingerprint(reverses=original.id, reason=reason.strip())
+    if (done := await _replay(ctx, key, digest)) is not None:
+        return done
+    if original.kind != PaymentKind.PAYMENT:
+        raise BadUserInput("only payments can be reversed")
+    if not reason.strip():
+        raise BadUserInput("a reason is required")
+    entry = DuesPayment(
+        kind=PaymentKind.REVERSAL,
+        member_id=original.member_id,
+        org_path=original.org_path,
+        payer_member_id=original.payer_member_id,
+        amount_fen=-original.amount_fen,
+        channel=original.channel,
+        paid_at=dt.datetime.now().replace(microsecond=0),
+        recorded_by=principal.account_id,
+        reverses_id=original.id,
+        note=reason.strip()[:200],
+        idempotency_key=key,
+        request_hash=digest,
+    )
+    ctx.session.add(entry)
+    try:
+        await ctx.session.flush()
+        voided = await ctx.session.execute(
+            update(DuesMonth)
+            .where(DuesMonth.payment_id == original.id, DuesMonth.voided_by.is_(None))
+            .values(voided_by=entry.id)
+        )
+        if voided.rowcount == 0:
+            raise BadUserInput("this payment was already reversed")
+        await ctx.session.commit()
+    except IntegrityError:
+        await ctx.session.rollback()
+        if (done := await _replay(ctx, key, digest)) is not None:
+            return done
+        raise
+    except BadUserInput:
+        await ctx.session.rollback()
+        raise
+    return entry.id
+
+
+async def load_payments(ctx: Context, ids: Sequence[int]) -> list[Row | None]:
+    return await rows_by_id(
+        ctx.session, scoped(ctx, DuesPayment, *DuesPayment.__table__.c), DuesPayment.id, ids
+    )
+
+
+async def get_payment(ctx: Context, pk: int | None) -> Row | None:
+    return await ctx.load(load_payments, pk)
+
+
+async def load_payment_months(ctx: Context, ids: Sequence[int]) -> list[list[int]]:
+    """The months each (visible) payment settled or, for a reversal, voided."""
+    rows = await ctx.session.execute(
+        scoped(ctx, DuesMonth, DuesMonth.payment_id, DuesMonth.voided_by, DuesMonth.period)
+        .where((DuesMonth.payment_id.in_(ids)) | (DuesMonth.voided_by.in_(ids)))
+        .order_by(DuesMonth.period)
+    )
+    found: dict[int, list[int]] = {}
+    for payment_id, voided_by, period in rows:
+        for owner in (payment_id, voided_by):
+            if owner in ids:
+                found.setdefault(owner, []).append(period)
+    return [found.get(i, []) for i in ids]
+
+
+async def payment_months(ctx: Context, payment_id: int) -> list[int]:
+    return await ctx.load(load_payment_months, payment_id)

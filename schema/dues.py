@@ -1,0 +1,366 @@
+"""GraphQL types of Party dues (党费)."""
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from sqlalchemy import Row
+
+from models import DuesCategory, PaymentChannel, PaymentKind
+from resolvers import dues as resolvers
+from resolvers import member as member_resolvers
+from resolvers.context import Context
+from resolvers.ids import pk_of, to_global_id
+from schema.org import Breadcrumb, CountByKey
+from schema.relay import Connection, Node, connection
+
+if TYPE_CHECKING:
+    from schema.member import Member
+
+MemberRef = Annotated["Member", strawberry.lazy("schema.member")]
+MonthArg = Annotated[
+    str | None, strawberry.argument(description="Month as YYYY-MM; the current month by default.")
+]
+YearArg = Annotated[
+    int | None, strawberry.argument(description="Calendar year; the current year by default.")
+]
+INPUT = strawberry.argument(description="The change to make.")
+
+
+def _rate(collected: int, payable: int) -> float | None:
+    return round(collected / payable, 4) if payable else None
+
+
+async def _member(ctx: Context, member_id: int):
+    from schema.member import Member
+
+    row = await member_resolvers.get_member(ctx, member_id)
+    return Member.from_row(ctx, row) if row else None
+
+
+@strawberry.type(description="A member's dues category and monthly base for one year.")
+class DuesBase:
+    year: int = strawberry.field(description="The year it applies to.")
+    category: DuesCategory = strawberry.field(description="Dues category.")
+    monthly_base_fen: int | None = strawberry.field(
+        description="After-tax monthly income or pension, in fen; null unless you may see "
+        "income bases (they are sensitive, like PII)."
+    )
+    monthly_payable_fen: int = strawberry.field(description="Dues owed per month, in fen.")
+    rule_set: str = strawberry.field(description="The rules it was computed by.")
+    exempt: bool = strawberry.field(description="Exempted for hardship that year.")
+    exemption_reason: str | None = strawberry.field(description="Why, if exempt.")
+
+
+@strawberry.type(description="One month of a member's dues ledger.")
+class LedgerMonth:
+    month: str = strawberry.field(description="YYYY-MM.")
+    payable_fen: int = strawberry.field(description="Owed for the month, in fen.")
+    paid_fen: int = strawberry.field(description="Paid for the month, in fen.")
+    paid_at: dt.datetime | None = strawberry.field(description="When it was paid.")
+    channel: PaymentChannel | None = strawberry.field(description="How it was paid.")
+    payment_id: strawberry.ID | None = strawberry.field(description="The payment.")
+
+
+@strawberry.type(description="A member's dues for one year, month by month.")
+class DuesLedger:
+    year: int = strawberry.field(description="The year.")
+    base: DuesBase | None = strawberry.field(description="Category and base, if set.")
+    months: list[LedgerMonth] = strawberry.field(description="January to December.")
+    payable_fen: int = strawberry.field(description="Owed in the year, in fen.")
+    paid_fen: int = strawberry.field(description="Paid for the year, in fen.")
+
+
+def ledger_of(ctx: Context, member_id: int, led: resolvers.Ledger) -> DuesLedger:
+    base = None
+    if led.base is not None:
+        b = led.base
+        shown = resolvers.base_visible(ctx, b.org_path, member_id)
+        base = DuesBase(
+            year=b.year,
+            category=DuesCategory[b.category],
+            monthly_base_fen=b.monthly_base_fen if shown else None,
+            monthly_payable_fen=b.monthly_payable_fen,
+            rule_set=b.rule_set,
+            exempt=b.exempt,
+            exemption_reason=b.exemption_reason,
+        )
+    months = [
+        LedgerMonth(
+            month=resolvers.month_label(m.period),
+            payable_fen=m.payable_fen,
+            paid_fen=m.paid_fen,
+            paid_at=m.paid_at,
+            channel=m.channel,
+            payment_id=strawberry.ID(to_global_id("DuesPayment", m.payment_id))
+            if m.payment_id
+            else None,
+        )
+        for m in led.months
+    ]
+    return DuesLedger(
+        year=led.year,
+        base=base,
+        months=months,
+        payable_fen=sum(m.payable_fen for m in led.months),
+        paid_fen=sum(m.paid_fen for m in led.months),
+    )
+
+
+async def member_ledger(ctx: Context, member_id: int, year: int | None) -> DuesLedger | None:
+    led = await resolvers.ledger(ctx, member_id, year or ctx.today.year)
+    return ledger_of(ctx, member_id, led) if led else None
+
+
+@strawberry.type(description="Dues collection of an organisation's subtree for one month.")
+class DuesCollection:
+    month: str = strawberry.field(description="YYYY-MM.")
+    payable_fen: int = strawberry.field(description="Owed by the subtree's members, in fen.")
+    collected_fen: int = strawberry.field(description="Paid for the month, in fen.")
+    members_due: int = strawberry.field(description="Members owing dues for the month.")
+    members_paid: int = strawberry.field(description="Members who paid for the month.")
+    members_unpaid: int = strawberry.field(description="Members owing who have not paid.")
+    collection_rate: float | None = strawberry.field(
+        description="Collected ÷ payable (null when nothing is owed)."
+    )
+    arrears: list[CountByKey] = strawberry.field(
+        description="Members owing by consecutive unpaid months up to this one: 0 … 5, 6+ "
+        "(six or more is flagged to the branch as self-lapse, 自行脱党)."
+    )
+
+
+async def org_collection(ctx: Context, path: str, month: str | None) -> DuesCollection:
+    period = resolvers.parse_month(month) if month else resolvers.period_of_date(ctx.today)
+    c = await resolvers.collection(ctx, path, period)
+    return DuesCollection(
+        month=resolvers.month_label(period),
+        payable_fen=c.payable_fen,
+        collected_fen=c.collected_fen,
+        members_due=c.members_due,
+        members_paid=c.members_paid,
+        members_unpaid=max(0, c.members_due - c.members_paid),
+        collection_rate=_rate(c.collected_fen, c.payable_fen),
+        arrears=[CountByKey(key=k, count=c.arrears.get(k, 0)) for k in resolvers.ARREARS_BUCKETS],
+    )
+
+
+@strawberry.type(description="A member behind with dues.")
+class DuesArrear:
+    member_id: strawberry.Private[int]
+    months: int = strawberry.field(description="Consecutive unpaid months.")
+    last_paid_month: str | None = strawberry.field(description="Last month paid, YYYY-MM.")
+    monthly_payable_fen: int = strawberry.field(description="Owed per month, in fen.")
+    self_lapse: bool = strawberry.field(
+        description="Six or more consecutive months: for the branch to handle (自行脱党)."
+    )
+
+    @strawberry.field(description="The member.")
+    async def member(self, info: strawberry.Info) -> MemberRef | None:
+        return await _member(info.context, self.member_id)
+
+
+async def org_arrears(
+    ctx: Context,
+    path: str,
+    month: str | None,
+    min_months: int,
+    first: int | None,
+    after: str | None,
+) -> Connection[DuesArrear]:
+    period = resolvers.parse_month(month) if month else resolvers.period_of_date(ctx.today)
+    page = await resolvers.arrears(
+        ctx, resolvers.ArrearsKey(path, period, min_months, first, after)
+    )
+    return connection(
+        page,
+        lambda r: DuesArrear(
+            member_id=r.member_id,
+            months=r.months,
+            last_paid_month=resolvers.month_label(r.last_paid) if r.last_paid is not None else None,
+            monthly_payable_fen=r.monthly_payable_fen,
+            self_lapse=r.months >= resolvers.FLAG_MONTHS,
+        ),
+    )
+
+
+@strawberry.type(
+    description="One branch's dues for a year, as published to its members (党费收缴情况公示)."
+)
+class BranchDues:
+    organization: Breadcrumb = strawberry.field(description="The branch.")
+    payable_fen: int = strawberry.field(description="Owed for the year, in fen.")
+    collected_fen: int = strawberry.field(description="Collected for the year, in fen.")
+    collection_rate: float | None = strawberry.field(description="Collected ÷ payable.")
+
+
+async def org_publication(
+    ctx: Context, path: str, year: int | None, first: int | None, after: str | None
+) -> Connection[BranchDues]:
+    page = await resolvers.publication(ctx, path, year or ctx.today.year, first, after)
+    return connection(
+        page,
+        lambda r: BranchDues(
+            organization=Breadcrumb.from_row(r),
+            payable_fen=r.payable_fen,
+            collected_fen=r.collected_fen,
+            collection_rate=_rate(r.collected_fen, r.payable_fen),
+        ),
+    )
+
+
+@strawberry.type(description="An entry of the dues ledger: a payment or a reversal of one.")
+class DuesPayment(Node):
+    pk: strawberry.Private[int]
+    member_id: strawberry.Private[int]
+    kind: PaymentKind = strawberry.field(description="Payment or reversal.")
+    amount_fen: int = strawberry.field(description="Amount in fen (negative for a reversal).")
+    channel: PaymentChannel = strawberry.field(description="How it was paid.")
+    paid_at: dt.datetime = strawberry.field(description="When it was recorded.")
+    note: str | None = strawberry.field(description="Reason of a reversal.")
+
+    @classmethod
+    def from_row(cls, row: Row) -> "DuesPayment":
+        return cls(
+            id=strawberry.ID(to_global_id("DuesPayment", row.id)),
+            pk=row.id,
+            member_id=row.member_id,
+            kind=row.kind,
+            amount_fen=row.amount_fen,
+            channel=row.channel,
+            paid_at=row.paid_at,
+            note=row.note,
+        )
+
+    @strawberry.field(description="Months it settled (or, for a reversal, voided), YYYY-MM.")
+    async def months(self, info: strawberry.Info) -> list[str]:
+        return [
+            resolvers.month_label(p) for p in await resolvers.payment_months(info.context, self.pk)
+        ]
+
+    @strawberry.field(description="The member the dues are for.")
+    async def member(self, info: strawberry.Info) -> MemberRef | None:
+        return await _member(info.context, self.member_id)
+
+
+async def payment_node(ctx: Context, pk: int) -> DuesPayment | None:
+    row = await resolvers.get_payment(ctx, pk)
+    return DuesPayment.from_row(row) if row else None
+
+
+@strawberry.input(description="Pay dues for whole months.")
+class PayDuesInput:
+    member_id: strawberry.ID = strawberry.field(description="Whose dues.")
+    months: list[str] = strawberry.field(
+        description="Months paid, YYYY-MM, all in one year; a member pays at most a quarter "
+        "at once and not in advance, the branch may record more."
+    )
+    amount_fen: int = strawberry.field(
+        description="Must equal the monthly payable times the number of months."
+    )
+    channel: PaymentChannel = strawberry.field(description="How it is paid.")
+    payer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Who pays, when paid by proxy (代缴); the member by default."
+    )
+    idempotency_key: str = strawberry.field(
+        description="A client-chosen key (8–80 characters): a retry with the same key and "
+        "content returns the first answer; other content is refused."
+    )
+
+
+@strawberry.input(description="Reverse a payment (the correction is a new ledger entry).")
+class ReverseDuesPaymentInput:
+    payment_id: strawberry.ID = strawberry.field(description="The payment to reverse.")
+    reason: str = strawberry.field(description="Why.")
+    idempotency_key: str = strawberry.field(description="As for payDues.")
+
+
+@strawberry.input(description="Set a member's dues category and monthly base for a year.")
+class SetDuesBaseInput:
+    member_id: strawberry.ID = strawberry.field(description="The member.")
+    year: int = strawberry.field(description="The year.")
+    category: DuesCategory | None = strawberry.field(
+        default=None, description="Dues category; the member's recorded one by default."
+    )
+    monthly_base_fen: int | None = strawberry.field(
+        default=None, description="After-tax monthly income or pension, in fen."
+    )
+    monthly_amount_fen: int | None = strawberry.field(
+        default=None, description="For farmers: the amount the branch sets (20–100 fen)."
+    )
+
+
+@strawberry.input(
+    description="Exempt a member from dues for a year (hardship), approved one "
+    "level above the branch."
+)
+class ExemptDuesInput:
+    member_id: strawberry.ID = strawberry.field(description="The member.")
+    year: int = strawberry.field(description="The year.")
+    reason: str = strawberry.field(description="The hardship.")
+
+
+@strawberry.type(description="Result of a dues payment or correction.")
+class DuesPaymentPayload:
+    payment: DuesPayment | None = strawberry.field(description="The ledger entry.")
+
+
+@strawberry.type(description="Result of a dues base change.")
+class DuesLedgerPayload:
+    ledger: DuesLedger | None = strawberry.field(description="The member's ledger for the year.")
+
+
+def _member_pk(gid: str) -> int | None:
+    return pk_of(gid, "Member")
+
+
+@strawberry.type
+class DuesMutation:
+    @strawberry.mutation(description="Pay dues for one or more months (idempotent by key).")
+    async def pay_dues(
+        self, info: strawberry.Info, input: Annotated[PayDuesInput, INPUT]
+    ) -> DuesPaymentPayload:
+        ctx = info.context
+        req = resolvers.PayRequest(
+            member_id=_member_pk(input.member_id),
+            months=tuple(input.months),
+            amount_fen=input.amount_fen,
+            channel=input.channel,
+            payer_id=_member_pk(input.payer_id) if input.payer_id else None,
+            key=input.idempotency_key,
+        )
+        return DuesPaymentPayload(payment=await payment_node(ctx, await resolvers.pay(ctx, req)))
+
+    @strawberry.mutation(description="Reverse a payment with a correcting entry.")
+    async def reverse_dues_payment(
+        self, info: strawberry.Info, input: Annotated[ReverseDuesPaymentInput, INPUT]
+    ) -> DuesPaymentPayload:
+        ctx = info.context
+        pk = await resolvers.reverse(
+            ctx, pk_of(input.payment_id, "DuesPayment"), input.reason, input.idempotency_key
+        )
+        return DuesPaymentPayload(payment=await payment_node(ctx, pk))
+
+    @strawberry.mutation(description="Set a member's yearly dues base (the branch, once a year).")
+    async def set_dues_base(
+        self, info: strawberry.Info, input: Annotated[SetDuesBaseInput, INPUT]
+    ) -> DuesLedgerPayload:
+        ctx = info.context
+        member_id = _member_pk(input.member_id)
+        await resolvers.set_base(
+            ctx,
+            member_id,
+            input.year,
+            input.category.name if input.category else None,
+            input.monthly_base_fen,
+            input.monthly_amount_fen,
+        )
+        return DuesLedgerPayload(ledger=await member_ledger(ctx, member_id, input.year))  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Exempt a member from a year's dues (one level up).")
+    async def exempt_dues(
+        self, info: strawberry.Info, input: Annotated[ExemptDuesInput, INPUT]
+    ) -> DuesLedgerPayload:
+        ctx = info.context
+        member_id = _member_pk(input.member_id)
+        await resolvers.approve_exemption(ctx, member_id, input.year, input.reason)
+        return DuesLedgerPayload(ledger=await member_ledger(ctx, member_id, input.year))  # type: ignore[arg-type]
