@@ -185,7 +185,7 @@ async def load_ledgers(ctx: Context, keys: Sequence[tuple[int, int]]) -> list[Le
     bases = {
         (r.member_id, r.year): r
         for r in await ctx.session.execute(
-            scoped(ctx, DuesBase, DuesBase).where(
+            scoped(ctx, DuesBase, *DuesBase.__table__.c).where(
                 DuesBase.member_id.in_(member_ids), DuesBase.year.in_(years)
             )
         )
@@ -626,6 +626,8 @@ async def pay(ctx: Context, req: PayRequest) -> int:
         )
     ).all()
     if paid:
+        if (done := await _replay(ctx, req.key, digest)) is not None:
+            return done  # the same request, committed meanwhile by a concurrent retry
         raise BadUserInput(f"{month_label(min(paid))} is already paid")
     payer = req.payer_id or member.id
     if payer != member.id and await _member(ctx, payer) is None:

@@ -147,3 +147,12 @@ def test_cli_query(cli_env: dict[str, str], tmp_path: Path) -> None:
 
 def test_saved_queries_live_in_the_repository() -> None:
     assert (QUERIES_DIR / "checkin" / "community_checkins.graphql").exists()
+
+
+@pytest.mark.parametrize("name", sorted(Registry.load(build_schema()).by_name))
+async def test_every_saved_query_runs(api: Api, name: str) -> None:
+    """As a district administrator, with scope variables defaulting to the district."""
+    response = await get(api, f"/queries/{name}", "jiangjin_admin")
+    body = response.json()
+    assert response.status_code == 200 and "errors" not in body, body
+    assert body["data"]["organization"]["name"] == "中共重庆市江津区委员会"

@@ -48,6 +48,11 @@ QUERIES = {
             member { name organization { name } } employer { name } grid { name }
             services(first: 2) { totalCount edges { node { minutes member { name } } } }
           } } } } } } }""",
+    "dues-by-branch": """query($first: Int) {
+        organizations(level: BRANCH, first: $first) { edges { node { name
+          dues(month: "2026-09") { payableFen collectedFen arrears { key count } }
+          duesArrears(month: "2026-09", minMonths: 1, first: 2) { totalCount
+            edges { node { months member { name duesLedger { paidFen } } } } } } } } }""",
 }
 
 
