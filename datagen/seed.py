@@ -17,6 +17,7 @@ from datagen.checkin import (
     TEAM_COLUMNS,
     CheckInPlanner,
 )
+from datagen.development import CASE_COLUMNS, RECORD_COLUMNS, DevelopmentPlanner
 from datagen.dues import BASE_COLUMNS, MONTH_COLUMNS, PAYMENT_COLUMNS, DuesPlanner
 from datagen.people import MEMBER_COLUMNS, MemberFactory, posts, setting_of
 from datagen.shape import SCALES, ShapeBuilder
@@ -159,11 +160,13 @@ async def seed(
         links: dict[str, tuple[int, int]] = {}
         planner = CheckInPlanner(tree, rng)
         dues = DuesPlanner(rng)
+        development = DevelopmentPlanner(rng)
 
         def observed() -> Iterator[tuple]:
             for row, branch in member_rows(tree, builder.communities, MemberFactory(rng), links):
                 planner.observe(row, branch)
                 dues.observe(row)
+                development.observe(row)
                 yield row
 
         done = 0
@@ -179,6 +182,11 @@ async def seed(
         await writer.insert("role_grant", ("id", "account_id", "role", "org_id"), grants)
         check_ins, services = await load_check_ins(writer, planner, tree, links, report)
         payments = await load_dues(writer, dues, links, report)
+        for chunk in batched(development.cases(), CHUNK):
+            await writer.insert("development_case", CASE_COLUMNS, [c for c, _ in chunk])
+            await writer.insert(
+                "development_record", RECORD_COLUMNS, [r for _, rs in chunk for r in rs]
+            )
         await writer.finish()
     return SeedReport(
         scale,

@@ -24,6 +24,8 @@ TABLES = (
     "dues_base",
     "dues_payment",
     "dues_month",
+    "development_case",
+    "development_record",
 )  # parents first; dues_rule is reference data from the migrations
 
 

@@ -11,6 +11,14 @@ from models.checkin import (
     ServiceTeam,
     VolunteerPost,
 )
+from models.development import (
+    ActingLevel,
+    CaseStatus,
+    Decision,
+    DevelopmentCase,
+    DevelopmentRecord,
+    Holiday,
+)
 from models.dues import DuesBase, DuesMonth, DuesPayment, DuesRule, PaymentChannel, PaymentKind
 from models.member import (
     DuesCategory,
@@ -25,10 +33,15 @@ from models.org import BranchKind, Organization, OrgLevel, OrgType
 
 __all__ = [
     "Account",
+    "ActingLevel",
     "Base",
     "BranchKind",
+    "CaseStatus",
     "CheckIn",
     "CheckInStatus",
+    "Decision",
+    "DevelopmentCase",
+    "DevelopmentRecord",
     "DuesBase",
     "DuesCategory",
     "DuesMonth",
@@ -37,6 +50,7 @@ __all__ = [
     "Education",
     "FloatingStatus",
     "Gender",
+    "Holiday",
     "Member",
     "MemberStatus",
     "OrgLevel",

@@ -1,9 +1,21 @@
 """Many small keyed selects as one UNION ALL statement: nested connections without N+1."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Row, Select, literal, literal_column, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    func,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from resolvers.pagination import Order, Page, known_count, make_page, paged
 
 # SQLite refuses compound selects of more than 500 terms.
 MAX_TERMS = 250
@@ -35,3 +47,37 @@ async def rows_by_id(
     """Rows of `stmt` for `ids`, in the order asked, None where there is none."""
     found = {r.id: r for r in await session.execute(stmt.where(id_col.in_(ids)))}
     return [found.get(i) for i in ids]
+
+
+class PageKey(Protocol):
+    """A request for one page: what DataLoader keys of nested connections carry."""
+
+    first: int | None
+    after: str | None
+
+
+K = TypeVar("K", bound=PageKey)
+
+
+async def page_batch(
+    session: AsyncSession, keys: Sequence[K], filtered: Callable[[K], Select], order: Order
+) -> list[Page[Row]]:
+    """One page per key, all in one statement, and all their totals in one more."""
+    stmts, sizes = [], []
+    for key in keys:
+        stmt, size = paged(filtered(key), order, key.first, key.after)
+        stmts.append(stmt)
+        sizes.append(size)
+    sort = [
+        ("-" if order.descending else "") + c.key  # type: ignore[union-attr]
+        for c in (order.key, order.id_col)
+        if c is not None
+    ]
+    pages = await keyed_union(session, stmts, sort)
+    counts = await keyed_union(
+        session, [select(func.count().label("n")).select_from(filtered(k).subquery()) for k in keys]
+    )
+    return [
+        make_page(rows, size, order, k.after, known_count(c[0].n))
+        for rows, size, k, c in zip(pages, sizes, keys, counts, strict=True)
+    ]

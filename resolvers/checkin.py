@@ -23,11 +23,11 @@ from models import (
     ServiceTeam,
     VolunteerPost,
 )
-from resolvers.batch import keyed_union, rows_by_id
+from resolvers.batch import keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, Forbidden, NotFound
 from resolvers.member import MEMBER_COLUMNS
-from resolvers.pagination import Order, Page, make_page, paged
+from resolvers.pagination import Order, Page
 from resolvers.period import Period
 
 COMMUNITY_LEVELS = (OrgLevel.COMMUNITY, OrgLevel.VILLAGE)
@@ -147,28 +147,7 @@ class CheckInsKey:
 
 
 async def load_check_in_pages(ctx: Context, keys: Sequence[CheckInsKey]) -> list[Page[Row]]:
-    stmts, sizes = [], []
-    for key in keys:
-        stmt, size = paged(key.filtered(ctx), BY_ID, key.first, key.after)
-        stmts.append(stmt)
-        sizes.append(size)
-    rows = await keyed_union(ctx.session, stmts, ["id"])
-    return [
-        make_page(r, size, BY_ID, k.after, _count_of(ctx, k))
-        for r, size, k in zip(rows, sizes, keys, strict=True)
-    ]
-
-
-def _count_of(ctx: Context, key: CheckInsKey):
-    async def count() -> int:
-        return await ctx.loader(load_check_in_counts).load(key)
-
-    return count
-
-
-async def load_check_in_counts(ctx: Context, keys: Sequence[CheckInsKey]) -> list[int]:
-    stmts = [select(func.count().label("n")).select_from(k.filtered(ctx).subquery()) for k in keys]
-    return [rows[0].n for rows in await keyed_union(ctx.session, stmts)]
+    return await page_batch(ctx.session, keys, lambda k: k.filtered(ctx), BY_ID)
 
 
 async def check_ins(ctx: Context, key: CheckInsKey) -> Page[Row]:
@@ -271,27 +250,7 @@ class ServicesKey:
 
 
 async def load_service_pages(ctx: Context, keys: Sequence[ServicesKey]) -> list[Page[Row]]:
-    stmts, sizes = [], []
-    for key in keys:
-        stmt, size = paged(key.filtered(ctx), SERVICE_BY_START, key.first, key.after)
-        stmts.append(stmt)
-        sizes.append(size)
-    rows = await keyed_union(ctx.session, stmts, ["-started_at", "-id"])
-    counts = await keyed_union(
-        ctx.session,
-        [select(func.count().label("n")).select_from(k.filtered(ctx).subquery()) for k in keys],
-    )
-    return [
-        make_page(r, size, SERVICE_BY_START, k.after, _const(c[0].n))
-        for r, size, k, c in zip(rows, sizes, keys, counts, strict=True)
-    ]
-
-
-def _const(n: int):
-    async def count() -> int:
-        return n
-
-    return count
+    return await page_batch(ctx.session, keys, lambda k: k.filtered(ctx), SERVICE_BY_START)
 
 
 async def services(ctx: Context, key: ServicesKey) -> Page[Row]:

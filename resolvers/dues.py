@@ -27,7 +27,7 @@ from models import (
     PaymentChannel,
     PaymentKind,
 )
-from resolvers.batch import keyed_union, rows_by_id
+from resolvers.batch import keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, ClientError, Forbidden
 from resolvers.pagination import Order, Page, make_page, paged
@@ -377,32 +377,9 @@ def _arrears_list(ctx: Context, key: ArrearsKey) -> Select:
 
 
 async def load_arrears(ctx: Context, keys: Sequence[ArrearsKey]) -> list[Page[Row]]:
-    stmts, sizes = [], []
-    for key in keys:
-        if key.min_months < 1:
-            raise BadUserInput("minMonths must be at least 1")
-        stmt, size = paged(_arrears_list(ctx, key), BY_MEMBER, key.first, key.after)
-        stmts.append(stmt)
-        sizes.append(size)
-    counts = await keyed_union(
-        ctx.session,
-        [
-            select(func.count().label("n")).select_from(_arrears_list(ctx, k).subquery())
-            for k in keys
-        ],
-    )
-    pages = await keyed_union(ctx.session, stmts, ["member_id"])
-    return [
-        make_page(rows, size, BY_MEMBER, k.after, _const(c[0].n))
-        for rows, size, k, c in zip(pages, sizes, keys, counts, strict=True)
-    ]
-
-
-def _const(n: int):
-    async def count() -> int:
-        return n
-
-    return count
+    if any(k.min_months < 1 for k in keys):
+        raise BadUserInput("minMonths must be at least 1")
+    return await page_batch(ctx.session, keys, lambda k: _arrears_list(ctx, k), BY_MEMBER)
 
 
 async def arrears(ctx: Context, key: ArrearsKey) -> Page[Row]:

@@ -10,10 +10,10 @@ from sqlalchemy import Row, Select, func
 from authz.masking import mask_address, mask_id_card, mask_phone
 from authz.paths import subtree
 from models import DuesCategory, FloatingStatus, Gender, Member, MemberStatus
-from resolvers.batch import keyed_union, rows_by_id
+from resolvers.batch import page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
-from resolvers.org import CountKey, member_count, members_of, scoped_members, years_before
+from resolvers.org import members_of, scoped_members, years_before
 from resolvers.pagination import Order, Page, make_page, paged
 
 MEMBER_COLUMNS = tuple(Member.__table__.c)
@@ -131,29 +131,12 @@ BY_ID = order_by()
 
 async def load_org_members(ctx: Context, keys: Sequence[OrgMembersKey]) -> list[Page[Row]]:
     """Pages of several orgs' members in one statement."""
-    stmts, sizes = [], []
-    for k in keys:
-        stmt, size = paged(
-            members_of(scoped_members(ctx, *MEMBER_COLUMNS), k.org_id, k.path, k.subtree),
-            BY_ID,
-            k.first,
-            k.after,
-        )
-        stmts.append(stmt)
-        sizes.append(size)
-    pages = []
-    for rows, size, k in zip(
-        await keyed_union(ctx.session, stmts, ["org_path", "id"]), sizes, keys, strict=True
-    ):
-        pages.append(make_page(rows, size, BY_ID, k.after, _counter(ctx, k)))
-    return pages
-
-
-def _counter(ctx: Context, key: OrgMembersKey):
-    async def count() -> int:
-        return await member_count(ctx, CountKey(key.org_id, key.path, key.subtree, None))
-
-    return count
+    return await page_batch(
+        ctx.session,
+        keys,
+        lambda k: members_of(scoped_members(ctx, *MEMBER_COLUMNS), k.org_id, k.path, k.subtree),
+        BY_ID,
+    )
 
 
 async def org_members(ctx: Context, key: OrgMembersKey) -> Page[Row]:

@@ -9,7 +9,7 @@ from sqlalchemy import Row, Select, case, func, literal, select
 from authz.paths import path_ids, subtree
 from authz.scope import Scope
 from models import Member, MemberStatus, Organization, OrgLevel, OrgType
-from resolvers.batch import keyed_union, rows_by_id
+from resolvers.batch import keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.ids import pk_of
 from resolvers.pagination import Order, Page, make_page, paged
@@ -134,37 +134,12 @@ class ChildrenKey:
 
 
 async def load_children(ctx: Context, keys: Sequence[ChildrenKey]) -> list[Page[Row]]:
-    stmts, sizes = [], []
-    for k in keys:
-        stmt, size = paged(
-            scoped_orgs(ctx).where(Organization.parent_id == k.parent_id), BY_ID, k.first, k.after
-        )
-        stmts.append(stmt)
-        sizes.append(size)
-    rows = await keyed_union(ctx.session, stmts, ["id"])
-    counts = await child_counts(ctx, [k.parent_id for k in keys])
-    return [
-        make_page(r, s, BY_ID, k.after, _const(c))
-        for r, s, k, c in zip(rows, sizes, keys, counts, strict=True)
-    ]
-
-
-async def child_counts(ctx: Context, parent_ids: Sequence[int]) -> list[int]:
-    """Counted with the page: one grouped statement for all parents."""
-    stmt = (
-        scoped_orgs(ctx, Organization.parent_id, func.count())
-        .where(Organization.parent_id.in_(set(parent_ids)))
-        .group_by(Organization.parent_id)
+    return await page_batch(
+        ctx.session,
+        keys,
+        lambda k: scoped_orgs(ctx).where(Organization.parent_id == k.parent_id),
+        BY_ID,
     )
-    found = {p: n for p, n in await ctx.session.execute(stmt)}
-    return [found.get(p, 0) for p in parent_ids]
-
-
-def _const(n: int):
-    async def count() -> int:
-        return n
-
-    return count
 
 
 async def children(ctx: Context, parent_id: int, first: int | None, after: str | None) -> Page[Row]:

@@ -111,3 +111,12 @@ def make_page(
         has_previous=after is not None,
         count=count,
     )
+
+
+def known_count(n: int) -> Callable[[], Awaitable[int]]:
+    """A `Page.count` for a total already counted with the page."""
+
+    async def count() -> int:
+        return n
+
+    return count

@@ -5,8 +5,11 @@ import enum
 import strawberry
 
 from models import (
+    ActingLevel,
     BranchKind,
+    CaseStatus,
     CheckInStatus,
+    Decision,
     DuesCategory,
     Education,
     FloatingStatus,
@@ -44,3 +47,6 @@ described(ServiceMethod, "三提三知: how a reporting member gets to know the 
 described(ServiceStatus, "Review status of a volunteer service record.")
 described(PaymentChannel, "How dues were paid.")
 described(PaymentKind, "A dues payment, or a reversing correction of one.")
+described(ActingLevel, "Joint review tier (联审): branch → street/township → district.")
+described(CaseStatus, "State of a development case.")
+described(Decision, "Decision taken on a development step.")

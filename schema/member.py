@@ -18,9 +18,11 @@ from schema.relay import Node
 
 if TYPE_CHECKING:
     from schema.checkin import CheckIn
+    from schema.development import DevelopmentCase
     from schema.dues import DuesLedger
 
 CheckInRef = Annotated["CheckIn", strawberry.lazy("schema.checkin")]
+CaseRef = Annotated["DevelopmentCase", strawberry.lazy("schema.development")]
 LedgerRef = Annotated["DuesLedger", strawberry.lazy("schema.dues")]
 
 
@@ -121,6 +123,12 @@ class Member(Node):
         from schema.dues import member_ledger
 
         return await member_ledger(info.context, self.pk, year)
+
+    @strawberry.field(description="The member's latest development case (发展党员), if any.")
+    async def development_case(self, info: strawberry.Info) -> CaseRef | None:
+        from schema.development import member_case
+
+        return await member_case(info.context, self.pk)
 
     @strawberry.field(description="For in-service members: the employer unit's organisation.")
     async def employer(self, info: strawberry.Info) -> Organization | None:

@@ -14,6 +14,7 @@ from schema.relay import After, Connection, First, Node, Subtree, Under, connect
 
 if TYPE_CHECKING:
     from schema.checkin import CheckIn, CheckInSummary, ServiceTeam
+    from schema.development import DevelopmentBoard, DevelopmentCase
     from schema.dues import BranchDues, DuesArrear, DuesCollection
     from schema.member import Member
 
@@ -25,6 +26,8 @@ CheckInRef = Annotated["CheckIn", strawberry.lazy("schema.checkin")]
 CollectionRef = Annotated["DuesCollection", strawberry.lazy("schema.dues")]
 ArrearRef = Annotated["DuesArrear", strawberry.lazy("schema.dues")]
 BranchDuesRef = Annotated["BranchDues", strawberry.lazy("schema.dues")]
+BoardRef = Annotated["DevelopmentBoard", strawberry.lazy("schema.development")]
+CaseRef = Annotated["DevelopmentCase", strawberry.lazy("schema.development")]
 TeamRef = Annotated["ServiceTeam", strawberry.lazy("schema.checkin")]
 SummaryRef = Annotated["CheckInSummary", strawberry.lazy("schema.checkin")]
 PeriodArg = Annotated[
@@ -297,3 +300,40 @@ class Organization(Node):
         from schema.dues import org_publication
 
         return await org_publication(info.context, self.path, year, first, after)
+
+    @strawberry.field(
+        description="The development pipeline of this subtree: open cases by "
+        "stage and step, overdue steps, cases waiting at your tier."
+    )
+    async def development_board(self, info: strawberry.Info) -> BoardRef:
+        from schema.development import org_board
+
+        return await org_board(info.context, self.path)
+
+    @strawberry.field(description="Open development cases of this subtree.")
+    async def development_cases(
+        self,
+        info: strawberry.Info,
+        stage: Annotated[
+            str | None,
+            strawberry.argument(description="Only this stage (APPLICATION … PROBATION)."),
+        ] = None,
+        step: Annotated[
+            int | None, strawberry.argument(description="Only cases whose next step is this one.")
+        ] = None,
+        overdue: Annotated[
+            bool | None,
+            strawberry.argument(description="Only overdue (true) or not overdue (false) cases."),
+        ] = None,
+        waiting_for_me: Annotated[
+            bool,
+            strawberry.argument(description="Only cases whose next step is taken at your tier."),
+        ] = False,
+        first: First = 20,
+        after: After = None,
+    ) -> Connection[CaseRef]:
+        from schema.development import org_cases
+
+        return await org_cases(
+            info.context, self.path, stage, step, overdue, waiting_for_me, first, after
+        )

@@ -14,6 +14,7 @@ from resolvers.errors import BadUserInput
 from resolvers.ids import from_global_id, pk_of
 from schema.account import Viewer
 from schema.checkin import CheckInMutation, check_in_node, service_node
+from schema.development import DevelopmentMutation, DevelopmentQuery, case_node
 from schema.dues import DuesMutation, payment_node
 from schema.member import Member, MemberFilter, MemberOrder
 from schema.org import Organization
@@ -39,6 +40,7 @@ NODE_TYPES: dict[str, Callable[[Context, int], Awaitable[Node | None]]] = {
     "CheckIn": check_in_node,
     "ServiceRecord": service_node,
     "DuesPayment": payment_node,
+    "DevelopmentCase": case_node,
 }
 
 
@@ -49,7 +51,7 @@ async def _node(ctx: Context, gid: str) -> Node | None:
 
 
 @strawberry.type(description="Read access to the Party-affairs platform, scoped to the caller.")
-class Query:
+class Query(DevelopmentQuery):
     @strawberry.field(description="The authenticated caller.")
     def viewer(self, info: strawberry.Info) -> Viewer:
         p = info.context.require()
@@ -134,5 +136,5 @@ class Query:
 
 
 @strawberry.type(description="Changes; each takes one `input` and returns a payload.")
-class Mutation(CheckInMutation, DuesMutation):
+class Mutation(CheckInMutation, DuesMutation, DevelopmentMutation):
     pass

@@ -7,6 +7,9 @@ from server.db import downgrade, upgrade
 from tests.conftest import fresh_engine
 
 TABLES = {
+    "holiday",
+    "development_case",
+    "development_record",
     "dues_rule",
     "dues_base",
     "dues_payment",

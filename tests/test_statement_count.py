@@ -53,6 +53,11 @@ QUERIES = {
           dues(month: "2026-09") { payableFen collectedFen arrears { key count } }
           duesArrears(month: "2026-09", minMonths: 1, first: 2) { totalCount
             edges { node { months member { name duesLedger { paidFen } } } } } } } } }""",
+    "development-cases": """query($first: Int) {
+        organizations(level: STREET, first: 5) { edges { node { developmentBoard { openCases }
+          developmentCases(first: $first) { totalCount edges { node { version
+            next { dueOn } timeline { step } member { name developmentCase { status } } } } }
+        } } } }""",
 }
 
 
