@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 NODE_AUDIT := tests/http_audit/node_modules/.installed
 
-.PHONY: install run test lint
+.PHONY: install run test lint bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -31,3 +31,8 @@ $(NODE_AUDIT): tests/http_audit/package.json
 
 test: install lint $(NODE_AUDIT)
 	$(BIN)/pytest -q
+
+# Benchmarks at Chongqing scale (builds the databases on first use: several minutes).
+bench: install
+	$(PY) -m pip install -q 'matplotlib>=3.8'
+	$(PY) -m bench.run

@@ -3,7 +3,6 @@
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Row, Select, func
 
@@ -17,7 +16,6 @@ from resolvers.org import members_of, scoped_members, years_before
 from resolvers.pagination import Order, Page, make_page, paged
 
 MEMBER_COLUMNS = tuple(Member.__table__.c)
-PII = {"id_card_number": mask_id_card, "phone": mask_phone, "address": mask_address}
 SORT_KEYS = {
     "TREE": Member.org_path,
     "ID": None,
@@ -32,13 +30,12 @@ def order_by(field: str = "TREE", descending: bool = False) -> Order:
     return Order(SORT_KEYS[field], Member.id, descending)
 
 
-def shown(ctx: Context, row: Row) -> dict[str, Any]:
-    """The member's fields as the caller may see them: PII masked without `member.pii`."""
-    values = {c.key: getattr(row, c.key) for c in MEMBER_COLUMNS}
-    if not ctx.scope("member.pii", "read").covers(row.org_path, row.id):
-        for name, mask in PII.items():
-            values[name] = mask(values[name])
-    return values
+def pii(ctx: Context, row: Row) -> tuple[str, str, str]:
+    """(ID-card number, phone, address) as the caller may see them: masked without
+    `member.pii` for the member's org."""
+    if ctx.scope("member.pii", "read").covers(row.org_path, row.id):
+        return row.id_card_number, row.phone, row.address
+    return (mask_id_card(row.id_card_number), mask_phone(row.phone), mask_address(row.address))
 
 
 async def load_members(ctx: Context, ids: Sequence[int]) -> list[Row | None]:

@@ -68,29 +68,29 @@ class Member(Node):
 
     @classmethod
     def from_row(cls, ctx: Context, row: Row) -> "Member":
-        v = resolvers.shown(ctx, row)
+        id_card, phone, address = resolvers.pii(ctx, row)
         return cls(
-            id=strawberry.ID(to_global_id("Member", v["id"])),
-            pk=v["id"],
-            org_id=v["org_id"],
-            employer_org_id=v["employer_org_id"],
-            residential_org_id=v["residential_org_id"],
-            name=v["name"],
-            gender=v["gender"],
-            ethnicity=v["ethnicity"],
-            birth_date=v["birth_date"],
-            education=v["education"],
-            id_card_number=v["id_card_number"],
-            phone=v["phone"],
-            address=v["address"],
-            status=v["status"],
-            dues_category=v["dues_category"],
-            party_post=v["party_post"],
-            applied_on=v["applied_on"],
-            joined_on=v["joined_on"],
-            confirmed_on=v["confirmed_on"],
-            floating=v["floating"],
-            lost_contact=v["lost_contact"],
+            id=strawberry.ID(to_global_id("Member", row.id)),
+            pk=row.id,
+            org_id=row.org_id,
+            employer_org_id=row.employer_org_id,
+            residential_org_id=row.residential_org_id,
+            name=row.name,
+            gender=row.gender,
+            ethnicity=row.ethnicity,
+            birth_date=row.birth_date,
+            education=row.education,
+            id_card_number=id_card,
+            phone=phone,
+            address=address,
+            status=row.status,
+            dues_category=row.dues_category,
+            party_post=row.party_post,
+            applied_on=row.applied_on,
+            joined_on=row.joined_on,
+            confirmed_on=row.confirmed_on,
+            floating=row.floating,
+            lost_contact=row.lost_contact,
         )
 
     async def _org(self, info: strawberry.Info, org_id: int | None) -> Organization | None:
