@@ -18,3 +18,21 @@ def mask_phone(value: str) -> str:
 def mask_address(value: str) -> str:
     """Only the district part survives: the first 6 characters, then `****`."""
     return value[:6] + "****" if value else value
+
+
+SENSITIVE = {
+    "id_card_number": mask_id_card,
+    "phone": mask_phone,
+    "address": mask_address,
+    "monthly_base_fen": lambda _: "***",
+}
+
+
+def redact(values: dict | None) -> dict | None:
+    """A copy with PII and income bases masked (for audit trails and logs)."""
+    if values is None:
+        return None
+    return {
+        k: SENSITIVE[k](str(v)) if k in SENSITIVE and v is not None else v
+        for k, v in values.items()
+    }

@@ -1,6 +1,7 @@
 """SQLAlchemy 2 typed ORM models, one module per domain area."""
 
 from models.account import Account, RoleGrant
+from models.audit import AuditEntry
 from models.base import Base, PathString
 from models.checkin import (
     CheckIn,
@@ -34,6 +35,7 @@ from models.org import BranchKind, Organization, OrgLevel, OrgType
 __all__ = [
     "Account",
     "ActingLevel",
+    "AuditEntry",
     "Base",
     "BranchKind",
     "CaseStatus",

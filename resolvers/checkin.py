@@ -26,6 +26,7 @@ from models import (
 from resolvers.batch import keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, Forbidden, NotFound
+from resolvers.ids import to_global_id
 from resolvers.member import MEMBER_COLUMNS
 from resolvers.pagination import Order, Page
 from resolvers.period import Period
@@ -405,6 +406,12 @@ async def report_check_in(ctx: Context, community_id: int | None, grid_id: int |
         raise BadUserInput(
             "you are already checked in at a community: end that check-in first"
         ) from None
+    ctx.audit(
+        "reportCheckIn",
+        to_global_id("CheckIn", row.id),
+        community.path,
+        after={"member_id": me.id, "community_id": community.id, "grid_id": grid_id},
+    )
     await ctx.session.commit()
     return row.id
 
@@ -466,6 +473,18 @@ async def log_service(
         status=ServiceStatus.PENDING,
     )
     ctx.session.add(record)
+    await ctx.session.flush()
+    ctx.audit(
+        "logService",
+        to_global_id("ServiceRecord", record.id),
+        community_path,
+        after={
+            "check_in_id": check_in_id,
+            "minutes": record.minutes,
+            "method": method.name,
+            "started_at": started_at,
+        },
+    )
     await ctx.session.commit()
     return record.id
 
@@ -501,6 +520,14 @@ async def review_service(
         )
         if current != decision:
             raise BadUserInput("this service record was already reviewed")
+    else:
+        ctx.audit(
+            "reviewService",
+            to_global_id("ServiceRecord", record_id),
+            path,
+            before={"status": "PENDING"},
+            after={"status": decision.name, "note": note},
+        )
     await ctx.session.commit()
     return record_id  # type: ignore[return-value]
 
@@ -527,6 +554,13 @@ async def end_check_in(ctx: Context, check_in_id: int | None) -> int:
             update(CheckIn)
             .where(CheckIn.id == ci.id)
             .values(status=CheckInStatus.ENDED, ended_on=ctx.today)
+        )
+        ctx.audit(
+            "endCheckIn",
+            to_global_id("CheckIn", ci.id),
+            ci.community_path,
+            before={"status": "ACTIVE"},
+            after={"status": "ENDED"},
         )
         await ctx.session.commit()
     return ci.id

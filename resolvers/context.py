@@ -1,6 +1,8 @@
 """The per-request context: one DB session, one principal, fresh DataLoaders."""
 
 import datetime as dt
+import json
+import uuid
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -8,8 +10,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from authz.masking import redact
 from authz.principal import Principal
 from authz.scope import Scope, scope_for
+from models import AuditEntry
 from resolvers.errors import Unauthenticated
 
 BatchFn = Callable[["Context", Sequence[Any]], Awaitable[Sequence[Any]]]
@@ -23,6 +27,7 @@ class Context:
     today: dt.date = field(default_factory=dt.date.today)
     request: Any = None
     hours_target: float = 50.0  # volunteer hours a year (a setting: DANGJIAN_HOURS_TARGET)
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)
     _scopes: dict[tuple[str, str], Scope] = field(default_factory=dict)
 
@@ -42,6 +47,38 @@ class Context:
     async def load(self, batch: BatchFn, key: Any) -> Any:
         """One item through this request's loader for `batch`; None for a None key."""
         return None if key is None else await self.loader(batch).load(key)
+
+    def audit(
+        self,
+        operation: str,
+        target: str | None,
+        scope_path: str,
+        *,
+        before: dict | None = None,
+        after: dict | None = None,
+        success: bool = True,
+        error_code: str | None = None,
+    ) -> None:
+        """Add the audit row of a change to the session: it commits with the change."""
+        principal = self.principal
+        self.session.add(
+            AuditEntry(
+                at=dt.datetime.now().replace(microsecond=0),
+                account_id=principal.account_id if principal else None,
+                username=principal.username if principal else None,
+                roles=",".join(sorted({g.role for g in principal.grants})) if principal else "",
+                scope_path=scope_path,
+                operation=operation,
+                target=target,
+                success=success,
+                error_code=error_code,
+                request_id=self.request_id,
+                before=json.dumps(redact(before), ensure_ascii=False, default=str)
+                if before
+                else None,
+                after=json.dumps(redact(after), ensure_ascii=False, default=str) if after else None,
+            )
+        )
 
     def loader(self, batch: BatchFn) -> DataLoader:
         """This request's DataLoader for `batch` (keys must be hashable)."""

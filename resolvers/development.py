@@ -26,6 +26,7 @@ from models import (
 from resolvers.batch import keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, ClientError, Forbidden, NotFound
+from resolvers.ids import to_global_id
 from resolvers.pagination import Order, Page
 
 BRANCH, STREET, DISTRICT = ActingLevel.BRANCH, ActingLevel.STREET, ActingLevel.DISTRICT
@@ -437,6 +438,7 @@ async def _commit(
     values: dict,
     record: DevelopmentRecord,
     member_values: dict | None = None,
+    audit_operation: str = "takeDevelopmentStep",
 ) -> None:
     """Write the step: the case only if nobody acted since `expected_version`."""
     if case.version != expected_version:
@@ -450,6 +452,21 @@ async def _commit(
         await ctx.session.rollback()
         raise Conflict("the case changed since you read it: reload and try again")
     ctx.session.add(record)
+    ctx.audit(
+        audit_operation,
+        to_global_id("DevelopmentCase", case.id),
+        case.org_path,
+        before={
+            "version": expected_version,
+            "next_step": case.next_step,
+            "status": case.status.name,
+        },
+        after={
+            "step": record.step,
+            "decision": record.decision.name,
+            **{k: getattr(v, "name", v) for k, v in values.items()},
+        },
+    )
     if member_values:
         await ctx.session.execute(
             update(Member).where(Member.id == case.member_id).values(**member_values)
@@ -570,6 +587,12 @@ async def open_case(ctx: Context, member_id: int | None, applied_on: dt.date) ->
     except IntegrityError as e:  # the partial unique index: one open case per member
         await ctx.session.rollback()
         raise BadUserInput("this member already has an open development case") from e
+    ctx.audit(
+        "openDevelopmentCase",
+        to_global_id("DevelopmentCase", case.id),
+        member.org_path,
+        after={"member_id": member.id, "applied_on": applied_on},
+    )
     ctx.session.add(
         DevelopmentRecord(
             case_id=case.id,
@@ -608,5 +631,5 @@ async def extend_probation(
         acted_on=ctx.today,
         notes=f"预备期延长{months}个月",
     )
-    await _commit(ctx, case, expected_version, values, record)
+    await _commit(ctx, case, expected_version, values, record, audit_operation="extendProbation")
     return case.id

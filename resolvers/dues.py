@@ -30,6 +30,7 @@ from models import (
 from resolvers.batch import keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, ClientError, Forbidden
+from resolvers.ids import to_global_id
 from resolvers.pagination import Order, Page, make_page, paged
 
 PAYING = (MemberStatus.PROBATIONARY, MemberStatus.FULL)
@@ -494,10 +495,22 @@ async def set_base(
     )
     ctx.session.add(row)
     try:
-        await ctx.session.commit()
+        await ctx.session.flush()
     except IntegrityError:
         await ctx.session.rollback()
         raise BadUserInput(f"the dues base for {year} is already set") from None
+    ctx.audit(
+        "setDuesBase",
+        to_global_id("Member", member.id),
+        member.org_path,
+        after={
+            "year": year,
+            "category": category,
+            "monthly_base_fen": base_fen,
+            "monthly_payable_fen": payable,
+        },
+    )
+    await ctx.session.commit()
     return row.id
 
 
@@ -523,6 +536,13 @@ async def approve_exemption(ctx: Context, member_id: int | None, year: int, reas
     )
     if done.rowcount == 0:
         raise BadUserInput(f"no dues base set for {year}")
+    ctx.audit(
+        "exemptDues",
+        to_global_id("Member", member.id),
+        member.org_path,  # type: ignore[union-attr]
+        before={"exempt": False},
+        after={"exempt": True, "year": year},
+    )
     await ctx.session.commit()
 
 
@@ -636,6 +656,19 @@ async def pay(ctx: Context, req: PayRequest) -> int:
                 for p in periods
             ]
         )
+        ctx.audit(
+            "payDues",
+            to_global_id("DuesPayment", payment.id),
+            member.org_path,
+            after={
+                "member_id": member.id,
+                "months": [month_label(p) for p in periods],
+                "amount_fen": req.amount_fen,
+                "channel": req.channel.name,
+                "payer_id": payer,
+                "idempotency_key": req.key,
+            },
+        )
         await ctx.session.commit()
     except IntegrityError:
         await ctx.session.rollback()
@@ -686,6 +719,13 @@ async def reverse(ctx: Context, payment_id: int | None, reason: str, key: str) -
         )
         if voided.rowcount == 0:
             raise BadUserInput("this payment was already reversed")
+        ctx.audit(
+            "reverseDuesPayment",
+            to_global_id("DuesPayment", original.id),
+            original.org_path,
+            before={"amount_fen": original.amount_fen},
+            after={"reversal_id": entry.id, "reason": reason.strip()[:200]},
+        )
         await ctx.session.commit()
     except IntegrityError:
         await ctx.session.rollback()

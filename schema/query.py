@@ -13,6 +13,7 @@ from resolvers.context import Context
 from resolvers.errors import BadUserInput
 from resolvers.ids import from_global_id, pk_of
 from schema.account import Viewer
+from schema.audit import AuditQuery
 from schema.checkin import CheckInMutation, check_in_node, service_node
 from schema.development import DevelopmentMutation, DevelopmentQuery, case_node
 from schema.dues import DuesMutation, payment_node
@@ -51,7 +52,7 @@ async def _node(ctx: Context, gid: str) -> Node | None:
 
 
 @strawberry.type(description="Read access to the Party-affairs platform, scoped to the caller.")
-class Query(DevelopmentQuery):
+class Query(DevelopmentQuery, AuditQuery):
     @strawberry.field(description="The authenticated caller.")
     def viewer(self, info: strawberry.Info) -> Viewer:
         p = info.context.require()

@@ -53,13 +53,17 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         principal, error = await authenticate(
             request.headers.get("authorization"), session, settings
         )
-        return Context(
+        ctx = Context(
             session=session,
             principal=principal,
             auth_error=error,
             request=request,
             hours_target=settings.hours_target,
         )
+        given = request.headers.get("x-request-id", "")
+        if 0 < len(given) <= 64 and given.replace("-", "").isalnum():
+            ctx.request_id = given  # a caller's correlation id, when it is a plain token
+        return ctx
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})

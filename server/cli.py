@@ -135,3 +135,27 @@ def query(
         values.setdefault(key, []).append(value)
     code = asyncio.run(run_saved(load_settings(), name, user, values, format))
     raise typer.Exit(code)
+
+
+@app.command("audit-purge")
+def audit_purge() -> None:
+    """Delete audit rows older than DANGJIAN_AUDIT_RETENTION_DAYS (default 180)."""
+    import datetime as dt
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from resolvers.audit import purge
+
+    settings = load_settings()
+
+    async def run() -> int:
+        engine = _engine()
+        try:
+            async with AsyncSession(engine) as session:
+                return await purge(session, settings.audit_retention_days, dt.date.today())
+        finally:
+            await engine.dispose()
+
+    typer.echo(
+        f"deleted {asyncio.run(run())} audit rows older than {settings.audit_retention_days} days"
+    )

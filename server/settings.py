@@ -27,6 +27,7 @@ class Settings:
     env: str
     hours_target: float = 50.0
     allow_list: bool = False
+    audit_retention_days: int = 180
     jwt_issuer: str = "dangjian"
     jwt_audience: str = "dangjian"
 

@@ -7,6 +7,7 @@ from server.db import downgrade, upgrade
 from tests.conftest import fresh_engine
 
 TABLES = {
+    "audit_log",
     "holiday",
     "development_case",
     "development_record",

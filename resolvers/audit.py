@@ -1,0 +1,57 @@
+"""Reading the audit trail (auditors and administrators, within scope) and recording refused
+or failed changes."""
+
+import datetime as dt
+from collections.abc import Sequence
+
+from graphql import GraphQLError
+from sqlalchemy import Row, Select, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import AuditEntry
+from resolvers.context import Context
+from resolvers.pagination import Order, Page, make_page, paged
+
+NEWEST_FIRST = Order(None, AuditEntry.id, descending=True)
+
+
+def scoped_audit(ctx: Context) -> Select:
+    stmt = select(*AuditEntry.__table__.c).select_from(AuditEntry)
+    return ctx.scope("audit", "read").apply(stmt, AuditEntry.scope_path)
+
+
+async def audit_log(
+    ctx: Context, operation: str | None, first: int | None, after: str | None
+) -> Page[Row]:
+    stmt = scoped_audit(ctx)
+    if operation:
+        stmt = stmt.where(AuditEntry.operation == operation)
+    page_stmt, size = paged(stmt, NEWEST_FIRST, first, after)
+    rows = (await ctx.session.execute(page_stmt)).all()
+
+    async def count() -> int:
+        return await ctx.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+    return make_page(rows, size, NEWEST_FIRST, after, count)
+
+
+async def record_failures(ctx: Context, errors: Sequence[GraphQLError]) -> None:
+    """One row per mutation field that failed; its own transaction (the change rolled back)."""
+    failed = [e for e in errors if e.path and len(e.path) >= 1]
+    if not failed:
+        return
+    await ctx.session.rollback()
+    principal = ctx.principal
+    scope = principal.grants[0].path if principal and principal.grants else "/"
+    for error in failed:
+        code = (error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR")
+        ctx.audit(str(error.path[0]), None, scope, success=False, error_code=str(code))
+    await ctx.session.commit()
+
+
+async def purge(session: AsyncSession, retention_days: int, today: dt.date) -> int:
+    """Delete rows older than the retention period; returns how many."""
+    cutoff = dt.datetime.combine(today - dt.timedelta(days=retention_days), dt.time())
+    done = await session.execute(delete(AuditEntry).where(AuditEntry.at < cutoff))
+    await session.commit()
+    return done.rowcount

@@ -1,0 +1,77 @@
+"""GraphQL view of the audit trail, and the extension that records failed changes."""
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import strawberry
+from sqlalchemy import Row
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
+
+from resolvers import audit as resolvers
+from schema.relay import After, Connection, First, connection
+
+
+@strawberry.type(description="One recorded change (or refused attempt), PII masked.")
+class AuditEntry:
+    at: dt.datetime = strawberry.field(description="When.")
+    username: str | None = strawberry.field(description="Who (null when unauthenticated).")
+    roles: str = strawberry.field(description="The roles they held, comma-separated.")
+    operation: str = strawberry.field(description="The mutation, e.g. payDues.")
+    target: str | None = strawberry.field(description="Global ID of the object changed.")
+    success: bool = strawberry.field(description="Whether the change was made.")
+    error_code: str | None = strawberry.field(description="Why not, when it failed.")
+    before: str | None = strawberry.field(description="JSON of the state before (masked).")
+    after: str | None = strawberry.field(description="JSON of the state after (masked).")
+    request_id: str = strawberry.field(description="The request's ID (X-Request-ID).")
+
+    @classmethod
+    def from_row(cls, r: Row) -> "AuditEntry":
+        return cls(
+            at=r.at,
+            username=r.username,
+            roles=r.roles,
+            operation=r.operation,
+            target=r.target,
+            success=r.success,
+            error_code=r.error_code,
+            before=r.before,
+            after=r.after,
+            request_id=r.request_id,
+        )
+
+
+@strawberry.type
+class AuditQuery:
+    @strawberry.field(
+        description="The audit trail of your scope, newest first (auditors and "
+        "district or city administrators)."
+    )
+    async def audit_log(
+        self,
+        info: strawberry.Info,
+        operation: Annotated[
+            str | None, strawberry.argument(description="Only this mutation.")
+        ] = None,
+        first: First = 20,
+        after: After = None,
+    ) -> Connection[AuditEntry]:
+        info.context.require()
+        page = await resolvers.audit_log(info.context, operation, first, after)
+        return connection(page, AuditEntry.from_row)
+
+
+class AuditFailures(SchemaExtension):
+    """Mutations that fail are recorded too (successes are recorded with the change)."""
+
+    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+        yield
+        ctx = self.execution_context
+        result = ctx.result
+        if (
+            result is not None
+            and getattr(result, "errors", None)
+            and ctx.operation_type is OperationType.MUTATION
+        ):
+            await resolvers.record_failures(ctx.context, result.errors)

@@ -1,0 +1,120 @@
+"""The audit trail: written with every change, failures too, read within scope, append-only."""
+
+import base64
+import datetime as dt
+import json
+import uuid
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from resolvers.audit import purge
+from tests.conftest import Api
+
+LOG = """query($op: String) { auditLog(operation: $op, first: 100) { totalCount
+  edges { node { username roles operation target success errorCode before after requestId } } } }"""
+
+
+def gid(kind: str, pk: int) -> str:
+    return base64.b64encode(f"{kind}:{pk}".encode()).decode()
+
+
+async def one(api: Api, sql: str, **params):
+    async with api.engine.connect() as conn:
+        return (await conn.execute(text(sql), params)).one()
+
+
+async def test_changes_and_refusals_are_recorded(writable_api: Api) -> None:
+    api = writable_api
+    member = (await one(api, "SELECT id FROM member WHERE name = '欧丽'"))[0]
+    monthly = (
+        await one(
+            api,
+            "SELECT monthly_payable_fen FROM dues_base WHERE member_id = :m AND year = 2026",
+            m=member,
+        )
+    )[0]
+    key = f"audit-{uuid.uuid4()}"
+    pay = """mutation($m: ID!, $fen: Int!, $key: String!) { payDues(input: {memberId: $m,
+        months: ["2026-12"], amountFen: $fen, channel: CASH, idempotencyKey: $key}) {
+        payment { id } } }"""
+    variables = {"m": gid("Member", member), "fen": monthly, "key": key}
+    response = await api.client.post(
+        "/graphql",
+        json={"query": pay, "variables": variables},
+        headers={
+            "Authorization": f"Bearer {api.token('jiangjin_admin')}",
+            "X-Request-ID": "req-0001",
+        },
+    )
+    payment = response.json()["data"]["payDues"]["payment"]["id"]
+    await api.data(pay, variables, user="jiangjin_admin")  # a replay changes nothing
+    refused = await api.post(
+        pay, {**variables, "key": f"other-{uuid.uuid4()}"}, user="qnt_grid1_secretary"
+    )
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    rows = (await api.data(LOG, {"op": "payDues"}, user="jiangjin_auditor"))["auditLog"]
+    mine = [e["node"] for e in rows["edges"] if e["node"]["target"] == payment]
+    assert len(mine) == 1
+    assert mine[0]["success"] and mine[0]["requestId"] == "req-0001"
+    assert mine[0]["username"] == "jiangjin_admin" and mine[0]["roles"] == "district_admin"
+    assert json.loads(mine[0]["after"])["amount_fen"] == monthly
+    everyone = (await api.data(LOG, {"op": "payDues"}, user="cq_admin"))["auditLog"]
+    failures = [e["node"] for e in everyone["edges"] if not e["node"]["success"]]
+    assert any(
+        f["username"] == "qnt_grid1_secretary" and f["errorCode"] == "FORBIDDEN" for f in failures
+    )
+    # the branch secretary's refused attempt is recorded in the branch's scope, not 江津区's
+    assert not any(
+        not e["node"]["success"]
+        for e in rows["edges"]
+        if e["node"]["username"] == "qnt_grid1_secretary"
+    )
+
+
+async def test_income_bases_are_masked_in_the_trail(writable_api: Api) -> None:
+    api = writable_api
+    member = (
+        await one(
+            api,
+            """SELECT m.id FROM member m LEFT JOIN dues_base b ON
+        b.member_id = m.id AND b.year = 2027 WHERE m.status = 'FULL' AND m.dues_category =
+        'EMPLOYED' AND m.org_path LIKE :p AND b.id IS NULL ORDER BY m.id LIMIT 1""",
+            p="%",
+        )
+    )[0]
+    await api.data(
+        """mutation($m: ID!) { setDuesBase(input: {memberId: $m, year: 2027,
+        monthlyBaseFen: 812345}) { ledger { year } } }""",
+        {"m": gid("Member", member)},
+        user="cq_admin",
+    )
+    rows = (await api.data(LOG, {"op": "setDuesBase"}, user="cq_admin"))["auditLog"]["edges"]
+    after = json.loads(rows[0]["node"]["after"])
+    assert after["monthly_base_fen"] == "***" and after["monthly_payable_fen"] == 12185
+
+
+async def test_scope_of_the_trail(writable_api: Api) -> None:
+    api = writable_api
+    banan = await api.data(LOG, {"op": None}, user="banan_admin")
+    assert all(e["node"]["username"] != "jiangjin_admin" for e in banan["auditLog"]["edges"])
+    secretary = await api.data(LOG, {"op": None}, user="huxi_secretary")
+    assert secretary["auditLog"] == {"totalCount": 0, "edges": []}
+
+
+async def test_rows_cannot_be_changed(writable_api: Api) -> None:
+    with pytest.raises((DBAPIError, IntegrityError)):
+        async with writable_api.engine.begin() as conn:
+            await conn.execute(text("UPDATE audit_log SET success = :t"), {"t": False})
+
+
+async def test_retention_purge(writable_api: Api) -> None:
+    api = writable_api
+    before = (await one(api, "SELECT COUNT(*) FROM audit_log"))[0]
+    assert before > 0
+    async with AsyncSession(api.engine) as session:
+        assert await purge(session, 180, dt.date.today()) == 0
+        assert await purge(session, 0, dt.date.today() + dt.timedelta(days=1)) == before
+    assert (await one(api, "SELECT COUNT(*) FROM audit_log"))[0] == 0
