@@ -34,5 +34,5 @@ test: install lint $(NODE_AUDIT)
 
 # Benchmarks at Chongqing scale (builds the databases on first use: several minutes).
 bench: install
-	$(PY) -m pip install -q 'matplotlib>=3.8'
+	$(PY) -m pip install -q 'matplotlib>=3.8' 'pyinstrument>=4.6'
 	$(PY) -m bench.run

@@ -68,6 +68,28 @@ def pages_call(engine, op: Operation):
     return run
 
 
+async def profile_slowest(url: str, rows: list[dict]) -> None:
+    """A pyinstrument profile of the slowest in-process operation, to bench/results."""
+    from pyinstrument import Profiler
+
+    slowest = max(rows, key=lambda r: r["graphql_ms"])
+    engine = make_engine(url)
+    op = next(o for o in await operations(engine) if o.name == slowest["operation"])
+    call = pages_call(engine, op)
+    await call()
+    profiler = Profiler(async_mode="enabled", interval=0.0005)
+    profiler.start()
+    for _ in range(10):
+        await call()
+    profiler.stop()
+    await engine.dispose()
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "profile.txt").write_text(
+        f"{op.name} on {engine.dialect.name}, 10 calls\n"
+        + profiler.output_text(unicode=False, color=False)
+    )
+
+
 async def in_process(url: str, runs: int) -> list[dict]:
     engine = make_engine(url)
     out = []
@@ -282,6 +304,11 @@ async def main(args: argparse.Namespace) -> None:
     for url in urls:
         print(f"in-process, {args.runs} runs each: {url}")
         data["in_process"] += await in_process(url, args.runs)
+    if data["in_process"]:
+        await profile_slowest(
+            urls[-1],
+            [r for r in data["in_process"] if r["db"] == make_engine(urls[-1]).dialect.name],
+        )
     if args.http_seconds > 0:
         for url in urls:
             print(f"HTTP, {args.http_seconds} s each: {url}")

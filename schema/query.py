@@ -45,8 +45,7 @@ NODE_TYPES: dict[str, Callable[[Context, int], Awaitable[Node | None]]] = {
 }
 
 
-async def _node(ctx: Context, gid: str) -> Node | None:
-    kind, pk = from_global_id(gid)
+async def _node(ctx: Context, kind: str, pk: int) -> Node | None:
     load = NODE_TYPES.get(kind)
     return await load(ctx, pk) if load else None
 
@@ -63,7 +62,7 @@ class Query(DevelopmentQuery, AuditQuery):
     )
     async def node(self, info: strawberry.Info, id: Id) -> Node | None:
         info.context.require()
-        return await _node(info.context, id)
+        return await _node(info.context, *from_global_id(id))
 
     @strawberry.field(
         description=f"Objects by global IDs (at most {MAX_NODES}), in order; null "
@@ -77,7 +76,10 @@ class Query(DevelopmentQuery, AuditQuery):
         info.context.require()
         if len(ids) > MAX_NODES:
             raise BadUserInput(f"at most {MAX_NODES} ids")
-        return list(await asyncio.gather(*(_node(info.context, i) for i in ids)))
+        # every id is decoded before any I/O: a malformed one fails the field at once, with no
+        # load left running on the request's session
+        decoded = [from_global_id(i) for i in ids]
+        return list(await asyncio.gather(*(_node(info.context, *d) for d in decoded)))
 
     @strawberry.field(description="One organisation; null when missing or outside your scope.")
     async def organization(self, info: strawberry.Info, id: Id) -> Organization | None:

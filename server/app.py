@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -34,9 +35,17 @@ class DatabaseSession:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        async with self.sessions() as session:
-            scope.setdefault("state", {})["db"] = session
+        session = self.sessions()
+        scope.setdefault("state", {})["db"] = session
+        try:
             await self.app(scope, receive, send)
+        finally:
+            try:
+                await session.close()
+            except DBAPIError:
+                # the connection died under the request (a cancelled query, a killed backend):
+                # drop it from the pool; the response has been sent already
+                await session.invalidate()
 
 
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:

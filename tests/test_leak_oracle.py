@@ -1,0 +1,94 @@
+"""Generated queries (hypothesis-graphql, from the live SDL) as every demo account: nothing in
+any response lies outside what the independent oracle says the caller may see."""
+
+import base64
+import binascii
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_graphql import nodes, queries
+
+from authz.scope import Scope
+from datagen.anchors import ACCOUNTS
+from resolvers import org as org_resolvers
+from tests.conftest import Api
+from tests.visibility import Visible, visible_to
+
+SDL = (Path(__file__).resolve().parent.parent / "schema.graphql").read_text()
+USERS = [a[0] for a in ACCOUNTS]
+SCALARS = {
+    "Date": st.dates(dt.date(2020, 1, 1), dt.date(2027, 12, 31)).map(
+        lambda d: nodes.String(d.isoformat())
+    ),
+    "DateTime": st.datetimes(dt.datetime(2024, 1, 1), dt.datetime(2027, 1, 1)).map(
+        lambda d: nodes.String(d.isoformat())
+    ),
+}
+BREADCRUMB_KEYS = {"id", "name", "level"}
+EXAMPLES = 1000
+
+
+def decode(gid: Any) -> tuple[str, int] | None:
+    if not isinstance(gid, str):
+        return None
+    try:
+        kind, _, pk = base64.b64decode(gid, validate=True).decode().partition(":")
+        return kind, int(pk)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+def check(data: Any, visible: Visible, where: str = "data") -> None:
+    """Every object with a global ID must be visible to the caller; an organisation seen only
+    as a breadcrumb may carry nothing but id, name and level."""
+    if isinstance(data, list):
+        for i, item in enumerate(data):
+            check(item, visible, f"{where}[{i}]")
+        return
+    if not isinstance(data, dict):
+        return
+    found = decode(data.get("id"))
+    if found:
+        kind, pk = found
+        if kind == "Organization" and set(data) - BREADCRUMB_KEYS:
+            allowed = pk in visible.strict_orgs
+        else:
+            allowed = visible.allows(kind, pk)
+        assert allowed, f"leak at {where}: {kind} {pk} is outside the caller's scope"
+    for key, value in data.items():
+        check(value, visible, f"{where}.{key}")
+
+
+@pytest.fixture(scope="session")
+async def visibility(api: Api) -> dict[str, Visible]:
+    return {user: await visible_to(api.engine, user) for user in USERS}
+
+
+@settings(
+    max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
+@given(query=queries(SDL, custom_scalars=SCALARS), user=st.sampled_from(USERS))
+async def test_generated_queries_never_leak(
+    api: Api, visibility: dict[str, Visible], query: str, user: str
+) -> None:
+    body = await api.post(query, user=user)
+    codes = {(e.get("extensions") or {}).get("code") for e in body.get("errors", [])}
+    assert "INTERNAL_SERVER_ERROR" not in codes, (query, body["errors"])
+    check(body.get("data"), visibility[user])
+
+
+async def test_the_oracle_catches_a_planted_leak(
+    api: Api, visibility: dict[str, Visible], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member scope that forgets the caller (a resolver skipping the scope helper)."""
+    query = "{ members(first: 100) { edges { node { id name } } } }"
+    honest = await api.post(query, user="ouli")
+    check(honest["data"], visibility["ouli"])
+    monkeypatch.setattr(org_resolvers, "member_scope", lambda ctx: Scope(everything=True))
+    leaked = await api.post(query, user="ouli")
+    with pytest.raises(AssertionError, match=r"leak at data\.members\.edges"):
+        check(leaked["data"], visibility["ouli"])
