@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 NODE_AUDIT := tests/http_audit/node_modules/.installed
 
-.PHONY: install run test lint bench
+.PHONY: install run test lint bench soak
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -36,3 +36,7 @@ test: install lint $(NODE_AUDIT)
 bench: install
 	$(PY) -m pip install -q 'matplotlib>=3.8' 'pyinstrument>=4.6'
 	$(PY) -m bench.run
+
+# A bounded loopback load test (mixed reads, 2 workers, under a minute): fails on any error.
+soak: install
+	$(PY) -m bench.soak

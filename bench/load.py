@@ -29,25 +29,30 @@ async def load(
     connections: int = 8,
     json: dict | None = None,
     headers: dict | None = None,
+    bodies: list[dict] | None = None,
 ) -> LoadResult:
-    """Requests in `connections` loops for `seconds`; every non-200 answer is an error."""
+    """Requests in `connections` loops for `seconds` (rotating through `bodies` when given);
+    every non-200 answer, or one with GraphQL errors, is an error."""
     latencies: list[float] = []
     errors = 0
     deadline = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(limits=limits, timeout=30, headers=headers) as client:
 
-        async def worker() -> None:
+        async def worker(offset: int) -> None:
             nonlocal errors
+            turn = offset
             while time.monotonic() < deadline:
+                body = bodies[turn % len(bodies)] if bodies else json
+                turn += 1
                 started = time.perf_counter()
-                response = await client.request(method, url, json=json)
+                response = await client.request(method, url, json=body)
                 latencies.append(time.perf_counter() - started)
                 if response.status_code != 200 or b'"errors"' in response.content[:200]:
                     errors += 1
 
         started = time.monotonic()
-        await asyncio.gather(*(worker() for _ in range(connections)))
+        await asyncio.gather(*(worker(i) for i in range(connections)))
         elapsed = time.monotonic() - started
     ordered = sorted(latencies)
     return LoadResult(

@@ -22,6 +22,8 @@ from server.saved_queries import Registry, sha256
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 APQ_CACHE_SIZE = 1000
+NUL = chr(0)
+NUL_ESCAPE = "\\u0000"  # the GraphQL string escape of NUL
 
 ContextFactory = Callable[[Request], Awaitable[Context]]
 
@@ -113,9 +115,28 @@ async def read_params(request: Request) -> Params:
     for name, kind in checks:
         if raw.get(name) is not None and not isinstance(raw[name], kind):
             raise RequestError(400, f"{name} must be a {'string' if kind is str else 'map'}")
-    return Params(
+    params = Params(
         raw.get("query"), raw.get("variables"), raw.get("operationName"), raw.get("extensions")
     )
+    refuse_nul(params.query, params.variables)
+    return params
+
+
+def has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(has_nul(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul(query: str | None, variables: Any) -> None:
+    """NUL characters have no meaning in this API and databases treat them badly (SQLite's
+    LIKE stops at one, PostgreSQL rejects them): refused up front, in text and variables."""
+    if (query and (NUL in query or NUL_ESCAPE in query)) or has_nul(variables):
+        raise RequestError(400, "NUL characters are not allowed", "BAD_USER_INPUT")
 
 
 class PersistedQueries:

@@ -20,6 +20,7 @@ from server.graphql_http import (
     error_response,
     execute,
     is_request_error,
+    refuse_nul,
 )
 from server.saved_queries import Registry, SavedQuery, Variable
 
@@ -53,6 +54,7 @@ def coerce(
 ) -> dict[str, Any]:
     """Variables from query-string text by their GraphQL types; scope-typed IDs default to
     the caller's own scope root."""
+    refuse_nul(None, dict(values))
     known = {v.name: v for v in saved.variables}
     unknown = sorted(set(values) - set(known) - RESERVED)
     if unknown:

@@ -1,0 +1,126 @@
+"""Faults: a PostgreSQL backend killed mid-request fails that request cleanly and the next one
+succeeds; malformed and hostile requests get client errors, never a crash."""
+
+import asyncio
+
+import pytest
+from sqlalchemy import text
+
+from resolvers import org as org_resolvers
+from server.db import make_engine
+from tests.conftest import Api, postgres_url
+
+SLEEP = "SELECT pg_sleep(5) /* dangjian fault test */"
+
+
+async def test_killed_backend(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    if api.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL fault")
+    list_orgs = org_resolvers.list_orgs
+
+    async def slow(ctx, *args, **kwargs):
+        await ctx.session.execute(text(SLEEP))
+        return await list_orgs(ctx, *args, **kwargs)
+
+    monkeypatch.setattr(org_resolvers, "list_orgs", slow)
+    admin = make_engine(postgres_url())
+
+    async def kill() -> int:
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            async with admin.connect() as conn:
+                killed = (
+                    await conn.execute(
+                        text(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE query = :q AND pid <> pg_backend_pid()"
+                        ),
+                        {"q": SLEEP},
+                    )
+                ).all()
+            if killed:
+                return len(killed)
+        return 0
+
+    body, killed = await asyncio.gather(
+        api.post("{ organizations { totalCount } }", user="cq_admin"), kill()
+    )
+    await admin.dispose()
+    assert killed == 1
+    assert body["data"] is None or body["data"].get("organizations") is None
+    assert body["errors"][0] == {**body["errors"][0], "message": "internal error"}
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert "pg_" not in str(body) and "Traceback" not in str(body)
+    monkeypatch.undo()
+    again = await api.data("{ organizations { totalCount } }", user="cq_admin")
+    assert again["organizations"]["totalCount"] > 0
+
+
+async def test_batched_requests_are_refused(api: Api) -> None:
+    response = await api.client.post("/graphql", json=[{"query": "{ __typename }"}] * 10)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"] == "the body must be a JSON object"
+
+
+async def test_circular_fragments_are_refused(api: Api) -> None:
+    body = await api.post(
+        """{ viewer { ...A } } fragment A on Viewer { ...B }
+        fragment B on Viewer { ...A }""",
+        user="cq_admin",
+    )
+    assert "Cannot spread fragment" in body["errors"][0]["message"]
+
+
+METACHARACTERS = [
+    "'",
+    '"',
+    "%",
+    "_",
+    "\\",
+    "' OR '1'='1",
+    "'; DROP TABLE member; --",
+    "\u0000",
+    "条件' UNION SELECT id_card_number FROM member --",
+]
+
+
+async def post(api: Api, query: str, variables: dict | None = None):
+    return await api.client.post(
+        "/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {api.token('cq_admin')}"},
+    )
+
+
+STRING_ARGUMENTS = [
+    ("query($v: String) { members(filter: {name: $v}) { totalCount } }", "members"),
+    ("query($v: String) { organizations(search: $v) { totalCount } }", "organizations"),
+    ("query($v: String) { auditLog(operation: $v) { totalCount } }", "auditLog"),
+]
+
+
+@pytest.mark.parametrize("value", METACHARACTERS)
+async def test_sql_metacharacters_in_string_arguments(api: Api, value: str) -> None:
+    """Every string argument is a bound value: no error, no extra rows; NUL is refused before
+    it reaches a database (SQLite's LIKE stops at it, PostgreSQL rejects it)."""
+    for query, field in STRING_ARGUMENTS:
+        response = await post(api, query, {"v": value})
+        body = response.json()
+        if "\x00" in value:
+            assert response.status_code == 400
+            assert body["errors"][0]["message"] == "NUL characters are not allowed"
+        else:
+            assert body["data"][field]["totalCount"] == 0, (value, field)
+    period = await post(
+        api,
+        """query($v: String) { organizations(first: 1) { edges { node {
+        checkInSummary(period: $v) { verifiedHours } } } } }""",
+        {"v": value},
+    )
+    assert period.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_nul_in_a_literal_is_refused(api: Api) -> None:
+    response = await post(api, '{ members(filter: {name: "a\\u0000"}) { totalCount } }')
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"] == "NUL characters are not allowed"
