@@ -59,8 +59,26 @@ def check(data: Any, visible: Visible, where: str = "data") -> None:
         else:
             allowed = visible.allows(kind, pk)
         assert allowed, f"leak at {where}: {kind} {pk} is outside the caller's scope"
+    check_totals(data, visible, where)
     for key, value in data.items():
         check(value, visible, f"{where}.{key}")
+
+
+def check_totals(data: dict, visible: Visible, where: str) -> None:
+    """Counts cannot exceed what the caller may see: a connection's totalCount (its kind read
+    off its nodes' ids), and member counts and totals."""
+    edges = data.get("edges")
+    if isinstance(data.get("totalCount"), int) and isinstance(edges, list):
+        kinds = {decode((e.get("node") or {}).get("id")) for e in edges if isinstance(e, dict)}
+        for found in kinds - {None}:
+            kind = found[0]  # type: ignore[index]
+            limit = len(
+                visible.strict_orgs if kind == "Organization" else visible.ids.get(kind, ())
+            )
+            assert data["totalCount"] <= limit, f"leak at {where}.totalCount: {kind}"
+    for key in ("memberCount", "memberTotal", "checkedInMembers", "membersDue"):
+        if isinstance(data.get(key), int):
+            assert data[key] <= len(visible.ids["Member"]), f"leak at {where}.{key}"
 
 
 @pytest.fixture(scope="session")
@@ -85,10 +103,19 @@ async def test_the_oracle_catches_a_planted_leak(
     api: Api, visibility: dict[str, Visible], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A member scope that forgets the caller (a resolver skipping the scope helper)."""
-    query = "{ members(first: 100) { edges { node { id name } } } }"
+    query = "{ members(first: 100) { totalCount edges { node { id name } } } }"
     honest = await api.post(query, user="ouli")
     check(honest["data"], visibility["ouli"])
     monkeypatch.setattr(org_resolvers, "member_scope", lambda ctx: Scope(everything=True))
     leaked = await api.post(query, user="ouli")
-    with pytest.raises(AssertionError, match=r"leak at data\.members\.edges"):
+    with pytest.raises(AssertionError, match=r"leak at data\.members"):
         check(leaked["data"], visibility["ouli"])
+    counted = await api.post(
+        "{ members(first: 0) { totalCount edges { node { id } } } }", user="ouli"
+    )
+    assert counted["data"]["members"]["edges"] == []  # no ids to check, only the total
+    with pytest.raises(AssertionError, match="leak"):
+        check(
+            {"organization": {"id": "x", "memberCount": counted["data"]["members"]["totalCount"]}},
+            visibility["ouli"],
+        )
