@@ -26,10 +26,6 @@ def path_ids(path: str) -> list[int]:
     return [int(p) for p in path.strip("/").split("/")]
 
 
-def is_within(path: str, root: str) -> bool:
-    return path.startswith(root)
-
-
 def outermost(paths: Iterable[str]) -> tuple[str, ...]:
     """Drop paths nested inside another path of the set; sorted, deduplicated."""
     kept: list[str] = []

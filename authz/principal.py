@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Account, Member, Organization, RoleGrant
+from models import Account, Organization, RoleGrant
 
 SELF_ROLE = "member"
 
@@ -72,8 +72,3 @@ async def load_principal(session: AsyncSession, username: str) -> Principal | No
         member_id=account.member_id,
         grants=tuple(Grant(r.role, r.org_id, r.path) for r in rows),
     )
-
-
-async def member_path(session: AsyncSession, member_id: int) -> str | None:
-    """The org path of one member (for single-object checks)."""
-    return await session.scalar(select(Member.org_path).where(Member.id == member_id))

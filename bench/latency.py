@@ -6,17 +6,12 @@ Run against a Chongqing-scale database (`dangjian seed --scale chongqing`).
 
 import argparse
 import asyncio
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 
 from authz.tokens import issue_token
-from bench.common import WARMUP, graphql_call, summary, timed
+from bench.common import graphql_call, summary, timed
+from bench.run import EXE, SECRET, serve, wait_up
 from server.db import make_engine
 from server.settings import async_url
 
@@ -24,7 +19,6 @@ QUERY = """query($after: String) { members(first: 100, after: $after) { totalCou
   edges { node { id name gender birthDate status phone idCardNumber organization { name } } }
   pageInfo { endCursor } } }"""
 USER = "jiangjin_admin"
-SECRET = "bench-secret-0123456789abcdef0123456789"
 
 
 async def in_process(url: str, runs: int) -> list[float]:
@@ -34,42 +28,21 @@ async def in_process(url: str, runs: int) -> list[float]:
     return times
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def over_http(url: str, runs: int) -> list[float]:
-    port = free_port()
-    env = {**os.environ, "DANGJIAN_DATABASE_URL": url, "DANGJIAN_JWT_SECRET": SECRET}
-    exe = Path(sys.executable).with_name("dangjian")
-    server = subprocess.Popen(
-        [str(exe), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+async def over_http(url: str, runs: int) -> list[float]:
+    """The same page over HTTP from one client, against `dangjian serve` (1 worker)."""
+    port = 8801
+    server = serve([str(EXE), "serve"], url, port)
     headers = {"Authorization": f"Bearer {issue_token(SECRET, USER, 1)}"}
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    client.get("/healthz")
-                    break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
-            times = []
-            for i in range(runs + WARMUP):
-                started = time.perf_counter()
-                response = client.post("/graphql", json={"query": QUERY}, headers=headers)
-                if i >= WARMUP:
-                    times.append(time.perf_counter() - started)
+        base = f"http://127.0.0.1:{port}"
+        await wait_up(base + "/healthz")
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+
+            async def call() -> None:
+                response = await client.post("/graphql", json={"query": QUERY}, headers=headers)
                 assert response.status_code == 200 and "errors" not in response.json()
-            return times
+
+            return await timed(call, runs)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -82,7 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     url = async_url(args.url)
     summary("in-process (execute)", asyncio.run(in_process(url, args.runs)))
-    summary("HTTP (uvicorn, 1 worker)", over_http(url, args.runs))
+    summary("HTTP (uvicorn, 1 worker)", asyncio.run(over_http(url, args.runs)))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from resolvers.batch import keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, ClientError, Forbidden, NotFound
 from resolvers.ids import to_global_id
+from resolvers.org import scoped_members
 from resolvers.pagination import Order, Page
 
 BRANCH, STREET, DISTRICT = ActingLevel.BRANCH, ActingLevel.STREET, ActingLevel.DISTRICT
@@ -213,13 +214,17 @@ async def check_evidence(
             if s.number == 9
             else (MemberStatus.FULL, MemberStatus.PROBATIONARY)
         )
+        # counted within the caller's member scope: an id outside it reads as "not a member",
+        # so the check reveals nothing about other organisations' people
         found = await ctx.session.scalar(
-            select(func.count())
-            .select_from(Member)
-            .where(Member.id.in_(people), Member.status.in_(wanted))
+            scoped_members(ctx, func.count()).where(
+                Member.id.in_(people), Member.status.in_(wanted)
+            )
         )
         if found != len(people):
-            raise BadUserInput("sponsors must be full members; contacts Party members")
+            raise BadUserInput(
+                "sponsors must be full members, and contacts Party members, of your organisation"
+            )
 
 
 # ---- reads -----------------------------------------------------------------------------------

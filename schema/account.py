@@ -3,8 +3,7 @@
 import strawberry
 
 from resolvers import account as resolvers
-from resolvers import member as member_resolvers
-from schema.member import Member
+from schema.member import Member, member_node
 from schema.org import Breadcrumb
 
 
@@ -25,8 +24,7 @@ class Viewer:
 
     @strawberry.field(description="The caller's own member record, if they are a member.")
     async def member(self, info: strawberry.Info) -> Member | None:
-        row = await member_resolvers.get_member(info.context, self.member_id)
-        return Member.from_row(info.context, row) if row else None
+        return await member_node(info.context, self.member_id)
 
     @strawberry.field(description="Roles held and where.")
     async def grants(self, info: strawberry.Info) -> list[Grant]:

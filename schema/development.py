@@ -8,7 +8,6 @@ from sqlalchemy import Row
 
 from models import ActingLevel, CaseStatus, Decision
 from resolvers import development as resolvers
-from resolvers import member as member_resolvers
 from resolvers.context import Context
 from resolvers.ids import pk_of, to_global_id
 from schema.org import CountByKey
@@ -129,10 +128,9 @@ class DevelopmentCase(Node):
 
     @strawberry.field(description="The applicant.")
     async def member(self, info: strawberry.Info) -> MemberRef | None:
-        from schema.member import Member
+        from schema.member import member_node
 
-        row = await member_resolvers.get_member(info.context, self.member_id)
-        return Member.from_row(info.context, row) if row else None
+        return await member_node(info.context, self.member_id)
 
 
 async def case_node(ctx: Context, pk: int) -> DevelopmentCase | None:

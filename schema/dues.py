@@ -8,7 +8,6 @@ from sqlalchemy import Row
 
 from models import DuesCategory, PaymentChannel, PaymentKind
 from resolvers import dues as resolvers
-from resolvers import member as member_resolvers
 from resolvers.context import Context
 from resolvers.ids import pk_of, to_global_id
 from schema.org import Breadcrumb, CountByKey
@@ -32,10 +31,9 @@ def _rate(collected: int, payable: int) -> float | None:
 
 
 async def _member(ctx: Context, member_id: int):
-    from schema.member import Member
+    from schema.member import member_node  # schema.member imports this module's types
 
-    row = await member_resolvers.get_member(ctx, member_id)
-    return Member.from_row(ctx, row) if row else None
+    return await member_node(ctx, member_id)
 
 
 @strawberry.type(description="A member's dues category and monthly base for one year.")

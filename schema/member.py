@@ -10,10 +10,9 @@ from sqlalchemy import Row
 
 from models import DuesCategory, Education, FloatingStatus, Gender, MemberStatus, PartyPost
 from resolvers import member as resolvers
-from resolvers import org as org_resolvers
 from resolvers.context import Context
 from resolvers.ids import to_global_id
-from schema.org import Organization
+from schema.org import Organization, org_node
 from schema.relay import Node
 
 if TYPE_CHECKING:
@@ -93,13 +92,9 @@ class Member(Node):
             lost_contact=row.lost_contact,
         )
 
-    async def _org(self, info: strawberry.Info, org_id: int | None) -> Organization | None:
-        row = await org_resolvers.get_org(info.context, org_id)
-        return Organization.from_row(row) if row else None
-
     @strawberry.field(description="The member's own Party organisation (null outside your scope).")
     async def organization(self, info: strawberry.Info) -> Organization | None:
-        return await self._org(info, self.org_id)
+        return await org_node(info.context, self.org_id)
 
     @strawberry.field(
         description="The member's check-ins you can see (this year's hours), newest first."
@@ -132,14 +127,14 @@ class Member(Node):
 
     @strawberry.field(description="For in-service members: the employer unit's organisation.")
     async def employer(self, info: strawberry.Info) -> Organization | None:
-        return await self._org(info, self.employer_org_id)
+        return await org_node(info.context, self.employer_org_id)
 
     @strawberry.field(
         description="For in-service members: the residential community they "
         "report to (在职党员到社区报到)."
     )
     async def residential_community(self, info: strawberry.Info) -> Organization | None:
-        return await self._org(info, self.residential_org_id)
+        return await org_node(info.context, self.residential_org_id)
 
 
 @strawberry.input(description="Filters of the member directory; all given filters must match.")
@@ -197,3 +192,9 @@ class MemberOrder:
 
     def order(self) -> resolvers.Order:
         return resolvers.order_by(self.field.value, self.direction is OrderDirection.DESC)
+
+
+async def member_node(ctx: Context, pk: int | None) -> Member | None:
+    """A visible member as its GraphQL type; None when missing or out of scope."""
+    row = await resolvers.get_member(ctx, pk)
+    return Member.from_row(ctx, row) if row else None

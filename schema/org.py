@@ -9,6 +9,7 @@ from sqlalchemy import Row
 from models import BranchKind, CheckInStatus, MemberStatus, OrgLevel, OrgType
 from resolvers import member as member_resolvers
 from resolvers import org as resolvers
+from resolvers.context import Context
 from resolvers.ids import to_global_id
 from schema.relay import After, Connection, First, Node, Subtree, Under, connection
 
@@ -136,8 +137,7 @@ class Organization(Node):
         "scope (see `ancestors`)."
     )
     async def parent(self, info: strawberry.Info) -> "Organization | None":
-        row = await resolvers.get_org(info.context, self.parent_id)
-        return Organization.from_row(row) if row else None
+        return await org_node(info.context, self.parent_id)
 
     @strawberry.field(description="Breadcrumb trail from the root down to the parent.")
     async def ancestors(self, info: strawberry.Info) -> list[Breadcrumb]:
@@ -337,3 +337,9 @@ class Organization(Node):
         return await org_cases(
             info.context, self.path, stage, step, overdue, waiting_for_me, first, after
         )
+
+
+async def org_node(ctx: Context, pk: int | None) -> Organization | None:
+    """A visible organisation as its GraphQL type; None when missing or out of scope."""
+    row = await resolvers.get_org(ctx, pk)
+    return Organization.from_row(row) if row else None

@@ -17,27 +17,17 @@ from schema.audit import AuditQuery
 from schema.checkin import CheckInMutation, check_in_node, service_node
 from schema.development import DevelopmentMutation, DevelopmentQuery, case_node
 from schema.dues import DuesMutation, payment_node
-from schema.member import Member, MemberFilter, MemberOrder
-from schema.org import Organization
+from schema.member import Member, MemberFilter, MemberOrder, member_node
+from schema.org import Organization, org_node
 from schema.relay import After, Connection, First, Node, Under, connection
 
 MAX_NODES = 100
 Id = Annotated[strawberry.ID, strawberry.argument(description="A global ID.")]
 
 
-async def _org_node(ctx: Context, pk: int) -> Organization | None:
-    row = await org_resolvers.get_org(ctx, pk)
-    return Organization.from_row(row) if row else None
-
-
-async def _member_node(ctx: Context, pk: int) -> Member | None:
-    row = await member_resolvers.get_member(ctx, pk)
-    return Member.from_row(ctx, row) if row else None
-
-
 NODE_TYPES: dict[str, Callable[[Context, int], Awaitable[Node | None]]] = {
-    "Organization": _org_node,
-    "Member": _member_node,
+    "Organization": org_node,
+    "Member": member_node,
     "CheckIn": check_in_node,
     "ServiceRecord": service_node,
     "DuesPayment": payment_node,
@@ -85,8 +75,7 @@ class Query(DevelopmentQuery, AuditQuery):
     async def organization(self, info: strawberry.Info, id: Id) -> Organization | None:
         info.context.require()
         pk = pk_of(id, "Organization")
-        row = await org_resolvers.get_org(info.context, pk)
-        return Organization.from_row(row) if row else None
+        return await org_node(info.context, pk)
 
     @strawberry.field(
         description="Organisations in your scope, optionally under one "

@@ -1,6 +1,6 @@
 """Relay conventions: the Node interface, connections, edges and page info."""
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
@@ -76,7 +76,3 @@ def connection(page: Page[Any], convert: Callable[[Any], T]) -> Connection[T]:
         end_cursor=page.cursors[-1] if page.cursors else None,
     )
     return Connection(edges=edges, page_info=info, count=page.count)
-
-
-def present(items: Iterable[Any | None], convert: Callable[[Any], T]) -> list[T | None]:
-    return [None if i is None else convert(i) for i in items]

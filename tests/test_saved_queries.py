@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from schema import build_schema
-from server.saved_queries import QUERIES_DIR, Registry, SavedQueryError
+from server.saved_queries import Registry, SavedQueryError
 from tests.conftest import Api
 from tests.process import run
 
@@ -143,10 +143,6 @@ def test_cli_query(cli_env: dict[str, str], tmp_path: Path) -> None:
     assert as_json.returncode == 0 and '"staffCheckIns"' in as_json.stdout
     bad = run(env, "query", "community_checkins", "--user", "nobody")
     assert bad.returncode == 1
-
-
-def test_saved_queries_live_in_the_repository() -> None:
-    assert (QUERIES_DIR / "checkin" / "community_checkins.graphql").exists()
 
 
 @pytest.mark.parametrize("name", sorted(Registry.load(build_schema()).by_name))
