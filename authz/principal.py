@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Account, Organization, RoleGrant
@@ -41,28 +41,31 @@ class Principal:
         return self._by_role.get(role, frozenset())
 
 
-async def load_principal(session: AsyncSession, username: str) -> Principal | None:
-    """Resolve a username to its principal in two indexed reads; None if unknown."""
-    account = (
-        await session.execute(
-            select(
-                Account.id,
-                Account.username,
-                Account.display_name,
-                Account.token_version,
-                Account.active,
-                Account.member_id,
-            ).where(Account.username == username)
-        )
-    ).one_or_none()
-    if account is None:
-        return None
-    rows = await session.execute(
-        select(RoleGrant.role, RoleGrant.org_id, Organization.path)
-        .join(Organization, Organization.id == RoleGrant.org_id)
-        .where(RoleGrant.account_id == account.id)
-        .order_by(RoleGrant.id)
+PRINCIPAL = (
+    select(
+        Account.id,
+        Account.username,
+        Account.display_name,
+        Account.token_version,
+        Account.active,
+        Account.member_id,
+        RoleGrant.role,
+        RoleGrant.org_id,
+        Organization.path,
     )
+    .outerjoin(RoleGrant, RoleGrant.account_id == Account.id)
+    .outerjoin(Organization, Organization.id == RoleGrant.org_id)
+    .where(Account.username == bindparam("username"))
+    .order_by(RoleGrant.id)
+)  # built once: every request runs it
+
+
+async def load_principal(session: AsyncSession, username: str) -> Principal | None:
+    """Resolve a username to its principal and grants in one indexed read; None if unknown."""
+    rows = (await session.execute(PRINCIPAL, {"username": username})).all()
+    if not rows:
+        return None
+    account = rows[0]
     return Principal(
         account_id=account.id,
         username=account.username,
@@ -70,5 +73,5 @@ async def load_principal(session: AsyncSession, username: str) -> Principal | No
         token_version=account.token_version,
         active=account.active,
         member_id=account.member_id,
-        grants=tuple(Grant(r.role, r.org_id, r.path) for r in rows),
+        grants=tuple(Grant(r.role, r.org_id, r.path) for r in rows if r.role is not None),
     )

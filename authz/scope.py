@@ -24,7 +24,7 @@ class Scope:
 
     def covers(self, path: str, owner: int | None = None) -> bool:
         """Whether one object lies in scope (same rule as the predicate)."""
-        if self.everything or any(path.startswith(p) for p in self.paths):
+        if self.everything or path.startswith(self.paths):
             return True
         return self.member_id is not None and owner == self.member_id
 

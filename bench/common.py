@@ -6,12 +6,13 @@ from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry import Schema
 
 from authz.principal import load_principal
 from resolvers.context import Context
 from schema import build_schema
+from server.db import Session
 
 WARMUP = 3
 
@@ -40,7 +41,7 @@ def graphql_call(
     schema = shared_schema()
 
     async def call() -> Any:
-        async with AsyncSession(engine) as session:
+        async with Session(engine, expire_on_commit=False) as session:
             principal = await load_principal(session, user)
             result = await schema.execute(
                 query, variable_values=variables, context_value=Context(session, principal)

@@ -41,3 +41,15 @@ async def members(request: Request) -> JSONResponse:
 
 
 app = Starlette(routes=[Route("/members", members)])
+
+
+if __name__ == "__main__":
+    import argparse
+
+    from server.serving import serve
+
+    parser = argparse.ArgumentParser(description="the plain JSON comparison server")
+    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    serve("127.0.0.1", args.port, args.workers, "bench.plain:app", factory=False)

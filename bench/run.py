@@ -176,16 +176,7 @@ async def over_http(url: str, seconds: float) -> list[dict]:
             argv = (
                 [str(EXE), "serve", "--workers", str(workers)]
                 if kind == "graphql"
-                else [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "bench.plain:app",
-                    "--workers",
-                    str(workers),
-                    "--log-level",
-                    "warning",
-                ]
+                else [sys.executable, "-m", "bench.plain", "--workers", str(workers)]
             )
             server = serve(argv, url, port)
             try:

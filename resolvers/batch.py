@@ -1,6 +1,7 @@
 """Many small keyed selects as one UNION ALL statement: nested connections without N+1."""
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, TypeVar
 
 from sqlalchemy import (
@@ -15,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from resolvers.pagination import Order, Page, known_count, make_page, paged
+from resolvers.pagination import Order, Page, make_page, paged
 
 # SQLite refuses compound selects of more than 500 terms.
 MAX_TERMS = 250
@@ -62,7 +63,8 @@ K = TypeVar("K", bound=PageKey)
 async def page_batch(
     session: AsyncSession, keys: Sequence[K], filtered: Callable[[K], Select], order: Order
 ) -> list[Page[Row]]:
-    """One page per key, all in one statement, and all their totals in one more."""
+    """One page per key, all in one statement; their totals in one more, run only when a
+    caller asks for a `totalCount`."""
     stmts, sizes = [], []
     for key in keys:
         stmt, size = paged(filtered(key), order, key.first, key.after)
@@ -74,10 +76,33 @@ async def page_batch(
         if c is not None
     ]
     pages = await keyed_union(session, stmts, sort)
-    counts = await keyed_union(
-        session, [select(func.count().label("n")).select_from(filtered(k).subquery()) for k in keys]
-    )
+    totals: list[asyncio.Future[list[list[Row]]]] = []
+
+    async def all_counts() -> list[list[Row]]:
+        """The count statement for every key, run once however many pages ask."""
+        if not totals:
+            totals.append(asyncio.get_running_loop().create_future())
+            try:
+                counted = await keyed_union(
+                    session,
+                    [
+                        select(func.count().label("n")).select_from(filtered(k).subquery())
+                        for k in keys
+                    ],
+                )
+            except BaseException as error:
+                totals[0].set_exception(error)
+                raise
+            totals[0].set_result(counted)
+        return await totals[0]
+
+    def count(index: int) -> Callable[[], Awaitable[int]]:
+        async def total() -> int:
+            return (await all_counts())[index][0].n
+
+        return total
+
     return [
-        make_page(rows, size, order, k.after, known_count(c[0].n))
-        for rows, size, k, c in zip(pages, sizes, keys, counts, strict=True)
+        make_page(rows, size, order, k.after, count(i))
+        for i, (rows, size, k) in enumerate(zip(pages, sizes, keys, strict=True))
     ]

@@ -30,12 +30,14 @@ def order_by(field: str = "TREE", descending: bool = False) -> Order:
     return Order(SORT_KEYS[field], Member.id, descending)
 
 
-def pii(ctx: Context, row: Row) -> tuple[str, str, str]:
+def pii(
+    ctx: Context, org_path: str, member_id: int, id_card: str, phone: str, address: str
+) -> tuple[str, str, str]:
     """(ID-card number, phone, address) as the caller may see them: masked without
     `member.pii` for the member's org."""
-    if ctx.scope("member.pii", "read").covers(row.org_path, row.id):
-        return row.id_card_number, row.phone, row.address
-    return (mask_id_card(row.id_card_number), mask_phone(row.phone), mask_address(row.address))
+    if ctx.scope("member.pii", "read").covers(org_path, member_id):
+        return id_card, phone, address
+    return mask_id_card(id_card), mask_phone(phone), mask_address(address)
 
 
 async def load_members(ctx: Context, ids: Sequence[int]) -> list[Row | None]:

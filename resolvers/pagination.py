@@ -18,13 +18,17 @@ MAX_FIRST = 100
 
 @dataclass
 class Page(Generic[T]):
-    """One page of rows; `count` runs the total count only if a caller asks for it."""
+    """One page of rows; `count` runs the total count and `cursor` encodes an item's
+    position, each only if a caller asks for it."""
 
     items: list[T]
-    cursors: list[str]
+    order: "Order"
     has_next: bool
     has_previous: bool
     count: Callable[[], Awaitable[int]]
+
+    def cursor(self, item: T) -> str:
+        return self.order.cursor(item)
 
 
 @dataclass(frozen=True)
@@ -106,17 +110,8 @@ def make_page(
     items = list(rows[:size])
     return Page(
         items=items,
-        cursors=[order.cursor(r) for r in items],
+        order=order,
         has_next=len(rows) > size,
         has_previous=after is not None,
         count=count,
     )
-
-
-def known_count(n: int) -> Callable[[], Awaitable[int]]:
-    """A `Page.count` for a total already counted with the page."""
-
-    async def count() -> int:
-        return n
-
-    return count

@@ -7,6 +7,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema import enums as _enums  # noqa: F401  (registers the GraphQL enums)
 from schema.audit import AuditFailures
+from schema.executor import Executor
 from schema.limits import protections
 from schema.query import Mutation, Query
 
@@ -26,4 +27,5 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         mutation=Mutation,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=True),
+        execution_context_class=Executor,
     )

@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from sqlalchemy import Row
 
-from models import CheckInStatus, ServiceMethod, ServiceStatus
+from models import CheckInStatus, OrgLevel, ServiceMethod, ServiceStatus
 from resolvers import checkin as resolvers
 from resolvers.context import Context
 from resolvers.errors import NotFound
 from resolvers.ids import pk_of, to_global_id
 from resolvers.period import FORMS, Period, parse_period
+from resolvers.rows import Columns
 from schema.org import Breadcrumb
 from schema.relay import After, Connection, First, Node, connection
 
@@ -30,13 +31,22 @@ CHINA = dt.timezone(dt.timedelta(hours=8))
 def _crumb(row: Row, prefix: str) -> Breadcrumb | None:
     """The org named by `<prefix>_id` / `<prefix>_org_id`, `<prefix>_name`, `<prefix>_level`."""
     org_id = getattr(row, f"{prefix}_id", None) or getattr(row, f"{prefix}_org_id", None)
+    return crumb(org_id, getattr(row, f"{prefix}_name"), getattr(row, f"{prefix}_level"))
+
+
+def crumb(org_id: int | None, name: str, level: OrgLevel) -> Breadcrumb | None:
     if org_id is None:
         return None
     return Breadcrumb(
-        id=strawberry.ID(to_global_id("Organization", org_id)),
-        name=getattr(row, f"{prefix}_name"),
-        level=getattr(row, f"{prefix}_level"),
+        id=strawberry.ID(to_global_id("Organization", org_id)), name=name, level=level
     )
+
+
+CHECK_IN_FIELDS = Columns(
+    "id", "member_id", "community_id", "community_name", "community_level", "employer_org_id",
+    "employer_name", "employer_level", "grid_org_id", "grid_name", "grid_level", "reported_on",
+    "status", "ended_on", "verified_minutes", "service_count", "last_service_at",
+)  # fmt: skip
 
 
 def local_time(value: dt.datetime) -> dt.datetime:
@@ -153,20 +163,23 @@ class CheckIn(Node):
 
     @classmethod
     def from_row(cls, row: Row, period: Period) -> "CheckIn":
+        (pk, member_id, community, community_name, community_level, employer, employer_name,
+         employer_level, grid, grid_name, grid_level, reported_on, status, ended_on, minutes,
+         service_count, last_service_at) = CHECK_IN_FIELDS(row)  # fmt: skip
         return cls(
-            id=strawberry.ID(to_global_id("CheckIn", row.id)),
-            pk=row.id,
-            member_id=row.member_id,
+            id=strawberry.ID(to_global_id("CheckIn", pk)),
+            pk=pk,
+            member_id=member_id,
             period=period,
-            community=_crumb(row, "community"),  # type: ignore[arg-type]
-            employer=_crumb(row, "employer"),  # type: ignore[arg-type]
-            grid=_crumb(row, "grid"),
-            reported_on=row.reported_on,
-            status=row.status,
-            ended_on=row.ended_on,
-            verified_hours=round(row.verified_minutes / 60, 2),
-            service_count=row.service_count,
-            last_service_at=row.last_service_at,
+            community=crumb(community, community_name, community_level),  # type: ignore[arg-type]
+            employer=crumb(employer, employer_name, employer_level),  # type: ignore[arg-type]
+            grid=crumb(grid, grid_name, grid_level),
+            reported_on=reported_on,
+            status=status,
+            ended_on=ended_on,
+            verified_hours=round(minutes / 60, 2),
+            service_count=service_count,
+            last_service_at=last_service_at,
         )
 
     @strawberry.field(description="The member (PII masked unless you manage their org).")

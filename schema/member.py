@@ -12,6 +12,7 @@ from models import DuesCategory, Education, FloatingStatus, Gender, MemberStatus
 from resolvers import member as resolvers
 from resolvers.context import Context
 from resolvers.ids import to_global_id
+from resolvers.rows import Columns
 from schema.org import Organization, org_node
 from schema.relay import Node
 
@@ -20,6 +21,12 @@ if TYPE_CHECKING:
     from schema.development import DevelopmentCase
     from schema.dues import DuesLedger
 
+FIELDS = Columns(
+    "id", "org_id", "org_path", "employer_org_id", "residential_org_id", "name", "gender",
+    "ethnicity", "birth_date", "education", "id_card_number", "phone", "address", "status",
+    "dues_category", "party_post", "applied_on", "joined_on", "confirmed_on", "floating",
+    "lost_contact",
+)  # fmt: skip
 CheckInRef = Annotated["CheckIn", strawberry.lazy("schema.checkin")]
 CaseRef = Annotated["DevelopmentCase", strawberry.lazy("schema.development")]
 LedgerRef = Annotated["DuesLedger", strawberry.lazy("schema.dues")]
@@ -67,29 +74,32 @@ class Member(Node):
 
     @classmethod
     def from_row(cls, ctx: Context, row: Row) -> "Member":
-        id_card, phone, address = resolvers.pii(ctx, row)
+        (pk, org_id, org_path, employer, residence, name, gender, ethnicity, birth_date,
+         education, id_card, phone, address, status, dues_category, party_post, applied_on,
+         joined_on, confirmed_on, floating, lost_contact) = FIELDS(row)  # fmt: skip
+        id_card, phone, address = resolvers.pii(ctx, org_path, pk, id_card, phone, address)
         return cls(
-            id=strawberry.ID(to_global_id("Member", row.id)),
-            pk=row.id,
-            org_id=row.org_id,
-            employer_org_id=row.employer_org_id,
-            residential_org_id=row.residential_org_id,
-            name=row.name,
-            gender=row.gender,
-            ethnicity=row.ethnicity,
-            birth_date=row.birth_date,
-            education=row.education,
+            id=strawberry.ID(to_global_id("Member", pk)),
+            pk=pk,
+            org_id=org_id,
+            employer_org_id=employer,
+            residential_org_id=residence,
+            name=name,
+            gender=gender,
+            ethnicity=ethnicity,
+            birth_date=birth_date,
+            education=education,
             id_card_number=id_card,
             phone=phone,
             address=address,
-            status=row.status,
-            dues_category=row.dues_category,
-            party_post=row.party_post,
-            applied_on=row.applied_on,
-            joined_on=row.joined_on,
-            confirmed_on=row.confirmed_on,
-            floating=row.floating,
-            lost_contact=row.lost_contact,
+            status=status,
+            dues_category=dues_category,
+            party_post=party_post,
+            applied_on=applied_on,
+            joined_on=joined_on,
+            confirmed_on=confirmed_on,
+            floating=floating,
+            lost_contact=lost_contact,
         )
 
     @strawberry.field(description="The member's own Party organisation (null outside your scope).")

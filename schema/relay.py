@@ -50,7 +50,12 @@ class PageInfo:
 @strawberry.type(description="One item of a connection with its cursor.")
 class Edge(Generic[T]):
     node: T = strawberry.field(description="The item.")
-    cursor: str = strawberry.field(description="Opaque keyset cursor of this item.")
+    item: strawberry.Private[Any]
+    page: strawberry.Private[Page[Any]]
+
+    @strawberry.field(description="Opaque keyset cursor of this item.")
+    def cursor(self) -> str:
+        return self.page.cursor(self.item)
 
 
 @strawberry.type(description="A page of a list: `first` (default 20, at most 100) after a cursor.")
@@ -66,13 +71,11 @@ class Connection(Generic[T]):
 
 def connection(page: Page[Any], convert: Callable[[Any], T]) -> Connection[T]:
     """A connection of converted page items."""
-    edges = [
-        Edge(node=convert(item), cursor=c) for item, c in zip(page.items, page.cursors, strict=True)
-    ]
+    edges = [Edge(node=convert(item), item=item, page=page) for item in page.items]
     info = PageInfo(
         has_next_page=page.has_next,
         has_previous_page=page.has_previous,
-        start_cursor=page.cursors[0] if page.cursors else None,
-        end_cursor=page.cursors[-1] if page.cursors else None,
+        start_cursor=page.cursor(page.items[0]) if page.items else None,
+        end_cursor=page.cursor(page.items[-1]) if page.items else None,
     )
     return Connection(edges=edges, page_info=info, count=page.count)

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from resolvers.context import Context
 from schema import build_schema
 from server.auth import authenticate
-from server.db import make_engine
+from server.db import Session, make_engine
 from server.graphql_http import GraphQLEndpoint, PersistedQueries
 from server.saved_queries import Registry
 from server.saved_routes import SavedQueryRoutes
@@ -103,7 +103,10 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             Route("/readyz", readyz),
         ],
         middleware=[
-            Middleware(DatabaseSession, sessions=async_sessionmaker(engine, expire_on_commit=False))
+            Middleware(
+                DatabaseSession,
+                sessions=async_sessionmaker(engine, class_=Session, expire_on_commit=False),
+            )
         ],
         lifespan=lifespan,
     )

@@ -93,10 +93,10 @@ def serve(
     workers: Annotated[int, typer.Option(min=1)] = 1,
 ) -> None:
     """Serve the API under uvicorn."""
-    import uvicorn
+    from server.serving import serve as run
 
     load_settings()
-    uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers)
+    run(host, port, workers)
 
 
 @app.command("export-schema")

@@ -5,9 +5,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import CompoundSelect, Executable, Result, Select, event
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 import migrations
 
@@ -29,6 +29,34 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def column_read(stmt: Executable) -> bool:
+    """A SELECT of columns only (no mapped entity to build): rows, not ORM objects."""
+    if isinstance(stmt, CompoundSelect):
+        return all(column_read(part) for part in stmt.selects)
+    return isinstance(stmt, Select) and all(
+        d.get("entity") is None or d["expr"] is not d["entity"] for d in stmt.column_descriptions
+    )
+
+
+class Session(AsyncSession):
+    """The request session. Column reads, nearly all of an API request, run on the session's
+    connection as Core statements: the same SQL and transaction, without the ORM's per-row
+    loading machinery (half the time of a 100-row page). Entity selects and writes keep the
+    ORM path; pending ORM changes are flushed first, as autoflush would."""
+
+    async def execute(self, statement: Any, params: Any = None, **kw: Any) -> Result[Any]:
+        if kw or not column_read(statement):
+            return await super().execute(statement, params, **kw)
+        if self.autoflush and (self.new or self.dirty or self.deleted):
+            await self.flush()
+        return await (await self.connection()).execute(statement, params)
+
+    async def scalar(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+        if kw or not column_read(statement):
+            return await super().scalar(statement, params, **kw)
+        return (await self.execute(statement, params)).scalar()
 
 
 def _alembic_config(connection: Connection) -> Config:

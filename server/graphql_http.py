@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import strawberry
 from graphql import GraphQLError
 from starlette.requests import Request
@@ -51,7 +52,8 @@ class Params:
 
 
 def encode(body: object) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    """Compact UTF-8 JSON (orjson: several times faster than the standard library here)."""
+    return orjson.dumps(body)
 
 
 def negotiate(accept: str | None) -> str | None:
@@ -106,8 +108,8 @@ async def read_params(request: Request) -> Params:
         if not body:
             raise RequestError(400, "a request body is required")
         try:
-            raw = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            raw = orjson.loads(body)
+        except orjson.JSONDecodeError:
             raise RequestError(400, "the body is not valid JSON") from None
         if not isinstance(raw, dict):
             raise RequestError(400, "the body must be a JSON object")

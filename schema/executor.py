@@ -1,0 +1,327 @@
+"""A leaner execution path for plain fields.
+
+Most of a page is plain fields: Python attributes of a scalar, enum or object type, or lists of
+objects (`name`, `status`, `node`, `edges`, `pageInfo`). graphql-core executes each one with a
+resolve-info object, a resolver call and a chain of completion steps. Here a plain field is read
+and completed directly. Everything else (resolvers, arguments, abstract types, `@stream`) and
+every value that needs an error takes graphql-core's own path, so results and errors are those of
+the standard executor (a test runs both on the same queries).
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Any, NamedTuple
+from weakref import WeakKeyDictionary
+
+from graphql import (
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.pyutils import Path, Undefined, gather_with_cancel
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
+
+TYPENAME = "__typename"
+
+
+class Plain(NamedTuple):
+    """A field read straight from its Python attribute."""
+
+    name: str  # response key
+    attr: str
+    type: GraphQLOutputType
+    read: Callable[[Any], Any]  # value -> completed leaf, object(s) to complete, or Undefined
+    objects: GraphQLObjectType | None  # the object type completed below, if any
+    item_type: GraphQLOutputType | None  # for lists: the item type
+    details: FieldDetailsList
+
+
+class Plan(NamedTuple):
+    """How one grouped field set is executed: `__typename`s, plain fields and the rest."""
+
+    typename: list[str]
+    plain: list[Plain]
+    rest: GroupedFieldSet | None
+
+
+def nullable(type_: GraphQLOutputType) -> tuple[Any, bool]:
+    return (type_.of_type, True) if isinstance(type_, GraphQLNonNull) else (type_, False)
+
+
+def leaf_reader(leaf: Any, non_null: bool) -> Callable[[Any], Any]:
+    """Coerce a scalar or enum; Undefined where graphql-core must report an error."""
+    names = (
+        {m: n for n, v in leaf.values.items() for m in leaf.wrapped_cls if v.value == m.value}
+        if isinstance(leaf, CustomGraphQLEnumType)
+        else {}
+    )
+
+    def read(value: Any) -> Any:
+        if value is None:
+            return Undefined if non_null else None
+        name = names.get(value) if names else None
+        if name is not None:
+            return name
+        try:
+            coerced = leaf.coerce_output_value(value)
+        except Exception:
+            return Undefined
+        return Undefined if coerced is None else coerced
+
+    return read
+
+
+def object_reader(obj: GraphQLObjectType, non_null: bool) -> Callable[[Any], Any]:
+    """Pass an object on (after its type check); Undefined where graphql-core must decide."""
+    check = obj.is_type_of
+
+    def read(value: Any) -> Any:
+        if value is None:
+            return Undefined if non_null else None
+        return value if check is None or check(value, None) is True else Undefined
+
+    return read
+
+
+def list_reader(item: Callable[[Any], Any], non_null: bool) -> Callable[[Any], Any]:
+    """A list of objects, each item checked; Undefined where graphql-core must decide."""
+
+    def read(value: Any) -> Any:
+        if value is None:
+            return Undefined if non_null else None
+        if not isinstance(value, list | tuple):
+            return Undefined
+        for entry in value:
+            if entry is None or item(entry) is Undefined:
+                return Undefined
+        return value
+
+    return read
+
+
+class Reader(NamedTuple):
+    """How a field without resolver is read: everything of a Plain but the query's parts."""
+
+    attr: str
+    read: Callable[[Any], Any]
+    objects: GraphQLObjectType | None
+    item_type: GraphQLOutputType | None
+
+
+READERS: WeakKeyDictionary[GraphQLObjectType, dict[str, Reader | None]] = WeakKeyDictionary()
+
+
+def reader(parent: GraphQLObjectType, field_name: str) -> Reader | None:
+    """The reader of a field without resolver and of a leaf, object or object-list type
+    (made once per schema type and field)."""
+    known = READERS.setdefault(parent, {})
+    if field_name not in known:
+        known[field_name] = make_reader(parent, field_name)
+    return known[field_name]
+
+
+def make_reader(parent: GraphQLObjectType, field_name: str) -> Reader | None:
+    field = parent.fields.get(field_name)
+    if field is None or not getattr(field.resolve, "_is_default", False):
+        return None
+    definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if definition is None:
+        return None
+    inner, non_null = nullable(field.type)
+    attr = definition.python_name
+    if is_leaf_type(inner):
+        return Reader(attr, leaf_reader(inner, non_null), None, None)
+    if isinstance(inner, GraphQLObjectType):
+        return Reader(attr, object_reader(inner, non_null), inner, None)
+    if isinstance(inner, GraphQLList):
+        item, _ = nullable(inner.of_type)
+        if isinstance(item, GraphQLObjectType):
+            return Reader(
+                attr, list_reader(object_reader(item, True), non_null), item, inner.of_type
+            )
+    return None
+
+
+def plain_field(parent: GraphQLObjectType, name: str, details: FieldDetailsList) -> Plain | None:
+    """The field as a Plain one, if it has a reader and, for lists, no directive (`@stream`)."""
+    found = reader(parent, details[0].node.name.value)
+    if found is None or (found.item_type is not None and any(d.node.directives for d in details)):
+        return None
+    return Plain(name, found.attr, parent.fields[details[0].node.name.value].type, found.read,
+                 found.objects, found.item_type, details)  # fmt: skip
+
+
+class Executor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor with the plain-field shortcut."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plans: dict[tuple[str, int], tuple[GroupedFieldSet, Plan]] = {}
+
+    def plan(self, parent: GraphQLObjectType, fields: GroupedFieldSet) -> Plan:
+        """The plan of a grouped field set, made once per request."""
+        key = (parent.name, id(fields))
+        cached = self._plans.get(key)
+        if cached is not None:
+            return cached[1]
+        wrapped = self.middleware_manager is not None and self.middleware_manager.middlewares
+        typename: list[str] = []
+        plain: list[Plain] = []
+        rest: GroupedFieldSet = {}
+        for name, details in fields.items():
+            found = None if wrapped else plain_field(parent, name, details)
+            if details[0].node.name.value == TYPENAME:
+                typename.append(name)
+            elif found is not None:
+                plain.append(found)
+            else:
+                rest[name] = details
+        plan = Plan(typename, plain, rest or None)
+        self._plans[key] = (fields, plan)  # keeps `fields` alive, so its id is not reused
+        return plan
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        plan = self.plan(parent_type, grouped_field_set)
+        if not plan.plain:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        values: dict[str, Any] = dict.fromkeys(plan.typename, parent_type.name)
+        nested: list[tuple[Plain, Any]] = []
+        try:
+            for field in plan.plain:
+                value = field.read(getattr(source_value, field.attr))
+                if value is Undefined:
+                    raise LookupError(field.name)
+                if value is not None and field.objects is not None:
+                    nested.append((field, value))
+                else:
+                    values[field.name] = value
+        except Exception:  # an error to report: the standard path, with its path
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        pending: list[str] = []
+        try:
+            for field, value in nested:
+                completed = self.complete_plain(
+                    field, Path(path, field.name, parent_type.name), value, position_context
+                )
+                values[field.name] = completed
+                if self.is_awaitable(completed):
+                    pending.append(field.name)
+            others = (
+                {}
+                if plan.rest is None
+                else super().execute_fields(
+                    parent_type, source_value, path, plan.rest, position_context
+                )
+            )
+        except Exception:
+            if pending:  # let started sub-selections settle, as graphql-core does
+                self.settle_in_background([values[name] for name in pending])
+            raise
+        if pending or self.is_awaitable(others):
+            return self.merge_later(grouped_field_set, values, pending, others)
+        if plan.rest is None and not plan.typename and not nested:
+            return values
+        values.update(others)
+        return {name: values[name] for name in grouped_field_set if name in values}
+
+    def complete_plain(self, field: Plain, path: Path, value: Any, position_context: Any) -> Any:
+        """The sub-selection of an object or list attribute; errors as graphql-core has them."""
+        try:
+            if field.item_type is None:
+                completed = self.subfields(field, position_context)(path, value)
+            else:
+                completed = self.complete_items(field, path, value, position_context)
+        except Exception as error:
+            self.handle_field_error(error, field.type, field.details, path)
+            return None
+        return self.guarded(completed, field.type, field.details, path)
+
+    def complete_items(self, field: Plain, path: Path, items: Any, position_context: Any) -> Any:
+        """Each item of a list of objects; a failed item is null or fails the list."""
+        done: list[Any] = []
+        pending: list[int] = []
+        complete = self.subfields(field, position_context)
+        for index, item in enumerate(items):
+            item_path = path.add_key(index, None)
+            try:
+                completed = complete(item_path, item)
+            except Exception as error:
+                try:
+                    self.handle_field_error(error, field.item_type, field.details, item_path)
+                except Exception:  # the list fails: let started items settle
+                    self.settle_in_background([done[i] for i in pending])
+                    raise
+                completed = None
+            if self.is_awaitable(completed):
+                completed = self.guarded(completed, field.item_type, field.details, item_path)
+                pending.append(index)
+            done.append(completed)
+        if not pending:
+            return done
+
+        async def later() -> list[Any]:
+            results = await gather_with_cancel(*(done[i] for i in pending))
+            for index, result in zip(pending, results, strict=True):
+                done[index] = result
+            return done
+
+        return later()
+
+    def subfields(self, field: Plain, position_context: Any) -> Callable[[Path, Any], Any]:
+        """Completes one object of the field's type: with fields collected once, unless
+        `@defer` is in play (then graphql-core's own path)."""
+        if position_context is None:
+            grouped, defers, _ = self.collect_subfields(field.objects, field.details)
+            if not defers:
+                return lambda path, value: self.execute_fields(
+                    field.objects, value, path, grouped, None
+                )
+        return lambda path, value: self.collect_and_execute_subfields(
+            field.objects, field.details, path, value, position_context
+        )
+
+    def guarded(
+        self, completed: Any, type_: GraphQLOutputType, details: FieldDetailsList, path: Path
+    ) -> Any:
+        """An awaitable completion whose error is handled like graphql-core's."""
+        if not self.is_awaitable(completed):
+            return completed
+
+        async def later() -> Any:
+            try:
+                return await completed
+            except Exception as error:
+                self.handle_field_error(error, type_, details, path)
+                return None
+
+        return later()
+
+    async def merge_later(
+        self,
+        order: GroupedFieldSet,
+        values: dict[str, Any],
+        pending: list[str],
+        others: dict[str, Any] | Awaitable[dict[str, Any]],
+    ) -> dict[str, Any]:
+        """Await the object fields and the rest together, then restore the query's order."""
+        awaitables = [values[name] for name in pending]
+        if self.is_awaitable(others):
+            awaitables.append(others)
+        done = await gather_with_cancel(*awaitables)
+        values.update(zip(pending, done, strict=False))
+        values.update(done[-1] if len(done) > len(pending) else others)
+        return {name: values[name] for name in order if name in values}

@@ -1,0 +1,30 @@
+"""Running the app under uvicorn, one process or several."""
+
+import socket
+
+import uvicorn
+from uvicorn.supervisors import Multiprocess
+
+APP = "server.app:create_app"
+
+
+def tcp_listener(config: uvicorn.Config) -> socket.socket:
+    """The shared listening socket of a multi-process server, with its real protocol.
+
+    uvicorn binds it with `proto` 0; accepted connections inherit that and asyncio then
+    leaves Nagle's algorithm on, so each keep-alive request waits ~40 ms for a delayed ACK
+    (uvicorn issue 3149). Re-wrapping the descriptor makes Python read the protocol (TCP).
+    """
+    listener = config.bind_socket()
+    sock = socket.socket(fileno=listener.detach())
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(host: str, port: int, workers: int, app: str = APP, *, factory: bool = True) -> None:
+    """uvicorn with `workers` processes sharing one TCP listener."""
+    if workers == 1:
+        uvicorn.run(app, factory=factory, host=host, port=port)
+        return
+    config = uvicorn.Config(app, factory=factory, host=host, port=port, workers=workers)
+    Multiprocess(config, sockets=[tcp_listener(config)]).run()

@@ -1,0 +1,139 @@
+"""The plain-field executor gives exactly graphql-core's results and errors, bad values included."""
+
+import asyncio
+import enum
+import json
+
+import pytest
+import strawberry
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from schema.executor import Executor
+
+
+@strawberry.enum
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@strawberry.type
+class Leaf:
+    name: str
+    colour: Colour
+    note: str | None = None
+
+    @strawberry.field
+    async def later(self) -> str:
+        await asyncio.sleep(0)
+        return self.name.upper()
+
+    @strawberry.field
+    def broken(self) -> str:
+        raise ValueError("broken resolver")
+
+
+@strawberry.type
+class Edge:
+    node: Leaf
+    maybe: Leaf | None
+    cursor: str
+
+
+@strawberry.type
+class Holder:
+    edges: list[Edge]
+    items: list[Leaf | None]
+    plain: list[str]
+    count: int
+
+
+def good(name: str) -> Leaf:
+    return Leaf(name=name, colour=Colour.BLUE)
+
+
+def holder(bad: str) -> Holder:
+    """A holder whose data is broken in the way `bad` names."""
+    leaves = [good("甲"), good("乙"), good("丙")]
+    edges = [Edge(node=leaf, maybe=leaf, cursor=f"c{i}") for i, leaf in enumerate(leaves)]
+    items: list[Leaf | None] = list(leaves)
+    if bad == "null-name":
+        leaves[1].name = None  # type: ignore[assignment]
+    elif bad == "bad-enum":
+        leaves[2].colour = "green"  # type: ignore[assignment]
+    elif bad == "wrong-type":
+        edges[0].node = edges[1]  # type: ignore[assignment]
+    elif bad == "null-node":
+        edges[2].node = None  # type: ignore[assignment]
+    elif bad == "null-item":
+        items[1] = None
+    elif bad == "int-as-name":
+        leaves[0].name = 7  # type: ignore[assignment]
+    return Holder(edges=edges, items=items, plain=["x", "y"], count=len(edges))
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def holder(self, bad: str = "") -> Holder:
+        return holder(bad)
+
+    @strawberry.field
+    async def slow_holder(self, bad: str = "") -> Holder | None:
+        await asyncio.sleep(0)
+        return holder(bad)
+
+
+QUERIES = [
+    "{ holder { count edges { cursor node { name colour note } } } }",
+    "{ holder { edges { node { __typename n: name name later } maybe { colour } } } }",
+    "{ holder { ...H } } fragment H on Holder { edges { node { name } node { colour } } }",
+    "{ holder { edges { node { name broken } } items { name } plain } }",
+    "{ slowHolder { edges { node { later name @include(if: false) colour @skip(if: true) } } } }",
+    "{ holder { items { name later } count } }",
+]
+BAD = ["", "null-name", "bad-enum", "wrong-type", "null-node", "null-item", "int-as-name"]
+
+
+def run(executor: type, query: str) -> dict:
+    schema = strawberry.Schema(query=Query, execution_context_class=executor)
+
+    async def execute() -> strawberry.types.ExecutionResult:
+        result = await schema.execute(query)
+        await asyncio.sleep(0.001)  # abandoned sibling work settles in the background
+        return result
+
+    result = asyncio.run(execute())
+    errors = sorted((e.message, tuple(e.path or ())) for e in result.errors or [])
+    return {"data": result.data, "errors": errors}
+
+
+@pytest.mark.parametrize("bad", BAD)
+@pytest.mark.parametrize("query", QUERIES)
+def test_same_results_and_errors_as_graphql_core(query: str, bad: str) -> None:
+    for root in ("holder", "slowHolder"):
+        text = query.replace("holder {", f'{root}(bad: "{bad}") {{', 1)
+        text = text.replace("slowHolder {", f'slowHolder(bad: "{bad}") {{', 1)
+        expected = run(StrawberryGraphQLCoreExecutionContext, text)
+        got = run(Executor, text)
+        assert json.dumps(got, ensure_ascii=False) == json.dumps(expected, ensure_ascii=False)
+
+
+def test_broken_values_are_reported_not_dropped() -> None:
+    result = run(Executor, '{ holder(bad: "null-name") { edges { node { name } } } }')
+    assert result["data"] is None
+    assert result["errors"] == [
+        (
+            "Cannot return null for non-nullable field Leaf.name.",
+            ("holder", "edges", 1, "node", "name"),
+        )
+    ]
+    result = run(Executor, '{ holder(bad: "null-item") { items { name } } }')
+    assert result["data"] == {"holder": {"items": [{"name": "甲"}, None, {"name": "丙"}]}}
+
+
+def test_response_keys_keep_the_query_order() -> None:
+    data = run(Executor, "{ holder { edges { node { later __typename name colour } cursor } } }")
+    edge = data["data"]["holder"]["edges"][0]
+    assert list(edge) == ["node", "cursor"]
+    assert list(edge["node"]) == ["later", "__typename", "name", "colour"]
