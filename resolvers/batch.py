@@ -28,6 +28,8 @@ async def keyed_union(
 ) -> list[list[Row]]:
     """Rows of each statement (identical columns), in input order, each sorted by `order`
     (output column names, `-name` for descending)."""
+    if len(stmts) == 1 and not order:  # nothing to interleave: the statement as it is
+        return [list(await session.execute(stmts[0]))]
     out: list[list[Row]] = [[] for _ in stmts]
     for start in range(0, len(stmts), MAX_TERMS):
         part = stmts[start : start + MAX_TERMS]
@@ -75,7 +77,11 @@ async def page_batch(
         for c in (order.key, order.id_col)
         if c is not None
     ]
-    pages = await keyed_union(session, stmts, sort)
+    pages = (
+        [list(await session.execute(stmts[0]))]  # one page: its own ORDER BY and LIMIT
+        if len(stmts) == 1
+        else await keyed_union(session, stmts, sort)
+    )
     totals: list[asyncio.Future[list[list[Row]]]] = []
 
     async def all_counts() -> list[list[Row]]:

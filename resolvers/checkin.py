@@ -4,7 +4,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Row, Select, and_, distinct, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, and_, case, distinct, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -285,7 +285,8 @@ def period_target(ctx: Context, period: Period) -> float:
 
 
 async def load_summaries(ctx: Context, keys: Sequence[tuple[str, Period]]) -> list[Summary]:
-    """Four statements for any number of orgs."""
+    """Two statements for any number of orgs: the active check-ins, and one scan of the
+    period's verified service grouped by member (hours, target met, own member)."""
     active = [
         scoped_check_ins(
             ctx,
@@ -294,41 +295,40 @@ async def load_summaries(ctx: Context, keys: Sequence[tuple[str, Period]]) -> li
         ).where(CheckIn.status == CheckInStatus.ACTIVE, subtree(CheckIn.community_path, p))
         for p, _ in keys
     ]
-    minutes = [
-        scoped_services(
-            ctx, func.coalesce(func.sum(ServiceRecord.minutes), 0).label("minutes")
-        ).where(subtree(ServiceRecord.community_path, p), verified_in(period))
-        for p, period in keys
-    ]
-    meeting = []
+    served = []
     for p, period in keys:
+        linked = ServiceRecord.check_in_id.is_not(None)
         per_member = (
-            scoped_services(ctx, ServiceRecord.member_id)
-            .where(
-                subtree(ServiceRecord.community_path, p),
-                verified_in(period),
-                ServiceRecord.check_in_id.is_not(None),
+            scoped_services(
+                ctx,
+                func.sum(ServiceRecord.minutes).label("total"),
+                func.sum(case((linked, ServiceRecord.minutes), else_=0)).label("linked"),
+                func.max(case((linked, 1), else_=0)).label("checked_in"),
+                func.max(case((subtree(ServiceRecord.member_org_path, p), 1), else_=0)).label(
+                    "own"
+                ),
             )
+            .where(subtree(ServiceRecord.community_path, p), verified_in(period))
             .group_by(ServiceRecord.member_id)
-            .having(func.sum(ServiceRecord.minutes) >= period_target(ctx, period) * 60)
+            .subquery()
         )
-        meeting.append(select(func.count().label("n")).select_from(per_member.subquery()))
-    own = [
-        scoped_services(ctx, func.count(distinct(ServiceRecord.member_id)).label("n")).where(
-            subtree(ServiceRecord.community_path, p),
-            subtree(ServiceRecord.member_org_path, p),
-            verified_in(period),
+        target = period_target(ctx, period) * 60
+        meets = and_(per_member.c.checked_in == 1, per_member.c.linked >= target)
+        served.append(
+            select(
+                func.coalesce(func.sum(per_member.c.total), 0).label("minutes"),
+                func.coalesce(func.sum(case((meets, 1), else_=0)), 0).label("meeting"),
+                func.coalesce(func.sum(per_member.c.own), 0).label("own"),
+            )
         )
-        for p, period in keys
-    ]
-    a, m, t, o = [await keyed_union(ctx.session, s) for s in (active, minutes, meeting, own)]
+    a, v = [await keyed_union(ctx.session, s) for s in (active, served)]
     return [
         Summary(
             a[i][0].members,
             a[i][0].employers,
-            m[i][0].minutes,
-            t[i][0].n,
-            o[i][0].n,
+            v[i][0].minutes,
+            v[i][0].meeting,
+            v[i][0].own,
             period_target(ctx, keys[i][1]),
         )
         for i in range(len(keys))

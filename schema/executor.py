@@ -53,8 +53,9 @@ def nullable(type_: GraphQLOutputType) -> tuple[Any, bool]:
 
 def leaf_reader(leaf: Any, non_null: bool) -> Callable[[Any], Any]:
     """Coerce a scalar or enum; Undefined where graphql-core must report an error."""
+    # enum members by identity (an Enum's own hash is a Python call): member -> GraphQL name
     names = (
-        {m: n for n, v in leaf.values.items() for m in leaf.wrapped_cls if v.value == m.value}
+        {id(m): n for n, v in leaf.values.items() for m in leaf.wrapped_cls if v.value == m.value}
         if isinstance(leaf, CustomGraphQLEnumType)
         else {}
     )
@@ -62,7 +63,7 @@ def leaf_reader(leaf: Any, non_null: bool) -> Callable[[Any], Any]:
     def read(value: Any) -> Any:
         if value is None:
             return Undefined if non_null else None
-        name = names.get(value) if names else None
+        name = names.get(id(value)) if names else None
         if name is not None:
             return name
         try:
@@ -160,6 +161,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._plans: dict[tuple[str, int], tuple[GroupedFieldSet, Plan]] = {}
+        self._completers: dict[int, tuple[Plain, Callable[[Path, Any], Any]]] = {}
 
     def plan(self, parent: GraphQLObjectType, fields: GroupedFieldSet) -> Plan:
         """The plan of a grouped field set, made once per request."""
@@ -196,6 +198,18 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
+        return self.run(plan, parent_type, source_value, path, grouped_field_set, position_context)
+
+    def run(
+        self,
+        plan: Plan,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        """`execute_fields` along a plan with plain fields."""
         values: dict[str, Any] = dict.fromkeys(plan.typename, parent_type.name)
         nested: list[tuple[Plain, Any]] = []
         try:
@@ -282,17 +296,30 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         return later()
 
     def subfields(self, field: Plain, position_context: Any) -> Callable[[Path, Any], Any]:
-        """Completes one object of the field's type: with fields collected once, unless
-        `@defer` is in play (then graphql-core's own path)."""
-        if position_context is None:
-            grouped, defers, _ = self.collect_subfields(field.objects, field.details)
-            if not defers:
-                return lambda path, value: self.execute_fields(
-                    field.objects, value, path, grouped, None
-                )
-        return lambda path, value: self.collect_and_execute_subfields(
-            field.objects, field.details, path, value, position_context
-        )
+        """Completes one object of the field's type, its fields collected and planned once per
+        request, unless `@defer` is in play (then graphql-core's own path)."""
+        if position_context is not None:
+            return lambda path, value: self.collect_and_execute_subfields(
+                field.objects, field.details, path, value, position_context
+            )
+        cached = self._completers.get(id(field))
+        if cached is not None:
+            return cached[1]
+        obj = field.objects
+        grouped, defers, _ = self.collect_subfields(obj, field.details)
+        plan = self.plan(obj, grouped)
+        if defers:
+            complete = lambda path, value: self.collect_and_execute_subfields(  # noqa: E731
+                obj, field.details, path, value, None
+            )
+        elif plan.plain:
+            complete = lambda path, value: self.run(plan, obj, value, path, grouped, None)  # noqa: E731
+        else:
+            complete = lambda path, value: super(Executor, self).execute_fields(  # noqa: E731
+                obj, value, path, grouped, None
+            )
+        self._completers[id(field)] = (field, complete)  # keeps `field`, so its id stays unique
+        return complete
 
     def guarded(
         self, completed: Any, type_: GraphQLOutputType, details: FieldDetailsList, path: Path

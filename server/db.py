@@ -5,7 +5,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import CompoundSelect, Executable, Result, Select, event
+from sqlalchemy import ColumnElement, CompoundSelect, Executable, Result, Select, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
@@ -32,12 +32,14 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 def column_read(stmt: Executable) -> bool:
-    """A SELECT of columns only (no mapped entity to build): rows, not ORM objects."""
+    """A SELECT of columns only (no mapped entity to build): rows, not ORM objects.
+
+    An entity (or alias, or bundle) appears among a select's raw columns as something other
+    than a column expression; reading them is cheaper than `column_descriptions`, which
+    costs a noticeable share of a small request on a statement with subqueries."""
     if isinstance(stmt, CompoundSelect):
         return all(column_read(part) for part in stmt.selects)
-    return isinstance(stmt, Select) and all(
-        d.get("entity") is None or d["expr"] is not d["entity"] for d in stmt.column_descriptions
-    )
+    return isinstance(stmt, Select) and all(isinstance(c, ColumnElement) for c in stmt._raw_columns)
 
 
 class Session(AsyncSession):
