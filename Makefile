@@ -33,8 +33,11 @@ test: install lint $(NODE_AUDIT)
 	$(BIN)/pytest -q
 
 # Benchmarks at Chongqing scale (builds the databases on first use: several minutes).
+# The HTTP load comes from wrk (Debian package) when it can be had, else from a Python client.
 bench: install
 	$(PY) -m pip install -q 'matplotlib>=3.8' 'pyinstrument>=4.6'
+	command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null 2>&1 || \
+	  echo "wrk not available: the HTTP load comes from the Python client"
 	$(PY) -m bench.run
 
 # A bounded loopback load test (mixed reads, 2 workers, under a minute): fails on any error.

@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, Select, false, or_
 
@@ -38,14 +39,7 @@ class Scope:
 
         `also` lists further path columns that place the row in a subtree too (dual
         visibility: a check-in belongs to its community and to the member's own org)."""
-        if self.everything:
-            return None
-        clauses: list[ColumnElement[bool]] = []
-        if self.paths:
-            clauses += [any_subtree(col, self.paths) for col in (path_col, *also)]
-        if self.member_id is not None and member_col is not None:
-            clauses.append(member_col == self.member_id)
-        return or_(*clauses) if clauses else false()
+        return scope_predicate(self, path_col, member_col, tuple(also))
 
     def apply(
         self,
@@ -57,6 +51,25 @@ class Scope:
         """`stmt` filtered to this scope."""
         pred = self.predicate(path_col, member_col, also)
         return stmt if pred is None else stmt.where(pred)
+
+
+@lru_cache(maxsize=4096)
+def scope_predicate(
+    scope: Scope,
+    path_col: ColumnElement[str],
+    member_col: ColumnElement[int] | None,
+    also: tuple[ColumnElement[str], ...],
+) -> ColumnElement[bool] | None:
+    """`Scope.predicate`, built once per scope and columns: SQL expressions are immutable,
+    and a caller's scope is the same on every request."""
+    if scope.everything:
+        return None
+    clauses: list[ColumnElement[bool]] = []
+    if scope.paths:
+        clauses += [any_subtree(col, scope.paths) for col in (path_col, *also)]
+    if scope.member_id is not None and member_col is not None:
+        clauses.append(member_col == scope.member_id)
+    return or_(*clauses) if clauses else false()
 
 
 def scope_for(principal: Principal, resource: str, action: str) -> Scope:

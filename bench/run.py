@@ -204,6 +204,7 @@ async def over_http(url: str, seconds: float) -> list[dict]:
                 "p99_ms": round(result.p99_ms, 2),
                 "errors": result.errors,
                 "requests": result.requests,
+                "client": result.client,
             }
             print(
                 f"  {row['db']:<10} {kind:<8} {workers} worker(s)  {row['rps']:8.1f} req/s  "
@@ -234,7 +235,8 @@ def write_results(data: dict) -> None:
         )
     lines += [
         "",
-        "## HTTP: 100-member district page, 8 connections",
+        "## HTTP: 100-member district page, 8 connections "
+        f"(load from {', '.join(sorted({r['client'] for r in data['http']})) or '-'})",
         "",
         "| db | server | workers | req/s | p50 ms | p99 ms | errors |",
         "|---|---|---:|---:|---:|---:|---:|",

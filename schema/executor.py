@@ -40,8 +40,11 @@ class Plain(NamedTuple):
 
 
 class Plan(NamedTuple):
-    """How one grouped field set is executed: `__typename`s, plain fields and the rest."""
+    """How one grouped field set of a type is executed: `__typename`s, plain fields and the
+    rest."""
 
+    parent: GraphQLObjectType
+    fields: GroupedFieldSet
     typename: list[str]
     plain: list[Plain]
     rest: GroupedFieldSet | None
@@ -181,7 +184,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 plain.append(found)
             else:
                 rest[name] = details
-        plan = Plan(typename, plain, rest or None)
+        plan = Plan(parent, fields, typename, plain, rest or None)
         self._plans[key] = (fields, plan)  # keeps `fields` alive, so its id is not reused
         return plan
 
@@ -198,18 +201,11 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
-        return self.run(plan, parent_type, source_value, path, grouped_field_set, position_context)
+        return self.run(plan, source_value, path, position_context)
 
-    def run(
-        self,
-        plan: Plan,
-        parent_type: GraphQLObjectType,
-        source_value: Any,
-        path: Path | None,
-        grouped_field_set: GroupedFieldSet,
-        position_context: Any,
-    ) -> Any:
+    def run(self, plan: Plan, source_value: Any, path: Path | None, position_context: Any) -> Any:
         """`execute_fields` along a plan with plain fields."""
+        parent_type, grouped_field_set = plan.parent, plan.fields
         values: dict[str, Any] = dict.fromkeys(plan.typename, parent_type.name)
         nested: list[tuple[Plain, Any]] = []
         try:
@@ -313,7 +309,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 obj, field.details, path, value, None
             )
         elif plan.plain:
-            complete = lambda path, value: self.run(plan, obj, value, path, grouped, None)  # noqa: E731
+            complete = lambda path, value: self.run(plan, value, path, None)  # noqa: E731
         else:
             complete = lambda path, value: super(Executor, self).execute_fields(  # noqa: E731
                 obj, value, path, grouped, None
