@@ -71,7 +71,7 @@ async def wrk_load(
         path = Path(tmp) / "load.lua"
         path.write_text(script)
         proc = await asyncio.create_subprocess_exec(
-            "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(path), url,
+            "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", str(path), url,
             stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
         out, _ = await proc.communicate()

@@ -12,6 +12,7 @@ import statistics
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import event, text
@@ -28,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 SECRET = "bench-secret-0123456789abcdef0123456789"
 EXE = Path(sys.executable).with_name("dangjian")
+WARMUP_SECONDS = 4
 
 
 async def ensure_database(url: str) -> None:
@@ -183,15 +185,17 @@ async def over_http(url: str, seconds: float) -> list[dict]:
                 base = f"http://127.0.0.1:{port}"
                 await wait_up(base + "/")
                 if kind == "graphql":
-                    result = await load(
+                    run = partial(
+                        load,
                         "POST",
                         base + "/graphql",
-                        seconds=seconds,
                         json={"query": MEMBER_PAGE},
                         headers={"Authorization": f"Bearer {token}"},
                     )
                 else:
-                    result = await load("GET", f"{base}/members?path={path}", seconds=seconds)
+                    run = partial(load, "GET", f"{base}/members?path={path}")
+                await run(seconds=WARMUP_SECONDS)  # every worker started, caches warm
+                result = await run(seconds=seconds)
             finally:
                 server.terminate()
                 server.wait(timeout=20)

@@ -66,6 +66,8 @@ class Member(Base):
         Index("ix_member_org_id_id", "org_id", "id"),
         Index("ix_member_residential_org_id", "residential_org_id"),
         Index("ix_member_employer_org_id", "employer_org_id"),
+        # subtree statistics read only the index (migration 0006)
+        Index("ix_member_stats", "org_path", "status", "gender", "education", "birth_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
