@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 import strawberry
-from graphql import GraphQLError
+from graphql import BREAK, GraphQLError, StringValueNode, Visitor, parse, visit
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
@@ -24,7 +24,6 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 APQ_CACHE_SIZE = 1000
 NUL = chr(0)
-NUL_ESCAPE = "\\u0000"  # the GraphQL string escape of NUL
 
 ContextFactory = Callable[[Request], Awaitable[Context]]
 
@@ -134,10 +133,33 @@ def has_nul(value: Any) -> bool:
     return False
 
 
+def nul_in_literals(query: str) -> bool:
+    """A NUL in the document: raw, or written as an escape in a string literal (`\\u0000`,
+    `\\u{0}`), which only the parser can tell from an escaped backslash followed by `u0000`."""
+    if NUL in query:
+        return True
+    if "\\u" not in query:
+        return False
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False  # the syntax error is reported as such
+    found = False
+
+    class Strings(Visitor):
+        def enter_string_value(self, node: StringValueNode, *_: Any) -> Any:
+            nonlocal found
+            found = NUL in node.value
+            return BREAK if found else None
+
+    visit(document, Strings())
+    return found
+
+
 def refuse_nul(query: str | None, variables: Any) -> None:
     """NUL characters have no meaning in this API and databases treat them badly (SQLite's
     LIKE stops at one, PostgreSQL rejects them): refused up front, in text and variables."""
-    if (query and (NUL in query or NUL_ESCAPE in query)) or has_nul(variables):
+    if (query and nul_in_literals(query)) or has_nul(variables):
         raise RequestError(400, "NUL characters are not allowed", "BAD_USER_INPUT")
 
 

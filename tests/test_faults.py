@@ -120,7 +120,16 @@ async def test_sql_metacharacters_in_string_arguments(api: Api, value: str) -> N
     assert period.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
-async def test_nul_in_a_literal_is_refused(api: Api) -> None:
-    response = await post(api, '{ members(filter: {name: "a\\u0000"}) { totalCount } }')
+@pytest.mark.parametrize("literal", ['"a\\u0000"', '"\\u{0}"'])
+async def test_nul_in_a_literal_is_refused(api: Api, literal: str) -> None:
+    response = await post(api, f"{{ members(filter: {{name: {literal}}}) {{ totalCount }} }}")
     assert response.status_code == 400
     assert response.json()["errors"][0]["message"] == "NUL characters are not allowed"
+
+
+@pytest.mark.parametrize("literal", ['"a\\\\u0000"', '"""\\u0000"""'])
+async def test_a_backslash_before_u0000_is_just_text(api: Api, literal: str) -> None:
+    """An escaped backslash, or a block string (no escapes), followed by `u0000` is no NUL."""
+    response = await post(api, f"{{ members(filter: {{name: {literal}}}) {{ totalCount }} }}")
+    assert response.status_code == 200
+    assert response.json()["data"]["members"]["totalCount"] == 0
