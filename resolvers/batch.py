@@ -82,25 +82,19 @@ async def page_batch(
         if len(stmts) == 1
         else await keyed_union(session, stmts, sort)
     )
-    totals: list[asyncio.Future[list[list[Row]]]] = []
+    totals: list[asyncio.Task[list[list[Row]]]] = []
 
     async def all_counts() -> list[list[Row]]:
-        """The count statement for every key, run once however many pages ask."""
+        """The count statement for every key, run once however many pages ask; one caller
+        being cancelled (a failed sibling field) does not cancel it for the others."""
         if not totals:
-            totals.append(asyncio.get_running_loop().create_future())
-            try:
-                counted = await keyed_union(
-                    session,
-                    [
-                        select(func.count().label("n")).select_from(filtered(k).subquery())
-                        for k in keys
-                    ],
-                )
-            except BaseException as error:
-                totals[0].set_exception(error)
-                raise
-            totals[0].set_result(counted)
-        return await totals[0]
+            counted = [
+                select(func.count().label("n")).select_from(filtered(k).subquery()) for k in keys
+            ]
+            task = asyncio.ensure_future(keyed_union(session, counted))
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())  # always retrieved
+            totals.append(task)
+        return await asyncio.shield(totals[0])
 
     def count(index: int) -> Callable[[], Awaitable[int]]:
         async def total() -> int:

@@ -8,7 +8,8 @@ every value that needs an error takes graphql-core's own path, so results and er
 the standard executor (a test runs both on the same queries).
 """
 
-from collections.abc import Awaitable, Callable
+import datetime as dt
+from collections.abc import Callable
 from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
@@ -21,6 +22,7 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined, gather_with_cancel
+from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
 
@@ -40,14 +42,22 @@ class Plain(NamedTuple):
 
 
 class Plan(NamedTuple):
-    """How one grouped field set of a type is executed: `__typename`s, plain fields and the
-    rest."""
+    """How one grouped field set of a type is executed: its plain fields, and every field in
+    query order as a Plain one, a `__typename` (None) or graphql-core's (its details)."""
 
     parent: GraphQLObjectType
     fields: GroupedFieldSet
-    typename: list[str]
     plain: list[Plain]
-    rest: GroupedFieldSet | None
+    steps: list[tuple[str, Plain | FieldDetailsList | None]]
+    leaves: bool  # plain scalar and enum fields only
+
+
+PLAIN_VALUES = frozenset({str, int, float, bool, dt.date, dt.datetime})
+
+
+def unusual(value: Any) -> bool:
+    """An exception or awaitable as a value: graphql-core raises or awaits it."""
+    return isinstance(value, Exception) or optimized_is_awaitable(value)
 
 
 def nullable(type_: GraphQLOutputType) -> tuple[Any, bool]:
@@ -69,6 +79,8 @@ def leaf_reader(leaf: Any, non_null: bool) -> Callable[[Any], Any]:
         name = names.get(id(value)) if names else None
         if name is not None:
             return name
+        if type(value) not in PLAIN_VALUES and unusual(value):
+            return Undefined
         try:
             coerced = leaf.coerce_output_value(value)
         except Exception:
@@ -85,6 +97,8 @@ def object_reader(obj: GraphQLObjectType, non_null: bool) -> Callable[[Any], Any
     def read(value: Any) -> Any:
         if value is None:
             return Undefined if non_null else None
+        if unusual(value):
+            return Undefined
         return value if check is None or check(value, None) is True else Undefined
 
     return read
@@ -132,8 +146,14 @@ def make_reader(parent: GraphQLObjectType, field_name: str) -> Reader | None:
     if field is None or not getattr(field.resolve, "_is_default", False):
         return None
     definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if definition is None:
-        return None
+    if (
+        definition is None
+        or definition.base_resolver is not None
+        or definition.extensions
+        or getattr(definition, "permission_classes", None)
+        or definition.default_resolver is not getattr
+    ):
+        return None  # a resolver, permission checks or extensions: graphql-core's path
     inner, non_null = nullable(field.type)
     attr = definition.python_name
     if is_leaf_type(inner):
@@ -164,7 +184,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._plans: dict[tuple[str, int], tuple[GroupedFieldSet, Plan]] = {}
-        self._completers: dict[int, tuple[Plain, Callable[[Path, Any], Any]]] = {}
+        self._objects: dict[int, tuple[Plain, GroupedFieldSet, Plan | None]] = {}
 
     def plan(self, parent: GraphQLObjectType, fields: GroupedFieldSet) -> Plan:
         """The plan of a grouped field set, made once per request."""
@@ -173,18 +193,19 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         if cached is not None:
             return cached[1]
         wrapped = self.middleware_manager is not None and self.middleware_manager.middlewares
-        typename: list[str] = []
         plain: list[Plain] = []
-        rest: GroupedFieldSet = {}
+        steps: list[tuple[str, Plain | FieldDetailsList | None]] = []
         for name, details in fields.items():
             found = None if wrapped else plain_field(parent, name, details)
             if details[0].node.name.value == TYPENAME:
-                typename.append(name)
+                steps.append((name, None))
             elif found is not None:
                 plain.append(found)
+                steps.append((name, found))
             else:
-                rest[name] = details
-        plan = Plan(parent, fields, typename, plain, rest or None)
+                steps.append((name, details))
+        leaves = len(plain) == len(steps) and all(f.objects is None for f in plain)
+        plan = Plan(parent, fields, plain, steps, leaves)
         self._plans[key] = (fields, plan)  # keeps `fields` alive, so its id is not reused
         return plan
 
@@ -203,56 +224,61 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             )
         return self.run(plan, source_value, path, position_context)
 
-    def run(self, plan: Plan, source_value: Any, path: Path | None, position_context: Any) -> Any:
-        """`execute_fields` along a plan with plain fields."""
-        parent_type, grouped_field_set = plan.parent, plan.fields
-        values: dict[str, Any] = dict.fromkeys(plan.typename, parent_type.name)
-        nested: list[tuple[Plain, Any]] = []
+    def run(self, plan: Plan, source: Any, path: Path | None, position_context: Any) -> Any:
+        """`execute_fields` along a plan: plain fields are read first (a value that needs an
+        error sends the whole object down graphql-core's path, nothing having run yet), then
+        every field completes in query order, as graphql-core does."""
+        parent = plan.parent
+        read: dict[str, Any] = {}
         try:
             for field in plan.plain:
-                value = field.read(getattr(source_value, field.attr))
+                value = field.read(getattr(source, field.attr))
                 if value is Undefined:
                     raise LookupError(field.name)
-                if value is not None and field.objects is not None:
-                    nested.append((field, value))
-                else:
-                    values[field.name] = value
-        except Exception:  # an error to report: the standard path, with its path
-            return super().execute_fields(
-                parent_type, source_value, path, grouped_field_set, position_context
-            )
+                read[field.name] = value
+        except Exception:
+            return super().execute_fields(parent, source, path, plan.fields, position_context)
+        if plan.leaves:
+            return read  # already in query order
+        values: dict[str, Any] = {}
         pending: list[str] = []
         try:
-            for field, value in nested:
-                completed = self.complete_plain(
-                    field, Path(path, field.name, parent_type.name), value, position_context
-                )
-                values[field.name] = completed
-                if self.is_awaitable(completed):
-                    pending.append(field.name)
-            others = (
-                {}
-                if plan.rest is None
-                else super().execute_fields(
-                    parent_type, source_value, path, plan.rest, position_context
-                )
-            )
+            for name, step in plan.steps:
+                if step is None:
+                    values[name] = parent.name
+                    continue
+                if isinstance(step, Plain):
+                    value = read[name]
+                    if value is not None and step.objects is not None:
+                        value = self.complete_plain(
+                            step, Path(path, name, parent.name), value, position_context
+                        )
+                else:
+                    value = self.execute_field(
+                        parent, source, step, Path(path, name, parent.name), position_context
+                    )
+                    if value is Undefined:
+                        continue
+                values[name] = value
+                if self.is_awaitable(value):
+                    pending.append(name)
         except Exception:
-            if pending:  # let started sub-selections settle, as graphql-core does
+            if pending:  # let started fields settle, as graphql-core does
                 self.settle_in_background([values[name] for name in pending])
             raise
-        if pending or self.is_awaitable(others):
-            return self.merge_later(grouped_field_set, values, pending, others)
-        if plan.rest is None and not plan.typename and not nested:
-            return values
-        values.update(others)
-        return {name: values[name] for name in grouped_field_set if name in values}
+        return self.await_values(values, pending) if pending else values
+
+    async def await_values(self, values: dict[str, Any], pending: list[str]) -> dict[str, Any]:
+        """The object once its awaitable fields are done (together, as graphql-core does)."""
+        done = await gather_with_cancel(*(values[name] for name in pending))
+        values.update(zip(pending, done, strict=True))
+        return values
 
     def complete_plain(self, field: Plain, path: Path, value: Any, position_context: Any) -> Any:
         """The sub-selection of an object or list attribute; errors as graphql-core has them."""
         try:
             if field.item_type is None:
-                completed = self.subfields(field, position_context)(path, value)
+                completed = self.complete_object(field, path, value, position_context)
             else:
                 completed = self.complete_items(field, path, value, position_context)
         except Exception as error:
@@ -264,11 +290,10 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         """Each item of a list of objects; a failed item is null or fails the list."""
         done: list[Any] = []
         pending: list[int] = []
-        complete = self.subfields(field, position_context)
         for index, item in enumerate(items):
             item_path = path.add_key(index, None)
             try:
-                completed = complete(item_path, item)
+                completed = self.complete_object(field, item_path, item, position_context)
             except Exception as error:
                 try:
                     self.handle_field_error(error, field.item_type, field.details, item_path)
@@ -291,31 +316,23 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
 
         return later()
 
-    def subfields(self, field: Plain, position_context: Any) -> Callable[[Path, Any], Any]:
-        """Completes one object of the field's type, its fields collected and planned once per
-        request, unless `@defer` is in play (then graphql-core's own path)."""
-        if position_context is not None:
-            return lambda path, value: self.collect_and_execute_subfields(
-                field.objects, field.details, path, value, position_context
-            )
-        cached = self._completers.get(id(field))
-        if cached is not None:
-            return cached[1]
-        obj = field.objects
-        grouped, defers, _ = self.collect_subfields(obj, field.details)
-        plan = self.plan(obj, grouped)
-        if defers:
-            complete = lambda path, value: self.collect_and_execute_subfields(  # noqa: E731
-                obj, field.details, path, value, None
-            )
-        elif plan.plain:
-            complete = lambda path, value: self.run(plan, value, path, None)  # noqa: E731
-        else:
-            complete = lambda path, value: super(Executor, self).execute_fields(  # noqa: E731
-                obj, value, path, grouped, None
-            )
-        self._completers[id(field)] = (field, complete)  # keeps `field`, so its id stays unique
-        return complete
+    def complete_object(self, field: Plain, path: Path, value: Any, position_context: Any) -> Any:
+        """One object of the field's type, its fields collected and planned once per request,
+        unless `@defer` is in play (then graphql-core's own path)."""
+        cached = self._objects.get(id(field)) if position_context is None else None
+        if cached is None:
+            grouped, defers, _ = self.collect_subfields(field.objects, field.details)
+            if defers or position_context is not None:
+                return self.collect_and_execute_subfields(
+                    field.objects, field.details, path, value, position_context
+                )
+            plan = self.plan(field.objects, grouped)
+            cached = (field, grouped, plan if plan.plain else None)
+            self._objects[id(field)] = cached  # keeps `field`, so its id stays unique
+        _, grouped, plan = cached
+        if plan is None:
+            return super().execute_fields(field.objects, value, path, grouped, None)
+        return self.run(plan, value, path, None)
 
     def guarded(
         self, completed: Any, type_: GraphQLOutputType, details: FieldDetailsList, path: Path
@@ -332,19 +349,3 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 return None
 
         return later()
-
-    async def merge_later(
-        self,
-        order: GroupedFieldSet,
-        values: dict[str, Any],
-        pending: list[str],
-        others: dict[str, Any] | Awaitable[dict[str, Any]],
-    ) -> dict[str, Any]:
-        """Await the object fields and the rest together, then restore the query's order."""
-        awaitables = [values[name] for name in pending]
-        if self.is_awaitable(others):
-            awaitables.append(others)
-        done = await gather_with_cancel(*awaitables)
-        values.update(zip(pending, done, strict=False))
-        values.update(done[-1] if len(done) > len(pending) else others)
-        return {name: values[name] for name in order if name in values}

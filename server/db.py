@@ -46,7 +46,8 @@ class Session(AsyncSession):
     """The request session. Column reads, nearly all of an API request, run on the session's
     connection as Core statements: the same SQL and transaction, without the ORM's per-row
     loading machinery (half the time of a 100-row page). Entity selects and writes keep the
-    ORM path; pending ORM changes are flushed first, as autoflush would."""
+    ORM path; pending ORM changes are flushed first, as autoflush would. Rows are keyed as
+    Core keys them: label computed columns (`func.count().label("n")`)."""
 
     async def execute(self, statement: Any, params: Any = None, **kw: Any) -> Result[Any]:
         if kw or not column_read(statement):

@@ -18,6 +18,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from resolvers.context import Context
+from schema.limits import MAX_TOKENS
 from server.saved_queries import Registry, sha256
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -141,9 +142,9 @@ def nul_in_literals(query: str) -> bool:
     if "\\u" not in query:
         return False
     try:
-        document = parse(query)
+        document = parse(query, max_tokens=MAX_TOKENS)
     except GraphQLError:
-        return False  # the syntax error is reported as such
+        return False  # the syntax error, or the size, is reported as such
     found = False
 
     class Strings(Visitor):

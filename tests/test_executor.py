@@ -6,6 +6,7 @@ import json
 
 import pytest
 import strawberry
+from strawberry.permission import BasePermission
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema.executor import Executor
@@ -17,11 +18,19 @@ class Colour(enum.Enum):
     BLUE = "blue"
 
 
+class Deny(BasePermission):
+    message = "denied"
+
+    def has_permission(self, source: object, info: strawberry.Info, **kwargs: object) -> bool:
+        return False
+
+
 @strawberry.type
 class Leaf:
     name: str
     colour: Colour
     note: str | None = None
+    secret: str = strawberry.field(default="s3cr3t", permission_classes=[Deny])
 
     @strawberry.field
     async def later(self) -> str:
@@ -46,6 +55,11 @@ class Holder:
     items: list[Leaf | None]
     plain: list[str]
     count: int
+    inner: Leaf
+
+    @strawberry.field
+    def failing(self) -> int:
+        raise ValueError("failing resolver")
 
 
 def good(name: str) -> Leaf:
@@ -69,7 +83,13 @@ def holder(bad: str) -> Holder:
         items[1] = None
     elif bad == "int-as-name":
         leaves[0].name = 7  # type: ignore[assignment]
-    return Holder(edges=edges, items=items, plain=["x", "y"], count=len(edges))
+    elif bad == "awaitable-name":
+        later = asyncio.get_running_loop().create_future()
+        later.set_result("乙乙")
+        leaves[1].name = later  # type: ignore[assignment]
+    elif bad == "exception-name":
+        leaves[2].name = ValueError("stored error")  # type: ignore[assignment]
+    return Holder(edges=edges, items=items, plain=["x", "y"], count=len(edges), inner=leaves[1])
 
 
 @strawberry.type
@@ -91,8 +111,12 @@ QUERIES = [
     "{ holder { edges { node { name broken } } items { name } plain } }",
     "{ slowHolder { edges { node { later name @include(if: false) colour @skip(if: true) } } } }",
     "{ holder { items { name later } count } }",
+    "{ holder { failing inner { name } count } }",
+    "{ holder { inner { name } failing } }",
+    "{ holder { edges { node { name secret } } } }",
 ]
-BAD = ["", "null-name", "bad-enum", "wrong-type", "null-node", "null-item", "int-as-name"]
+BAD = ["", "null-name", "bad-enum", "wrong-type", "null-node", "null-item", "int-as-name",
+       "awaitable-name", "exception-name"]  # fmt: skip
 
 
 def run(executor: type, query: str) -> dict:
@@ -130,6 +154,12 @@ def test_broken_values_are_reported_not_dropped() -> None:
     ]
     result = run(Executor, '{ holder(bad: "null-item") { items { name } } }')
     assert result["data"] == {"holder": {"items": [{"name": "甲"}, None, {"name": "丙"}]}}
+
+
+def test_permission_classes_still_apply() -> None:
+    result = run(Executor, "{ holder { inner { name secret } } }")
+    assert result["data"] is None
+    assert result["errors"] == [("denied", ("holder", "inner", "secret"))]
 
 
 def test_response_keys_keep_the_query_order() -> None:
