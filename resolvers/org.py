@@ -205,18 +205,16 @@ def age_band(today: dt.date):
 STAT_DIMENSIONS = ("status", "gender", "education", "age_band")
 
 
-def member_stats_select(scope: Scope, path: str, today: dt.date) -> Select:
-    """Members of the subtree at `path` within `scope`, counted by status, gender, education
+def member_stats_select(ctx: Context, path: str) -> Select:
+    """The caller's members of the subtree at `path`, counted by status, gender, education
     and age band (read from the index `ix_member_stats` alone)."""
     dims = [
         Member.status.label("status"),
         Member.gender.label("gender"),
         Member.education.label("education"),
-        age_band(today).label("age_band"),
+        age_band(ctx.today).label("age_band"),
     ]
-    stmt = scope.apply(
-        select(*dims, func.count().label("n")).select_from(Member), Member.org_path, Member.id
-    )
+    stmt = scoped_members(ctx, *dims, func.count().label("n"))
     return stmt.where(subtree(Member.org_path, path)).group_by(*dims)
 
 
@@ -225,7 +223,7 @@ async def load_stats(ctx: Context, keys: Sequence[tuple[int, str]]) -> list[dict
     the members, grouped by all four), and org counts by level — two statements whatever the
     number of orgs."""
     out: list[dict[str, dict]] = [{dim: {} for dim in STAT_DIMENSIONS} for _ in keys]
-    stmts = [member_stats_select(member_scope(ctx), path, ctx.today) for _, path in keys]
+    stmts = [member_stats_select(ctx, path) for _, path in keys]
     for counts, rows in zip(out, await keyed_union(ctx.session, stmts), strict=True):
         for row in rows:
             for dim in STAT_DIMENSIONS:

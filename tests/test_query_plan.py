@@ -1,18 +1,15 @@
 """The subtree filter built by the scope helpers is served by the org_path index."""
 
-import datetime as dt
-
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from authz.principal import load_principal
 from authz.scope import scope_for
 from models import Member, Organization
+from resolvers.context import Context
 from resolvers.member import order_by
 from resolvers.org import member_stats_select
 from resolvers.pagination import paged
-
-TODAY = dt.date(2026, 11, 27)
 
 
 async def plan(engine: AsyncEngine, username: str, column_stmt) -> str:
@@ -71,10 +68,12 @@ async def test_subtree_statistics_read_only_the_statistics_index(db: AsyncEngine
     jiangjin = "中共重庆市江津区委员会"
     async with AsyncSession(db) as session:
         path = await session.scalar(select(Organization.path).where(Organization.name == jiangjin))
+        principal = await load_principal(session, "jiangjin_admin")
     if db.dialect.name == "postgresql":  # index-only scans need the visibility map: vacuum
         async with db.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text("VACUUM ANALYZE member"))
-    shown = await plan(db, "jiangjin_admin", lambda s: member_stats_select(s, path, TODAY))
+    ctx = Context(session, principal)  # statement building only: no query through it
+    shown = await plan(db, "jiangjin_admin", lambda _: member_stats_select(ctx, path))
     expected = "COVERING INDEX ix_member_stats" if db.dialect.name == "sqlite" else "Index Only"
     assert expected in shown and "ix_member_stats" in shown, shown
