@@ -4,7 +4,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Row, Select, func
+from sqlalchemy import ColumnElement, Row, Select, func, null
 
 from authz.masking import mask_address, mask_id_card, mask_phone
 from authz.paths import subtree
@@ -31,13 +31,32 @@ def order_by(field: str = "TREE", descending: bool = False) -> Order:
 
 
 def pii(
-    ctx: Context, org_path: str, member_id: int, id_card: str, phone: str, address: str
-) -> tuple[str, str, str]:
+    ctx: Context,
+    org_path: str,
+    member_id: int,
+    id_card: str | None,
+    phone: str | None,
+    address: str | None,
+) -> tuple[str | None, str | None, str | None]:
     """(ID-card number, phone, address) as the caller may see them: masked without
-    `member.pii` for the member's org."""
+    `member.pii` for the member's org (None where the column was not read)."""
     if ctx.scope("member.pii", "read").covers(org_path, member_id):
         return id_card, phone, address
-    return mask_id_card(id_card), mask_phone(phone), mask_address(address)
+    return (
+        id_card and mask_id_card(id_card),
+        phone and mask_phone(phone),
+        address and mask_address(address),
+    )
+
+
+def projected(columns: frozenset[str] | None, order: Order) -> tuple[ColumnElement, ...]:
+    """The member columns, those outside `columns` (None: all) read as NULL under their own
+    name: rows keep one shape, and a page reads and decodes only what its fields need. The id,
+    the org path (scope, masking) and the sort key are always read (cursors)."""
+    if columns is None:
+        return MEMBER_COLUMNS
+    keep = columns | {"id", "org_path", order.key.key if order.key is not None else "id"}
+    return tuple(c if c.key in keep else null().label(c.key) for c in MEMBER_COLUMNS)
 
 
 async def load_members(ctx: Context, ids: Sequence[int]) -> list[Row | None]:
@@ -103,9 +122,10 @@ async def list_members(
     order: Order,
     first: int | None,
     after: str | None,
+    columns: frozenset[str] | None = None,
 ) -> Page[Row]:
-    """Visible members matching `q`."""
-    base = q.apply(scoped_members(ctx, *MEMBER_COLUMNS), ctx.today)
+    """Visible members matching `q`, reading `columns` (None: all, see `projected`)."""
+    base = q.apply(scoped_members(ctx, *projected(columns, order)), ctx.today)
     page_stmt, size = paged(base, order, first, after)
     rows = (await ctx.session.execute(page_stmt)).all()
 

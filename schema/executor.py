@@ -26,6 +26,8 @@ from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
 
+from schema.compiler import Builder, Field, Selection, compiled, passes_str
+
 TYPENAME = "__typename"
 
 
@@ -184,7 +186,8 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._plans: dict[tuple[str, int], tuple[GroupedFieldSet, Plan]] = {}
-        self._objects: dict[int, tuple[Plain, GroupedFieldSet, Plan | None]] = {}
+        self._objects: dict[int, tuple[Plain, GroupedFieldSet, Plan | None, bool]] = {}
+        self._builders: dict[int, Builder | None] = {}
 
     def plan(self, parent: GraphQLObjectType, fields: GroupedFieldSet) -> Plan:
         """The plan of a grouped field set, made once per request."""
@@ -275,7 +278,14 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         return values
 
     def complete_plain(self, field: Plain, path: Path, value: Any, position_context: Any) -> Any:
-        """The sub-selection of an object or list attribute; errors as graphql-core has them."""
+        """The sub-selection of an object or list attribute: built by its compiled builder when
+        it has one and the value is usual; else completed here, errors as graphql-core has them."""
+        build = self.builder(field) if position_context is None else None
+        if build is not None:
+            try:
+                return [build(item) for item in value] if field.item_type else build(value)
+            except Exception:  # the general path below reports it
+                pass
         try:
             if field.item_type is None:
                 completed = self.complete_object(field, path, value, position_context)
@@ -285,6 +295,38 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             self.handle_field_error(error, field.type, field.details, path)
             return None
         return self.guarded(completed, field.type, field.details, path)
+
+    def builder(self, field: Plain) -> Builder | None:
+        """The compiled builder of the field's sub-selection, if it is plain all the way down."""
+        key = id(field)
+        if key not in self._builders:
+            selection = self.selection(field)
+            self._builders[key] = compiled(selection) if selection is not None else None
+        return self._builders[key]
+
+    def selection(self, field: Plain) -> Selection | None:
+        planned = self.subplan(field)
+        if planned is None or planned[1] is None:
+            return None
+        fields = []
+        for name, step in planned[1].steps:
+            if step is None:
+                fields.append(Field(name, None, None, False, None, False))
+                continue
+            if not isinstance(step, Plain):
+                return None
+            child = None
+            if step.objects is not None:
+                child = self.selection(step)
+                if child is None:
+                    return None
+            leaf = nullable(step.type)[0]
+            fields.append(
+                Field(
+                    name, step.attr, step.read, passes_str(leaf), child, step.item_type is not None
+                )
+            )
+        return Selection(field.objects, tuple(fields))
 
     def complete_items(self, field: Plain, path: Path, items: Any, position_context: Any) -> Any:
         """Each item of a list of objects; a failed item is null or fails the list."""
@@ -316,20 +358,25 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
 
         return later()
 
-    def complete_object(self, field: Plain, path: Path, value: Any, position_context: Any) -> Any:
-        """One object of the field's type, its fields collected and planned once per request,
-        unless `@defer` is in play (then graphql-core's own path)."""
-        cached = self._objects.get(id(field)) if position_context is None else None
+    def subplan(self, field: Plain) -> tuple[GroupedFieldSet, Plan | None] | None:
+        """The field's sub-selection, collected and planned once per request (no plan if no
+        field is plain); None under `@defer`, which takes graphql-core's own path."""
+        cached = self._objects.get(id(field))
         if cached is None:
             grouped, defers, _ = self.collect_subfields(field.objects, field.details)
-            if defers or position_context is not None:
-                return self.collect_and_execute_subfields(
-                    field.objects, field.details, path, value, position_context
-                )
-            plan = self.plan(field.objects, grouped)
-            cached = (field, grouped, plan if plan.plain else None)
+            plan = None if defers else self.plan(field.objects, grouped)
+            cached = (field, grouped, plan if plan is None or plan.plain else None, bool(defers))
             self._objects[id(field)] = cached  # keeps `field`, so its id stays unique
-        _, grouped, plan = cached
+        return None if cached[3] else (cached[1], cached[2])
+
+    def complete_object(self, field: Plain, path: Path, value: Any, position_context: Any) -> Any:
+        """One object of the field's type (graphql-core's own path under `@defer`)."""
+        planned = self.subplan(field) if position_context is None else None
+        if planned is None:
+            return self.collect_and_execute_subfields(
+                field.objects, field.details, path, value, position_context
+            )
+        grouped, plan = planned
         if plan is None:
             return super().execute_fields(field.objects, value, path, grouped, None)
         return self.run(plan, value, path, None)

@@ -27,6 +27,26 @@ FIELDS = Columns(
     "dues_category", "party_post", "applied_on", "joined_on", "confirmed_on", "floating",
     "lost_contact",
 )  # fmt: skip
+# the columns each Member field reads beyond id and org path (`resolvers.member.projected`)
+FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "__typename": (), "id": (), "name": ("name",), "gender": ("gender",),
+    "ethnicity": ("ethnicity",), "birthDate": ("birth_date",), "education": ("education",),
+    "idCardNumber": ("id_card_number",), "phone": ("phone",), "address": ("address",),
+    "status": ("status",), "duesCategory": ("dues_category",), "partyPost": ("party_post",),
+    "appliedOn": ("applied_on",), "joinedOn": ("joined_on",), "confirmedOn": ("confirmed_on",),
+    "floating": ("floating",), "lostContact": ("lost_contact",), "organization": ("org_id",),
+    "checkIns": (), "duesLedger": (), "developmentCase": (), "employer": ("employer_org_id",),
+    "residentialCommunity": ("residential_org_id",),
+}  # fmt: skip
+
+
+def columns_for(fields: frozenset[str]) -> frozenset[str] | None:
+    """The member columns `fields` read; None (all) if one is not known here."""
+    if not fields <= FIELD_COLUMNS.keys():
+        return None
+    return frozenset(c for f in fields for c in FIELD_COLUMNS[f])
+
+
 CheckInRef = Annotated["CheckIn", strawberry.lazy("schema.checkin")]
 CaseRef = Annotated["DevelopmentCase", strawberry.lazy("schema.development")]
 LedgerRef = Annotated["DuesLedger", strawberry.lazy("schema.dues")]

@@ -17,9 +17,9 @@ from schema.audit import AuditQuery
 from schema.checkin import CheckInMutation, check_in_node, service_node
 from schema.development import DevelopmentMutation, DevelopmentQuery, case_node
 from schema.dues import DuesMutation, payment_node
-from schema.member import Member, MemberFilter, MemberOrder, member_node
+from schema.member import Member, MemberFilter, MemberOrder, columns_for, member_node
 from schema.org import Organization, org_node
-from schema.relay import After, Connection, First, Node, Under, connection
+from schema.relay import After, Connection, First, Node, Under, connection, node_fields
 
 MAX_NODES = 100
 Id = Annotated[strawberry.ID, strawberry.argument(description="A global ID.")]
@@ -123,7 +123,8 @@ class Query(DevelopmentQuery, AuditQuery):
         ctx.require()
         q = (filter or MemberFilter()).query(await org_resolvers.under_path(ctx, under))
         order = (order_by or MemberOrder()).order()
-        page = await member_resolvers.list_members(ctx, q, order, first, after)
+        columns = columns_for(node_fields(info))
+        page = await member_resolvers.list_members(ctx, q, order, first, after, columns)
         return connection(page, lambda r: Member.from_row(ctx, r))
 
 

@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from resolvers.pagination import Page
 
@@ -79,3 +80,25 @@ def connection(page: Page[Any], convert: Callable[[Any], T]) -> Connection[T]:
         end_cursor=page.cursor(page.items[-1]) if page.items else None,
     )
     return Connection(edges=edges, page_info=info, count=page.count)
+
+
+def node_fields(info: strawberry.Info) -> frozenset[str]:
+    """The names of the fields selected on `edges { node }` of the connection being resolved,
+    fragments included (whatever their type condition: a superset is safe)."""
+    names: set[str] = set()
+
+    def fields(selections: list[Selection]) -> list[SelectedField]:
+        out: list[SelectedField] = []
+        for sel in selections:
+            if isinstance(sel, SelectedField):
+                out.append(sel)
+            else:  # a fragment spread or an inline fragment
+                out += fields(sel.selections)
+        return out
+
+    for edges in fields(info.selected_fields[0].selections):
+        if edges.name == "edges":
+            for node in fields(edges.selections):
+                if node.name == "node":
+                    names.update(f.name for f in fields(node.selections))
+    return frozenset(names)

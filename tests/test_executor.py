@@ -79,6 +79,8 @@ def holder(bad: str) -> Holder:
         edges[0].node = edges[1]  # type: ignore[assignment]
     elif bad == "null-node":
         edges[2].node = None  # type: ignore[assignment]
+    elif bad == "null-maybe":
+        edges[1].maybe = None
     elif bad == "null-item":
         items[1] = None
     elif bad == "int-as-name":
@@ -114,9 +116,11 @@ QUERIES = [
     "{ holder { failing inner { name } count } }",
     "{ holder { inner { name } failing } }",
     "{ holder { edges { node { name secret } } } }",
+    "{ holder { edges { c: cursor node { __typename name colour note } maybe { name } } } }",
+    "{ holder { inner { n: name colour } edges { maybe { colour note } node { name } } } }",
 ]
-BAD = ["", "null-name", "bad-enum", "wrong-type", "null-node", "null-item", "int-as-name",
-       "awaitable-name", "exception-name"]  # fmt: skip
+BAD = ["", "null-name", "bad-enum", "wrong-type", "null-node", "null-maybe", "null-item",
+       "int-as-name", "awaitable-name", "exception-name"]  # fmt: skip
 
 
 def run(executor: type, query: str) -> dict:
@@ -167,3 +171,24 @@ def test_response_keys_keep_the_query_order() -> None:
     edge = data["data"]["holder"]["edges"][0]
     assert list(edge) == ["node", "cursor"]
     assert list(edge["node"]) == ["later", "__typename", "name", "colour"]
+
+
+def test_plain_selections_are_built_by_compiled_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A selection plain all the way down is built without the executor's per-object path;
+    one broken value sends it down that path."""
+    calls: list[str] = []
+    complete_object = Executor.complete_object
+
+    def counted(self: Executor, *args: object) -> object:
+        calls.append("object")
+        return complete_object(self, *args)
+
+    monkeypatch.setattr(Executor, "complete_object", counted)
+    query = "{ holder%s { edges { cursor node { name colour } maybe { note } } inner { name } } }"
+    assert run(Executor, query % "")["errors"] == []
+    assert calls == []
+    result = run(Executor, query % '(bad: "bad-enum")')
+    assert result["errors"] == [
+        ("Enum 'Colour' cannot represent value: 'green'", ("holder", "edges", 2, "node", "colour"))
+    ]
+    assert calls
