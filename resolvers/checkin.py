@@ -3,6 +3,7 @@
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, Row, Select, and_, case, distinct, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -50,8 +51,12 @@ def checkin_scope(ctx: Context) -> Scope:
 
 def scoped_check_ins(ctx: Context, *columns) -> Select:
     """Check-ins visible to the caller: community side, member's own org side, or self."""
+    return check_ins_in(checkin_scope(ctx), *columns)
+
+
+def check_ins_in(scope: Scope, *columns) -> Select:
     stmt = select(*columns).select_from(CheckIn)
-    return checkin_scope(ctx).apply(
+    return scope.apply(
         stmt, CheckIn.community_path, CheckIn.member_id, also=[CheckIn.member_org_path]
     )
 
@@ -91,9 +96,16 @@ def verified_minutes(period: Period):
 
 def check_in_select(ctx: Context, period: Period) -> Select:
     """Visible check-ins with names of their orgs and the period's verified figures."""
+    return _check_in_select(checkin_scope(ctx), period)
+
+
+@lru_cache(maxsize=1024)
+def _check_in_select(scope: Scope, period: Period) -> Select:
+    """Built once per scope and period: the three correlated figures make this statement
+    costly to construct (over a millisecond), and statements are immutable."""
     return (
-        scoped_check_ins(
-            ctx,
+        check_ins_in(
+            scope,
             CheckIn.id,
             CheckIn.member_id,
             CheckIn.community_id,
