@@ -272,7 +272,11 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         return self.await_values(values, pending) if pending else values
 
     async def await_values(self, values: dict[str, Any], pending: list[str]) -> dict[str, Any]:
-        """The object once its awaitable fields are done (together, as graphql-core does)."""
+        """The object once its awaitable fields are done (together, as graphql-core does; a
+        single one is awaited in place, without the task and future a gather costs)."""
+        if len(pending) == 1:
+            values[pending[0]] = await values[pending[0]]
+            return values
         done = await gather_with_cancel(*(values[name] for name in pending))
         values.update(zip(pending, done, strict=True))
         return values
