@@ -10,6 +10,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from models import Education, Gender, MemberStatus
+from resolvers.org import years_before
+
 MEMBER_PAGE = """query($after: String) { members(first: 100, after: $after) {
   edges { node { id name gender birthDate status phone } } pageInfo { endCursor } } }"""
 MEMBER_SQL = """SELECT id, name, gender, birth_date, status, phone, org_path FROM member
@@ -38,8 +41,18 @@ SUMMARY_SQL = """SELECT
 STATS = """query($id: ID!) { organization(id: $id) { stats { memberTotal
   byLevel { key count } byStatus { key count } byGender { key count }
   byAgeBand { key count } byEducation { key count } } } }"""
-STATS_SQL = """SELECT status, gender, education, COUNT(*) FROM member
-  WHERE org_path >= :p AND org_path < :q GROUP BY status, gender, education"""
+STATS_SQL = (
+    "SELECT COUNT(*), "
+    + ", ".join(
+        [f"COUNT(*) FILTER (WHERE status = '{v.name}')" for v in MemberStatus]
+        + [f"COUNT(*) FILTER (WHERE gender = '{v.name}')" for v in Gender]
+        + [f"COUNT(*) FILTER (WHERE education = '{v.name}')" for v in Education]
+        + [f"COUNT(*) FILTER (WHERE birth_date > :b{age})" for age in (30, 40, 50, 60, 70)]
+    )
+    + " FROM member WHERE org_path >= :p AND org_path < :q"
+)
+LEVELS_SQL = """SELECT level, COUNT(*) FROM organization WHERE path >= :p AND path < :q
+  GROUP BY level"""
 COUNT = "{ members(first: 1) { totalCount } }"
 COUNT_SQL = "SELECT COUNT(*) FROM member"
 NODE = "query($id: ID!) { node(id: $id) { id ... on Member { name status } } }"
@@ -81,6 +94,7 @@ async def operations(engine: AsyncEngine) -> list[Operation]:
             {"p": banan.path, "q": banan.path[:-1] + "0"},
         )
     j = {"p": jiangjin.path, "q": jiangjin.path[:-1] + "0"}
+    born_after = {f"b{age}": years_before(dt.date.today(), age) for age in (30, 40, 50, 60, 70)}
     h = {
         "p": huxi.path,
         "q": huxi.path[:-1] + "0",
@@ -88,10 +102,12 @@ async def operations(engine: AsyncEngine) -> list[Operation]:
         "b": dt.datetime(2027, 1, 1),
     }
 
-    def sql(statement: str, params: dict | None = None):
+    def sql(*statements: str, params: dict | None = None):
+        """The statements on one connection, in turn (each read to the end)."""
+
         async def run(eng: AsyncEngine) -> Any:
             async with eng.connect() as conn:
-                return (await conn.execute(text(statement), params or {})).all()
+                return [(await conn.execute(text(s), params or {})).all() for s in statements]
 
         return run
 
@@ -135,21 +151,21 @@ async def operations(engine: AsyncEngine) -> list[Operation]:
             "huxi_secretary",
             CHECKINS,
             {"id": gid("Organization", huxi.id)},
-            sql(CHECKINS_SQL, h),
+            sql(CHECKINS_SQL, params=h),
         ),
         Operation(
             "check-in summary",
             "huxi_secretary",
             SUMMARY,
             {"id": gid("Organization", huxi.id)},
-            sql(SUMMARY_SQL, h),
+            sql(SUMMARY_SQL, params=h),
         ),
         Operation(
             "district stats",
             "jiangjin_admin",
             STATS,
             {"id": gid("Organization", jiangjin.id)},
-            sql(STATS_SQL, j),
+            sql(STATS_SQL, LEVELS_SQL, params={**j, **born_after}),
         ),
         Operation("city-wide count", "cq_admin", COUNT, {}, sql(COUNT_SQL)),
         Operation(
@@ -157,13 +173,13 @@ async def operations(engine: AsyncEngine) -> list[Operation]:
             "jiangjin_admin",
             NODE,
             {"id": gid("Member", inside)},
-            sql(NODE_SQL, {"m": inside}),
+            sql(NODE_SQL, params={"m": inside}),
         ),
         Operation(
             "node out of scope",
             "jiangjin_admin",
             NODE,
             {"id": gid("Member", outside)},
-            sql(NODE_SQL, {"m": outside}),
+            sql(NODE_SQL, params={"m": outside}),
         ),
     ]

@@ -4,11 +4,11 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Row, Select, case, func, literal, select
+from sqlalchemy import Row, Select, func, select
 
 from authz.paths import path_ids, subtree
 from authz.scope import Scope
-from models import Member, MemberStatus, Organization, OrgLevel, OrgType
+from models import Education, Gender, Member, MemberStatus, Organization, OrgLevel, OrgType
 from resolvers.batch import keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.ids import pk_of
@@ -194,41 +194,49 @@ def years_before(today: dt.date, years: int) -> dt.date:
         return today.replace(year=today.year - years, day=28)
 
 
-def age_band(today: dt.date):
-    """SQL CASE putting birth dates into age bands as of `today`."""
-    return case(
-        *[(Member.birth_date > years_before(today, age), literal(name)) for age, name in AGE_BANDS],
-        else_=literal("70_PLUS"),
-    )
-
-
-STAT_DIMENSIONS = ("status", "gender", "education", "age_band")
+# (dimension, column, values): the member counts of a subtree's statistics
+STAT_COUNTS = (
+    ("status", Member.status, tuple(MemberStatus)),
+    ("gender", Member.gender, tuple(Gender)),
+    ("education", Member.education, tuple(Education)),
+)
 
 
 def member_stats_select(ctx: Context, path: str) -> Select:
-    """The caller's members of the subtree at `path`, counted by status, gender, education
-    and age band (read from the index `ix_member_stats` alone)."""
-    dims = [
-        Member.status.label("status"),
-        Member.gender.label("gender"),
-        Member.education.label("education"),
-        age_band(ctx.today).label("age_band"),
+    """One row counting the caller's members of the subtree at `path`: in all, per status,
+    gender and education, and born after each age-band boundary. Filtered aggregates over the
+    index `ix_member_stats` alone, with no grouping (a grouped scan sorted every member)."""
+    counts = [func.count().label("total")]
+    for dim, column, values in STAT_COUNTS:
+        counts += [func.count().filter(column == v).label(f"{dim}_{v.name}") for v in values]
+    counts += [
+        func.count().filter(Member.birth_date > years_before(ctx.today, age)).label(f"age_{age}")
+        for age, _ in AGE_BANDS
     ]
-    stmt = scoped_members(ctx, *dims, func.count().label("n"))
-    return stmt.where(subtree(Member.org_path, path)).group_by(*dims)
+    return scoped_members(ctx, *counts).where(subtree(Member.org_path, path))
+
+
+def member_stats(row: Row) -> dict[str, dict[str, int]]:
+    """The counts of a `member_stats_select` row by dimension and key, zeros left out."""
+    out = {
+        dim: {v.name: getattr(row, f"{dim}_{v.name}") for v in values}
+        for dim, _, values in STAT_COUNTS
+    }
+    bands, younger = {}, 0
+    for age, name in AGE_BANDS:  # born after each boundary: cumulative, youngest first
+        born_after = getattr(row, f"age_{age}")
+        bands[name], younger = born_after - younger, born_after
+    bands["70_PLUS"] = row.total - younger
+    out["age_band"] = bands
+    return {dim: {k: n for k, n in counts.items() if n} for dim, counts in out.items()}
 
 
 async def load_stats(ctx: Context, keys: Sequence[tuple[int, str]]) -> list[dict[str, dict]]:
-    """Per org subtree: member counts by status, gender, education and age band (one scan of
-    the members, grouped by all four), and org counts by level — two statements whatever the
-    number of orgs."""
-    out: list[dict[str, dict]] = [{dim: {} for dim in STAT_DIMENSIONS} for _ in keys]
+    """Per org subtree: member counts by status, gender, education and age band (one pass
+    over the members), and org counts by level — two statements whatever the number of
+    orgs."""
     stmts = [member_stats_select(ctx, path) for _, path in keys]
-    for counts, rows in zip(out, await keyed_union(ctx.session, stmts), strict=True):
-        for row in rows:
-            for dim in STAT_DIMENSIONS:
-                key = _key(getattr(row, dim))
-                counts[dim][key] = counts[dim].get(key, 0) + row.n
+    out = [member_stats(rows[0]) for rows in await keyed_union(ctx.session, stmts)]
     stmts = [
         scoped_orgs(ctx, Organization.level.label("k"), func.count().label("n"))
         .where(subtree(Organization.path, path))

@@ -1,6 +1,7 @@
 """The org tree over HTTP: scoped lists, counts, stats, breadcrumbs and missing ≡ hidden."""
 
 import base64
+import datetime as dt
 from collections import Counter
 
 import pytest
@@ -23,7 +24,8 @@ async def org_id(api: Api, name: str) -> int:
 
 
 ORG = """query($id: ID!) { organization(id: $id) {
-  name memberCount stats { memberTotal byStatus { key count } byLevel { key count } }
+  name memberCount stats { memberTotal byStatus { key count } byLevel { key count }
+    byGender { key count } byEducation { key count } byAgeBand { key count } }
   children(first: 100) { totalCount edges { node { name } } } } }"""
 
 
@@ -39,6 +41,46 @@ async def test_scope_org_counts_equal_tree_walk(api: Api, user: str, role: str, 
     assert {s["key"]: s["count"] for s in org["stats"]["byStatus"]} == statuses
     assert sum(c["count"] for c in org["stats"]["byLevel"]) == len(oracle.subtree(root))
     assert org["children"]["totalCount"] == len(oracle.children[root])
+    expected = await member_breakdowns(api, members)
+    for field, counts in expected.items():
+        assert {s["key"]: s["count"] for s in org["stats"][field]} == counts
+
+
+def age_band(born: dt.date, today: dt.date) -> str:
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    for limit, band in (
+        (30, "UNDER_30"),
+        (40, "30_39"),
+        (50, "40_49"),
+        (60, "50_59"),
+        (70, "60_69"),
+    ):
+        if age < limit:
+            return band
+    return "70_PLUS"
+
+
+async def member_breakdowns(api: Api, members: set[int]) -> dict[str, Counter]:
+    """Gender, education and age-band counts of `members`, counted here from their rows."""
+    async with api.engine.connect() as conn:
+        rows = (
+            await conn.execute(text("SELECT id, gender, education, birth_date FROM member"))
+        ).all()
+    today = dt.date.today()
+    mine = [r for r in rows if r.id in members]
+    return {
+        "byGender": Counter(r.gender for r in mine),
+        "byEducation": Counter(r.education for r in mine),
+        "byAgeBand": Counter(
+            age_band(
+                r.birth_date
+                if isinstance(r.birth_date, dt.date)
+                else dt.date.fromisoformat(r.birth_date),
+                today,
+            )
+            for r in mine
+        ),
+    }
 
 
 @pytest.mark.parametrize("user", [a[0] for a in ACCOUNTS])
