@@ -19,6 +19,20 @@ from resolvers.errors import Unauthenticated
 BatchFn = Callable[["Context", Sequence[Any]], Awaitable[Sequence[Any]]]
 
 
+class Later:
+    """The value of a field without resolver that is still to be loaded. Loading starts when
+    the executor awaits it, so only if the field is selected, and together with the other
+    rows' loads (one DataLoader batch)."""
+
+    __slots__ = ("_load",)
+
+    def __init__(self, load: Callable[[], Awaitable[Any]]) -> None:
+        self._load = load
+
+    def __await__(self) -> Any:
+        return self._load().__await__()
+
+
 @dataclass
 class Context:
     session: AsyncSession

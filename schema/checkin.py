@@ -8,7 +8,7 @@ from sqlalchemy import Row
 
 from models import CheckInStatus, OrgLevel, ServiceMethod, ServiceStatus
 from resolvers import checkin as resolvers
-from resolvers.context import Context
+from resolvers.context import Context, Later
 from resolvers.errors import NotFound
 from resolvers.ids import pk_of, to_global_id
 from resolvers.period import FORMS, Period, parse_period
@@ -93,10 +93,13 @@ class ServiceRecord(Node):
         return await _member(info.context, self.member_id)
 
 
-async def _member(ctx: Context, member_id: int):
+async def _member(ctx: Context, member_id: int) -> "Member | None":
+    return member_of(ctx, await resolvers.linked_member(ctx, member_id))
+
+
+def member_of(ctx: Context, row: Row | None) -> "Member | None":
     from schema.member import Member
 
-    row = await resolvers.linked_member(ctx, member_id)
     return Member.from_row(ctx, row) if row else None
 
 
@@ -160,9 +163,16 @@ class CheckIn(Node):
     last_service_at: dt.datetime | None = strawberry.field(
         description="Start of the latest verified service in the period."
     )
+    # loaded with the page when selected (a plain field then), else a `Later` load
+    member: MemberRef | None = strawberry.field(
+        description="The member (PII masked unless you manage their org)."
+    )
 
     @classmethod
-    def from_row(cls, row: Row, period: Period) -> "CheckIn":
+    def from_row(
+        cls, ctx: Context, row: Row, period: Period, members: dict[int, "Member | None"] | None
+    ) -> "CheckIn":
+        """`members` holds the members loaded with the page; without, each loads when read."""
         (pk, member_id, community, community_name, community_level, employer, employer_name,
          employer_level, grid, grid_name, grid_level, reported_on, status, ended_on, minutes,
          service_count, last_service_at) = CHECK_IN_FIELDS(row)  # fmt: skip
@@ -180,11 +190,10 @@ class CheckIn(Node):
             verified_hours=round(minutes / 60, 2),
             service_count=service_count,
             last_service_at=last_service_at,
+            member=Later(lambda: _member(ctx, member_id))
+            if members is None
+            else members[member_id],
         )
-
-    @strawberry.field(description="The member (PII masked unless you manage their org).")
-    async def member(self, info: strawberry.Info) -> MemberRef | None:
-        return await _member(info.context, self.member_id)
 
     @strawberry.field(description="Grid volunteer posts held through this check-in.")
     async def volunteer_posts(self, info: strawberry.Info) -> list[VolunteerPost]:
@@ -241,13 +250,21 @@ async def org_check_ins(
     min_hours: float | None,
     first: int | None,
     after: str | None,
+    with_members: bool,
 ) -> Connection[CheckIn]:
+    """A page of check-ins; `with_members` loads their members with the page (in the one
+    batch the rows would make), so that `member` is a plain field of every row."""
     span = parse_period(period, ctx.today)
     key = resolvers.CheckInsKey(
         path, employer_side, span, status, employer_under, min_hours, first, after
     )
     page = await resolvers.check_ins(ctx, key)
-    return connection(page, lambda r: CheckIn.from_row(r, span))
+    members = None
+    if with_members:
+        ids = list({r.member_id for r in page.items})
+        rows = await ctx.loader(resolvers.load_linked_members).load_many(ids)
+        members = {pk: member_of(ctx, row) for pk, row in zip(ids, rows, strict=True)}
+    return connection(page, lambda r: CheckIn.from_row(ctx, r, span, members))
 
 
 async def org_summary(ctx: Context, path: str, period: str | None) -> CheckInSummary:
@@ -268,14 +285,15 @@ async def org_summary(ctx: Context, path: str, period: str | None) -> CheckInSum
 async def member_check_ins(ctx: Context, member_id: int) -> list[CheckIn]:
     span = parse_period(None, ctx.today)
     return [
-        CheckIn.from_row(r, span) for r in await resolvers.member_check_ins(ctx, member_id, span)
+        CheckIn.from_row(ctx, r, span, None)
+        for r in await resolvers.member_check_ins(ctx, member_id, span)
     ]
 
 
 async def check_in_node(ctx: Context, pk: int) -> CheckIn | None:
     span = parse_period(None, ctx.today)
     row = await resolvers.get_check_in(ctx, pk, span)
-    return CheckIn.from_row(row, span) if row else None
+    return CheckIn.from_row(ctx, row, span, None) if row else None
 
 
 async def service_node(ctx: Context, pk: int) -> ServiceRecord | None:

@@ -11,7 +11,7 @@ from resolvers import member as member_resolvers
 from resolvers import org as resolvers
 from resolvers.context import Context
 from resolvers.ids import to_global_id
-from schema.relay import After, Connection, First, Node, Subtree, Under, connection
+from schema.relay import After, Connection, First, Node, Subtree, Under, connection, node_fields
 
 if TYPE_CHECKING:
     from schema.checkin import CheckIn, CheckInSummary, ServiceTeam
@@ -211,6 +211,7 @@ class Organization(Node):
             min_hours=min_hours,
             first=first,
             after=after,
+            with_members="member" in node_fields(info),
         )
 
     @strawberry.field(description="红岩先锋 volunteer service teams of this subtree's communities.")
@@ -249,6 +250,7 @@ class Organization(Node):
             min_hours=None,
             first=first,
             after=after,
+            with_members="member" in node_fields(info),
         )
 
     @strawberry.field(description="Dues collection of this subtree for a month (党费收缴).")

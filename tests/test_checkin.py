@@ -255,3 +255,30 @@ async def test_teams_and_ouli_grid_post(api: Api) -> None:
             "team": teams[0]["name"],
         }
     ]
+
+
+PAGE_MEMBERS = """query($id: ID!) { organization(id: $id) { %s(first: 50) {
+  edges { node { id m: member { id name phone organization { name } } } } } } }"""
+NODE_MEMBERS = """query($ids: [ID!]!) { nodes(ids: $ids) { ... on CheckIn {
+  id m: member { id name phone organization { name } } } } }"""
+
+
+@pytest.mark.parametrize(
+    ("user", "place", "side"),
+    [
+        ("huxi_secretary", "中共浒溪社区党委", "checkIns"),
+        ("jiangjin_auditor", "中共重庆市江津区委员会", "staffCheckIns"),
+    ],
+)
+async def test_members_loaded_with_the_page_equal_members_loaded_per_row(
+    api: Api, user: str, place: str, side: str
+) -> None:
+    """A page's members, loaded with the page, are the ones each check-in loads by itself
+    (out-of-scope nulls and PII masking included)."""
+    data = await api.data(
+        PAGE_MEMBERS % side, {"id": gid("Organization", await org(api, place))}, user=user
+    )
+    nodes = [e["node"] for e in data["organization"][side]["edges"]]
+    assert nodes and any(n["m"] for n in nodes)
+    alone = await api.data(NODE_MEMBERS, {"ids": [n["id"] for n in nodes]}, user=user)
+    assert alone["nodes"] == nodes
