@@ -63,8 +63,12 @@ def check_ins_in(scope: Scope, *columns) -> Select:
 
 def scoped_services(ctx: Context, *columns) -> Select:
     """Service records visible to the caller, by the same dual rule."""
+    return services_in(checkin_scope(ctx), *columns)
+
+
+def services_in(scope: Scope, *columns) -> Select:
     stmt = select(*columns).select_from(ServiceRecord)
-    return checkin_scope(ctx).apply(
+    return scope.apply(
         stmt,
         ServiceRecord.community_path,
         ServiceRecord.member_id,
@@ -296,43 +300,48 @@ def period_target(ctx: Context, period: Period) -> float:
     return round(ctx.hours_target * min(1.0, period.days / 365), 2)
 
 
+@lru_cache(maxsize=1024)
+def summary_selects(
+    scope: Scope, path: str, period: Period, target_minutes: float
+) -> tuple[Select, Select]:
+    """The active check-ins of the subtree at `path`, and its period's verified service
+    grouped by member: built once per scope, org, period and target (statements are
+    immutable, and these take about a millisecond to build)."""
+    active = check_ins_in(
+        scope,
+        func.count(distinct(CheckIn.member_id)).label("members"),
+        func.count(distinct(CheckIn.employer_org_id)).label("employers"),
+    ).where(CheckIn.status == CheckInStatus.ACTIVE, subtree(CheckIn.community_path, path))
+    linked = ServiceRecord.check_in_id.is_not(None)
+    per_member = (
+        services_in(
+            scope,
+            func.sum(ServiceRecord.minutes).label("total"),
+            func.sum(case((linked, ServiceRecord.minutes), else_=0)).label("linked"),
+            func.max(case((linked, 1), else_=0)).label("checked_in"),
+            func.max(case((subtree(ServiceRecord.member_org_path, path), 1), else_=0)).label("own"),
+        )
+        .where(subtree(ServiceRecord.community_path, path), verified_in(period))
+        .group_by(ServiceRecord.member_id)
+        .subquery()
+    )
+    meets = and_(per_member.c.checked_in == 1, per_member.c.linked >= target_minutes)
+    served = select(
+        func.coalesce(func.sum(per_member.c.total), 0).label("minutes"),
+        func.coalesce(func.sum(case((meets, 1), else_=0)), 0).label("meeting"),
+        func.coalesce(func.sum(per_member.c.own), 0).label("own"),
+    )
+    return active, served
+
+
 async def load_summaries(ctx: Context, keys: Sequence[tuple[str, Period]]) -> list[Summary]:
     """Two statements for any number of orgs: the active check-ins, and one scan of the
     period's verified service grouped by member (hours, target met, own member)."""
-    active = [
-        scoped_check_ins(
-            ctx,
-            func.count(distinct(CheckIn.member_id)).label("members"),
-            func.count(distinct(CheckIn.employer_org_id)).label("employers"),
-        ).where(CheckIn.status == CheckInStatus.ACTIVE, subtree(CheckIn.community_path, p))
-        for p, _ in keys
-    ]
-    served = []
-    for p, period in keys:
-        linked = ServiceRecord.check_in_id.is_not(None)
-        per_member = (
-            scoped_services(
-                ctx,
-                func.sum(ServiceRecord.minutes).label("total"),
-                func.sum(case((linked, ServiceRecord.minutes), else_=0)).label("linked"),
-                func.max(case((linked, 1), else_=0)).label("checked_in"),
-                func.max(case((subtree(ServiceRecord.member_org_path, p), 1), else_=0)).label(
-                    "own"
-                ),
-            )
-            .where(subtree(ServiceRecord.community_path, p), verified_in(period))
-            .group_by(ServiceRecord.member_id)
-            .subquery()
-        )
-        target = period_target(ctx, period) * 60
-        meets = and_(per_member.c.checked_in == 1, per_member.c.linked >= target)
-        served.append(
-            select(
-                func.coalesce(func.sum(per_member.c.total), 0).label("minutes"),
-                func.coalesce(func.sum(case((meets, 1), else_=0)), 0).label("meeting"),
-                func.coalesce(func.sum(per_member.c.own), 0).label("own"),
-            )
-        )
+    scope = checkin_scope(ctx)
+    active, served = zip(
+        *(summary_selects(scope, p, period, period_target(ctx, period) * 60) for p, period in keys),
+        strict=True,
+    )
     a, v = [await keyed_union(ctx.session, s) for s in (active, served)]
     return [
         Summary(
