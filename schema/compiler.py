@@ -10,6 +10,7 @@ fields are attributes without resolvers.
 
 import keyword
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from graphql import GraphQLID, GraphQLObjectType, GraphQLString
@@ -43,26 +44,14 @@ class Selection(NamedTuple):
     fields: tuple[Field, ...]
 
 
-BUILDERS: dict[Selection, Builder | None] = {}
-
-
 def passes_str(leaf: Any) -> bool:
     return leaf is GraphQLString or leaf is GraphQLID
 
 
+@lru_cache(maxsize=MAX_BUILDERS)
 def compiled(selection: Selection) -> Builder | None:
-    """The builder of `selection` (None if it cannot be generated), made once per selection."""
-    try:
-        return BUILDERS[selection]
-    except KeyError:
-        pass
-    if len(BUILDERS) >= MAX_BUILDERS:
-        BUILDERS.clear()
-    builder = BUILDERS[selection] = generate(selection)
-    return builder
-
-
-def generate(selection: Selection) -> Builder | None:
+    """The builder of `selection` (None if it cannot be generated), made once per selection
+    (the least recently used are dropped: clients' documents vary)."""
     names: dict[str, Any] = {"U": Undefined, "Bail": Bail}
     functions: list[str] = []
 

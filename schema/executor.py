@@ -284,12 +284,12 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
     def complete_plain(self, field: Plain, path: Path, value: Any, position_context: Any) -> Any:
         """The sub-selection of an object or list attribute: built by its compiled builder when
         it has one and the value is usual; else completed here, errors as graphql-core has them."""
-        build = self.builder(field) if position_context is None else None
-        if build is not None:
-            try:
+        try:
+            build = self.builder(field) if position_context is None else None
+            if build is not None:
                 return [build(item) for item in value] if field.item_type else build(value)
-            except Exception:  # the general path below reports it
-                pass
+        except Exception:  # the general path below reports it
+            pass
         try:
             if field.item_type is None:
                 completed = self.complete_object(field, path, value, position_context)

@@ -84,7 +84,8 @@ def connection(page: Page[Any], convert: Callable[[Any], T]) -> Connection[T]:
 
 def node_fields(info: strawberry.Info) -> frozenset[str]:
     """The names of the fields selected on `edges { node }` of the connection being resolved,
-    fragments included (whatever their type condition: a superset is safe)."""
+    through fragments and every field node merged into it (whatever their type condition: a
+    superset is safe)."""
     names: set[str] = set()
 
     def fields(selections: list[Selection]) -> list[SelectedField]:
@@ -96,7 +97,8 @@ def node_fields(info: strawberry.Info) -> frozenset[str]:
                 out += fields(sel.selections)
         return out
 
-    for edges in fields(info.selected_fields[0].selections):
+    # one field node per selection of this response key (`members` in two fragments: both)
+    for edges in fields([s for field in info.selected_fields for s in field.selections]):
         if edges.name == "edges":
             for node in fields(edges.selections):
                 if node.name == "node":

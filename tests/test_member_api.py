@@ -189,3 +189,15 @@ async def test_directory_pages_read_what_their_fields_need(
         nodes = [e["node"] for e in data["members"]["edges"]]
         full = await api.data(BY_ID % fields, {"ids": [n["id"] for n in nodes]}, user=user)
         assert nodes == full["nodes"]
+
+
+async def test_a_page_selected_twice_reads_the_columns_of_both_selections(api: Api) -> None:
+    """Fragments that each select `members` merge into one field: its page must read the
+    columns of every part, here the one asking only for ids and the other for names."""
+    query = """{ ...Ids ...Names }
+      fragment Ids on Query { members(first: 5) { edges { node { id } } } }
+      fragment Names on Query { members(first: 5) { edges { node { name phone
+        organization { name } } } } }"""
+    data = await api.data(query, user="jiangjin_admin")
+    nodes = [e["node"] for e in data["members"]["edges"]]
+    assert nodes and all(n["name"] and n["phone"] and n["organization"]["name"] for n in nodes)
