@@ -3,17 +3,19 @@
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, Row, Select, func, null
 
 from authz.masking import mask_address, mask_id_card, mask_phone
 from authz.paths import subtree
+from authz.scope import Scope
 from models import DuesCategory, FloatingStatus, Gender, Member, MemberStatus
 from resolvers.batch import page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
-from resolvers.org import members_of, scoped_members, years_before
-from resolvers.pagination import Order, Page, make_page, paged
+from resolvers.org import member_scope, members_in, members_of, scoped_members, years_before
+from resolvers.pagination import Order, Page, cut, make_page, page_size
 
 MEMBER_COLUMNS = tuple(Member.__table__.c)
 SORT_KEYS = {
@@ -116,6 +118,22 @@ class MemberQuery:
         return stmt.where(*conds)
 
 
+@lru_cache(maxsize=512)
+def page_select(
+    scope: Scope,
+    q: MemberQuery,
+    order: Order,
+    size: int,
+    columns: frozenset[str] | None,
+    keyset: bool,
+    today: dt.date,
+) -> Select:
+    """A directory page's statement, built once per scope, query, order, size and columns;
+    with `keyset`, the cursor position is a parameter (`Order.after_params`)."""
+    stmt = q.apply(members_in(scope, *projected(columns, order)), today)
+    return cut(stmt.where(order.after_bound()) if keyset else stmt, order, size)
+
+
 async def list_members(
     ctx: Context,
     q: MemberQuery,
@@ -125,9 +143,9 @@ async def list_members(
     columns: frozenset[str] | None = None,
 ) -> Page[Row]:
     """Visible members matching `q`, reading `columns` (None: all, see `projected`)."""
-    base = q.apply(scoped_members(ctx, *projected(columns, order)), ctx.today)
-    page_stmt, size = paged(base, order, first, after)
-    rows = (await ctx.session.execute(page_stmt)).all()
+    size = page_size(first)
+    stmt = page_select(member_scope(ctx), q, order, size, columns, bool(after), ctx.today)
+    rows = (await ctx.session.execute(stmt, order.after_params(after) if after else None)).all()
 
     async def count() -> int:
         counted = q.apply(scoped_members(ctx, func.count()), ctx.today)

@@ -155,8 +155,11 @@ def member_scope(ctx: Context) -> Scope:
 
 def scoped_members(ctx: Context, *columns) -> Select:
     """`SELECT columns FROM member` limited to the caller's member scope (subtrees + self)."""
-    stmt = select(*columns).select_from(Member)
-    return member_scope(ctx).apply(stmt, Member.org_path, Member.id)
+    return members_in(member_scope(ctx), *columns)
+
+
+def members_in(scope: Scope, *columns) -> Select:
+    return scope.apply(select(*columns).select_from(Member), Member.org_path, Member.id)
 
 
 def members_of(stmt: Select, org_id: int, path: str, in_subtree: bool) -> Select:

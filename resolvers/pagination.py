@@ -45,13 +45,35 @@ class Order:
 
     def after(self, cursor: str) -> ColumnElement[bool]:
         """Rows strictly after the cursor position."""
+        value, last_id = self.position(cursor)
+        return self._after(literal(value), literal(last_id))
+
+    def after_bound(self) -> ColumnElement[bool]:
+        """`after` with the position as parameters, given at execution as
+        `after_params(cursor)`: one statement serves every cursor."""
+        key_type = self.key.type if self.key is not None else None
+        return self._after(
+            bindparam("after_key", type_=key_type), bindparam("after_id", type_=self.id_col.type)
+        )
+
+    def after_params(self, cursor: str) -> dict[str, Any]:
+        value, last_id = self.position(cursor)
+        return (
+            {"after_id": last_id} if self.key is None else {"after_key": value, "after_id": last_id}
+        )
+
+    def position(self, cursor: str) -> tuple[Any, int]:
+        """The (sort key, id) a cursor encodes, the key in its column's Python type."""
         value, last_id = decode_cursor(cursor)
+        if isinstance(value, str) and self.key is not None and _is_date(self.key):
+            value = dt.date.fromisoformat(value)
+        return value, last_id
+
+    def _after(self, value: ColumnElement[Any], last_id: ColumnElement[int]) -> ColumnElement[bool]:
         if self.key is None:
             return self.id_col < last_id if self.descending else self.id_col > last_id
-        if isinstance(value, str) and _is_date(self.key):
-            value = dt.date.fromisoformat(value)
         # a row-value comparison keeps the (key, id) index usable as a range
-        position, mark = tuple_(self.key, self.id_col), tuple_(literal(value), literal(last_id))
+        position, mark = tuple_(self.key, self.id_col), tuple_(value, last_id)
         return position < mark if self.descending else position > mark
 
     def cursor(self, row: Any) -> str:
@@ -96,8 +118,13 @@ def paged(stmt: Select, order: Order, first: int | None, after: str | None) -> t
     size = page_size(first)
     if after:
         stmt = stmt.where(order.after(after))
+    return cut(stmt, order, size), size
+
+
+def cut(stmt: Select, order: Order, size: int) -> Select:
+    """`stmt` in `order`, limited to `size` rows and one more (there is a next page)."""
     limit = bindparam("page_limit", size + 1, literal_execute=True)
-    return stmt.order_by(*order.columns()).limit(limit), size
+    return stmt.order_by(*order.columns()).limit(limit)
 
 
 def make_page(

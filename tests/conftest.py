@@ -16,7 +16,9 @@ from server.db import make_engine, upgrade
 from server.settings import Settings
 
 PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-PG_SCHEMA = "dangjian_test"
+# per test process: suites running side by side (CI and a developer's run) keep apart
+PG_SCHEMA = f"dangjian_test_{os.getpid()}"
+CREATED: list[str] = []
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -48,7 +50,20 @@ async def fresh_postgres(schema: str) -> AsyncEngine:
         await conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         await conn.execute(text(f"CREATE SCHEMA {schema}"))
     await admin.dispose()
+    CREATED.append(schema)
     return make_engine(url, connect_args={"server_settings": {"search_path": schema}})
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def drop_schemas() -> AsyncIterator[None]:
+    """The PostgreSQL schemas this process created are dropped when its suite ends."""
+    yield
+    if CREATED:
+        admin = make_engine(postgres_url())
+        async with admin.begin() as conn:
+            for schema in CREATED:
+                await conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        await admin.dispose()
 
 
 async def fresh_engine(backend: str, tmp_dir: str, name: str) -> AsyncEngine:
