@@ -46,15 +46,13 @@ class Order:
     def after(self, cursor: str) -> ColumnElement[bool]:
         """Rows strictly after the cursor position."""
         value, last_id = self.position(cursor)
-        return self._after(literal(value), literal(last_id))
+        return self._after(literal(value) if self.key is not None else None, literal(last_id))
 
     def after_bound(self) -> ColumnElement[bool]:
         """`after` with the position as parameters, given at execution as
         `after_params(cursor)`: one statement serves every cursor."""
-        key_type = self.key.type if self.key is not None else None
-        return self._after(
-            bindparam("after_key", type_=key_type), bindparam("after_id", type_=self.id_col.type)
-        )
+        key = bindparam("after_key", type_=self.key.type) if self.key is not None else None
+        return self._after(key, bindparam("after_id", type_=self.id_col.type))
 
     def after_params(self, cursor: str) -> dict[str, Any]:
         value, last_id = self.position(cursor)
@@ -69,7 +67,10 @@ class Order:
             value = dt.date.fromisoformat(value)
         return value, last_id
 
-    def _after(self, value: ColumnElement[Any], last_id: ColumnElement[int]) -> ColumnElement[bool]:
+    def _after(
+        self, value: ColumnElement[Any] | None, last_id: ColumnElement[int]
+    ) -> ColumnElement[bool]:
+        """Rows after (`value`, `last_id`); `value` is None when ordered by id alone."""
         if self.key is None:
             return self.id_col < last_id if self.descending else self.id_col > last_id
         # a row-value comparison keeps the (key, id) index usable as a range
