@@ -9,12 +9,12 @@ import base64
 
 from sqlalchemy import text
 
-from bench.common import graphql_call, summary, timed
+from bench.common import graphql_call, summary, this_year, timed
 from server.db import make_engine
 from server.settings import async_url
 
 USER = "huxi_secretary"
-QUERY = """query($id: ID!) { organization(id: $id) { checkIns(first: 50, period: "2026") {
+QUERY = """query($id: ID!) { organization(id: $id) { checkIns(first: 50) {
   edges { node { id reportedOn verifiedHours serviceCount lastServiceAt
     member { name phone } employer { name } } } } } }"""
 RAW = """
@@ -31,7 +31,6 @@ ORDER BY c.id LIMIT 50"""
 
 
 async def main(url: str, runs: int) -> None:
-    import datetime as dt
 
     engine = make_engine(url)
     async with engine.connect() as conn:
@@ -43,8 +42,7 @@ async def main(url: str, runs: int) -> None:
     params = {
         "p": path,
         "q": path[:-1] + "0",
-        "a": dt.datetime(2026, 1, 1),
-        "b": dt.datetime(2027, 1, 1),
+        **this_year(),
     }
 
     async def raw() -> None:

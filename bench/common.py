@@ -1,5 +1,6 @@
 """Shared timing helpers: medians and p90 from one run (these machines are shared and noisy)."""
 
+import datetime as dt
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -10,7 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry import Schema
 
 from authz.principal import load_principal
+from domain.clock import clock
+from models.base import as_stored
 from resolvers.context import Context
+from resolvers.period import parse_period
 from schema import build_schema
 from server.db import Session
 
@@ -58,3 +62,9 @@ def summary(label: str, times: list[float]) -> dict[str, float]:
     p90 = ordered[max(0, int(len(ordered) * 0.9) - 1)] * 1000
     print(f"{label:<34} median {median:8.2f} ms   p90 {p90:8.2f} ms   n={len(times)}")
     return {"median_ms": round(median, 3), "p90_ms": round(p90, 3)}
+
+
+def this_year() -> dict[str, dt.datetime]:
+    """The business year's bounds as stored (naive UTC), for raw SQL over moments."""
+    year = parse_period(None, clock().today())
+    return {"a": as_stored(year.start_at), "b": as_stored(year.end_at)}

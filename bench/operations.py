@@ -2,7 +2,6 @@
 returns the same rows."""
 
 import base64
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +9,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.common import this_year
+from domain.clock import clock
 from models import Education, Gender, MemberStatus
 from resolvers.org import years_before
 
@@ -18,7 +19,7 @@ MEMBER_PAGE = """query($after: String) { members(first: 100, after: $after) {
 MEMBER_SQL = """SELECT id, name, gender, birth_date, status, phone, org_path FROM member
   WHERE {where} ORDER BY org_path, id LIMIT 101"""
 NEXT = "(org_path, id) > (:lp, :li)"
-CHECKINS = """query($id: ID!) { organization(id: $id) { checkIns(first: 50, period: "2026") {
+CHECKINS = """query($id: ID!) { organization(id: $id) { checkIns(first: 50) {
   edges { node { id reportedOn verifiedHours serviceCount lastServiceAt
     member { name phone } employer { name } } } } } }"""
 CHECKINS_SQL = """SELECT c.id, c.reported_on, m.name, m.phone, e.name,
@@ -30,7 +31,7 @@ CHECKINS_SQL = """SELECT c.id, c.reported_on, m.name, m.phone, e.name,
      AND s.status = 'VERIFIED' AND s.started_at >= :a AND s.started_at < :b)
 FROM check_in c JOIN member m ON m.id = c.member_id JOIN organization e ON e.id = c.employer_org_id
 WHERE c.community_path >= :p AND c.community_path < :q ORDER BY c.id LIMIT 51"""
-SUMMARY = """query($id: ID!) { organization(id: $id) { checkInSummary(period: "2026") {
+SUMMARY = """query($id: ID!) { organization(id: $id) { checkInSummary {
   checkedInMembers employersRepresented verifiedHours membersMeetingTarget
   ownMembersServing } } }"""
 SUMMARY_SQL = """SELECT
@@ -94,12 +95,11 @@ async def operations(engine: AsyncEngine) -> list[Operation]:
             {"p": banan.path, "q": banan.path[:-1] + "0"},
         )
     j = {"p": jiangjin.path, "q": jiangjin.path[:-1] + "0"}
-    born_after = {f"b{age}": years_before(dt.date.today(), age) for age in (30, 40, 50, 60, 70)}
+    born_after = {f"b{age}": years_before(clock().today(), age) for age in (30, 40, 50, 60, 70)}
     h = {
         "p": huxi.path,
         "q": huxi.path[:-1] + "0",
-        "a": dt.datetime(2026, 1, 1),
-        "b": dt.datetime(2027, 1, 1),
+        **this_year(),
     }
 
     def sql(*statements: str, params: dict | None = None):

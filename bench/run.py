@@ -22,6 +22,7 @@ from bench.common import graphql_call, timed
 from bench.load import load
 from bench.operations import MEMBER_PAGE, Operation, operations
 from datagen.seed import seed, terminal_progress
+from domain.clock import clock
 from server.db import make_engine, upgrade
 from server.settings import async_url
 
@@ -306,7 +307,7 @@ async def main(args: argparse.Namespace) -> None:
     data = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}",
-        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "date": clock().now().strftime("%Y-%m-%d %H:%M %z"),
         "in_process": [],
         "http": [],
     }

@@ -25,7 +25,7 @@ MIX = [
         checkInSummary { checkedInMembers verifiedHours }
         checkIns(first: 10) { edges { node { verifiedHours member { name } } } } } } } }""",
     """{ organizations(level: BRANCH, first: 10) { edges { node { name
-        dues(month: "2026-09") { collectionRate } developmentBoard { openCases } } } } }""",
+        dues { collectionRate } developmentBoard { openCases } } } } }""",
 ]
 USERS = ["jiangjin_admin", "shengquan_admin", "huxi_secretary", "jiangjin_auditor"]
 

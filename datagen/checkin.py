@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from datagen.anchors import ANCHOR_UNIT_FEEDS
 from datagen.people import MEMBER_COLUMNS
-from datagen.tree import REFERENCE_DATE, Node, Tree
+from datagen.tree import Node, Tree
+from datagen.writer import stored
 
 CHECK_IN_COLUMNS = (
     "id",
@@ -56,9 +57,10 @@ _I = {c: i for i, c in enumerate(MEMBER_COLUMNS)}
 class CheckInPlanner:
     """Watches members as they are drawn, then plans check-ins and service for them."""
 
-    def __init__(self, tree: Tree, rng: random.Random) -> None:
+    def __init__(self, tree: Tree, rng: random.Random, as_of: dt.date) -> None:
         self.tree = tree
         self.rng = rng
+        self.as_of = as_of
         self.residents: list[tuple] = []  # (member row, community node)
         self.locals: list[tuple] = []  # own community members who serve at home
         self.grids: dict[int, list[Node]] = {}
@@ -92,7 +94,7 @@ class CheckInPlanner:
                 continue
             grids = self.grids.get(community.id)
             grid = rng.choice(grids).id if grids else None
-            reported = REFERENCE_DATE - dt.timedelta(days=rng.randrange(60, 900))
+            reported = self.as_of - dt.timedelta(days=rng.randrange(60, 900))
             ended = rng.random() < 0.04 and not anchored
             rows.append(
                 (
@@ -105,7 +107,7 @@ class CheckInPlanner:
                     grid,
                     reported,
                     "ENDED" if ended else "ACTIVE",
-                    REFERENCE_DATE - dt.timedelta(days=rng.randrange(1, 50)) if ended else None,
+                    self.as_of - dt.timedelta(days=rng.randrange(1, 50)) if ended else None,
                 )
             )
         return rows
@@ -115,11 +117,11 @@ class CheckInPlanner:
     ) -> Iterator[tuple]:
         """Twelve months of records; `reviewers` maps community id → verifying account."""
         next_id = 1
-        start = REFERENCE_DATE - dt.timedelta(days=365)
+        start = self.as_of - dt.timedelta(days=365)
         for ci in check_ins:
             cid, member_id, community_id, community_path, member_path = ci[:5]
             begin = max(start, ci[7])
-            finish = ci[9] or REFERENCE_DATE
+            finish = ci[9] or self.as_of
             for day in self._days(begin, finish):
                 yield self._record(
                     next_id,
@@ -134,7 +136,7 @@ class CheckInPlanner:
                 )
                 next_id += 1
         for row, community in self.locals:
-            for day in self._days(start, REFERENCE_DATE, per_month=(0, 2)):
+            for day in self._days(start, self.as_of, per_month=(0, 2)):
                 yield self._record(
                     next_id,
                     None,
@@ -172,14 +174,14 @@ class CheckInPlanner:
         rng = self.rng
         method = rng.choice(METHODS)
         if patrol:
-            started = dt.datetime.combine(day, dt.time(rng.choice((20, 21, 22))))
+            started = stored(day, dt.time(rng.choice((20, 21, 22))))
             description = NIGHT_PATROL
         else:
-            started = dt.datetime.combine(day, dt.time(rng.randint(8, 18), rng.choice((0, 30))))
+            started = stored(day, dt.time(rng.randint(8, 18), rng.choice((0, 30))))
             description = rng.choice(WORK[method])
         minutes = rng.choice(MINUTES)
         ended = started + dt.timedelta(minutes=minutes)
-        if (REFERENCE_DATE - day).days < 14:
+        if (self.as_of - day).days < 14:
             status, verified_at, reviewer = "PENDING", None, None
         else:
             status = "VERIFIED" if rng.random() < 0.95 else "REJECTED"

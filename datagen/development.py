@@ -6,7 +6,6 @@ import random
 from collections.abc import Iterator
 
 from datagen.people import MEMBER_COLUMNS
-from datagen.tree import REFERENCE_DATE
 from resolvers.development import STEPS, earliest, next_state
 
 CASE_COLUMNS = (
@@ -49,8 +48,9 @@ _I = {c: i for i, c in enumerate(MEMBER_COLUMNS)}
 
 
 class DevelopmentPlanner:
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, as_of: dt.date) -> None:
         self.rng = rng
+        self.as_of = as_of
         self.pipeline: list[tuple] = []  # (member id, org path, status, joined_on)
         self.full: dict[int, list[int]] = {}  # branch id → full members
 
@@ -97,7 +97,7 @@ class DevelopmentPlanner:
         for case_id, (member_id, branch, path, status, joined) in enumerate(self.pipeline, 1):
             last = rng.randint(*NEXT_STEPS[status]) - 1
             returned = last >= 13 and rng.random() < 0.1
-            start = REFERENCE_DATE - dt.timedelta(days=rng.randint(20, 200))
+            start = self.as_of - dt.timedelta(days=rng.randint(20, 200))
             events = self._events(start, last, returned)
             anchor = 15 if status == "PROBATIONARY" and joined else None
             for _ in range(3):  # shift the start until the dates fit the reference date
@@ -105,7 +105,7 @@ class DevelopmentPlanner:
                 shift = (
                     (pinned - joined)
                     if pinned and joined
-                    else (events[-1][2] - REFERENCE_DATE + dt.timedelta(days=rng.randint(1, 90)))
+                    else (events[-1][2] - self.as_of + dt.timedelta(days=rng.randint(1, 90)))
                 )
                 if shift.days <= 0 and not pinned:
                     break
@@ -113,11 +113,14 @@ class DevelopmentPlanner:
                 events = self._events(start, last, returned)
                 if not pinned:
                     break
+            overshoot = events[-1][2] - self.as_of
+            if not anchor and overshoot.days > 0:  # still ahead: move the whole history back
+                events = [(n, dec, d - overshoot) for n, dec, d in events]
             if anchor:  # admitted members: approval done by now, later steps only if due
                 events = [
-                    (n, dec, min(d, REFERENCE_DATE))
+                    (n, dec, min(d, self.as_of))
                     for n, dec, d in events
-                    if n <= 18 or d <= REFERENCE_DATE
+                    if n <= 18 or d <= self.as_of
                 ]
                 last = events[-1][0]
             history = {n: d for n, dec, d in events if dec == "PASS"}

@@ -1,4 +1,4 @@
-"""A year of dues: bases for two years and payments up to the reference date, with an
+"""A year of dues: bases for two years and payments up to the as-of date, with an
 arrears tail (some members months behind, a few six months or more)."""
 
 import datetime as dt
@@ -6,7 +6,7 @@ import random
 from collections.abc import Iterator
 
 from datagen.people import MEMBER_COLUMNS
-from datagen.tree import REFERENCE_DATE
+from datagen.writer import stored
 from resolvers.dues import RuleSet, period_of, period_of_date
 
 BASE_COLUMNS = (
@@ -33,9 +33,6 @@ PAYMENT_COLUMNS = (
     "paid_at",
 )
 MONTH_COLUMNS = ("id", "payment_id", "member_id", "org_path", "period", "amount_fen")
-YEARS = (REFERENCE_DATE.year - 1, REFERENCE_DATE.year)
-LAST = period_of_date(REFERENCE_DATE)
-FIRST = LAST - 11
 CHANNELS = ("WECHAT", "WECHAT", "WECHAT", "ALIPAY", "BANK", "CASH")
 _I = {c: i for i, c in enumerate(MEMBER_COLUMNS)}
 
@@ -43,8 +40,11 @@ _I = {c: i for i, c in enumerate(MEMBER_COLUMNS)}
 class DuesPlanner:
     """Collects paying members as they are drawn, then writes their dues."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, as_of: dt.date) -> None:
         self.rng = rng
+        self.as_of = as_of
+        self.years = (as_of.year - 1, as_of.year)
+        self.last = period_of_date(as_of)  # the current month: paid by those whose day has come
         self.members: list[tuple] = []
         self.stops: dict[int, int] = {}  # member id → last period paid (the story's people)
 
@@ -71,7 +71,7 @@ class DuesPlanner:
         next_id = 1
         for member_id, path, category, joined in self.members:
             base_fen, set_fen = self._base(category)
-            for year in YEARS:
+            for year in self.years:
                 owed_from = max(period_of(year, 1), period_of_date(joined))
                 if owed_from > period_of(year, 12):
                     continue
@@ -88,7 +88,7 @@ class DuesPlanner:
                     owed_from,
                     rules.name,
                     False,
-                    dt.date(year, 1, 5),
+                    min(dt.date(year, 1, 5), self.as_of),
                 )
                 next_id += 1
 
@@ -97,14 +97,15 @@ class DuesPlanner:
         rng = self.rng
         payment_id = month_id = 1
         for member_id, path, _, joined in self.members:
-            start = max(FIRST, period_of_date(joined))
-            end = self.stops.get(member_id, LAST)
+            last = self.last
+            start = max(last - 11, period_of_date(joined))
+            end = self.stops.get(member_id, last)
             if member_id not in self.stops:
                 roll = rng.random()
                 if roll < 0.02:
-                    end = LAST - rng.randint(6, 11)  # six months or more behind: flagged
+                    end = last - rng.randint(6, 11)  # six months or more behind: flagged
                 elif roll < 0.06:
-                    end = LAST - rng.randint(1, 5)
+                    end = last - rng.randint(1, 5)
             step = 1 if rng.random() < 0.65 else 3
             period = start
             while period <= end:
@@ -113,13 +114,10 @@ class DuesPlanner:
                 monthly = self.payable.get((member_id, year))
                 if monthly is None:
                     break
-                paid_at = dt.datetime(
-                    year,
-                    span[-1] % 12 + 1,
-                    rng.randint(1, 25),
-                    rng.randint(8, 21),
-                    rng.randrange(60),
-                )
+                day = dt.date(year, span[-1] % 12 + 1, rng.randint(1, 25))
+                paid_at = stored(day, dt.time(rng.randint(8, 21), rng.randrange(60)))
+                if day >= self.as_of:
+                    break  # the data set ends the day before `as_of`: not paid yet
                 channel = rng.choice(CHANNELS)
                 months = []
                 for p in span:

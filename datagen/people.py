@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from datagen.anchors import STORY_NAMES
 from datagen.names import ETHNIC_MINORITIES, GIVEN_FEMALE, GIVEN_MALE, SURNAME_WEIGHTS, SURNAMES
-from datagen.tree import REFERENCE_DATE, Node
+from datagen.tree import Node
 
 MEMBER_COLUMNS = (
     "id",
@@ -110,8 +110,9 @@ def _table(pairs: tuple[tuple[str, int], ...]) -> tuple[list[str], list[int]]:
 class MemberFactory:
     """Makes member rows with sequential ids; everything is drawn from one seeded RNG."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, as_of: dt.date) -> None:
         self.rng = rng
+        self.as_of = as_of
         self.next_id = 1
         self._surnames = rng.choices(SURNAMES, weights=SURNAME_WEIGHTS, k=4096)
         self._statuses = _table(STATUSES)
@@ -154,20 +155,20 @@ class MemberFactory:
             age = rng.randint(22, 88)
         else:
             age = rng.randint(23, 59)
-        birth = REFERENCE_DATE - dt.timedelta(days=age * 365 + rng.randrange(365))
+        birth = self.as_of - dt.timedelta(days=age * 365 + rng.randrange(365))
         if "birth_date" in fixed:
             birth = fixed["birth_date"]  # type: ignore[assignment]
         status = "FULL" if post else rng.choices(*self._statuses)[0]
         applied = birth + dt.timedelta(days=365 * rng.randint(18, max(19, min(age - 1, 40))))
-        applied = min(applied, REFERENCE_DATE - dt.timedelta(days=30))
+        applied = min(applied, self.as_of - dt.timedelta(days=30))
         joined = confirmed = None
         if status in ("PROBATIONARY", "FULL"):
             if status == "PROBATIONARY":
-                joined = REFERENCE_DATE - dt.timedelta(days=rng.randrange(30, 360))
+                joined = self.as_of - dt.timedelta(days=rng.randrange(30, 360))
             else:
                 joined = min(
                     applied + dt.timedelta(days=rng.randrange(500, 1500)),
-                    REFERENCE_DATE - dt.timedelta(days=400),
+                    self.as_of - dt.timedelta(days=400),
                 )
                 confirmed = joined + dt.timedelta(days=365)
             applied = min(applied, joined - dt.timedelta(days=400))

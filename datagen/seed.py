@@ -1,5 +1,6 @@
 """`dangjian seed`: build the tree, draw members, load everything in one transaction."""
 
+import datetime as dt
 import random
 import sys
 import time
@@ -21,10 +22,11 @@ from datagen.development import CASE_COLUMNS, RECORD_COLUMNS, DevelopmentPlanner
 from datagen.dues import BASE_COLUMNS, MONTH_COLUMNS, PAYMENT_COLUMNS, DuesPlanner
 from datagen.people import MEMBER_COLUMNS, MemberFactory, posts, setting_of
 from datagen.shape import SCALES, ShapeBuilder
-from datagen.tree import ORG_COLUMNS, REFERENCE_DATE, Node, Tree
+from datagen.tree import ORG_COLUMNS, Node, Tree
 from datagen.writer import BulkWriter, batched
+from domain.clock import clock
 from models import Organization
-from resolvers.dues import load_rule_set, period_of
+from resolvers.dues import load_rule_set
 
 SEED = 20240101
 CHUNK = 20_000
@@ -127,9 +129,10 @@ async def load_check_ins(
 async def load_dues(
     writer: BulkWriter, dues: DuesPlanner, links: dict[str, tuple[int, int]], report: Progress
 ) -> int:
-    """Bases and a year of payments; 欧丽 has paid up to June, so a quarter is open."""
-    dues.stops[links["ouli"][0]] = period_of(REFERENCE_DATE.year, 6)
-    rules = await load_rule_set(writer.conn, REFERENCE_DATE)
+    """Bases and a year of payments; 欧丽 has paid up to the end of the quarter before last,
+    so the last full quarter is open (on 2026-11-25: paid to June, July to September open)."""
+    dues.stops[links["ouli"][0]] = dues.last - dues.last % 3 - 4
+    rules = await load_rule_set(writer.conn, dues.as_of)
     for chunk in batched(dues.bases(rules), CHUNK):
         await writer.insert("dues_base", BASE_COLUMNS, chunk)
     done = 0
@@ -141,9 +144,17 @@ async def load_dues(
 
 
 async def seed(
-    engine: AsyncEngine, scale: str, *, reset: bool = False, progress: Progress | None = None
+    engine: AsyncEngine,
+    scale: str,
+    *,
+    reset: bool = False,
+    progress: Progress | None = None,
+    as_of: dt.date | None = None,
 ) -> SeedReport | None:
-    """Load the `scale` data set; None (nothing written) if data exist and not `reset`."""
+    """Load the `scale` data set as it stands at the start of `as_of` (default: today), so
+    the story holds on whatever day it is seeded; deterministic for a given `as_of`. None
+    (nothing written) if data exist and not `reset`."""
+    as_of = as_of or clock().today()
     started = time.perf_counter()
     report = progress or (lambda *_: None)
     async with engine.begin() as conn:
@@ -154,16 +165,18 @@ async def seed(
         rng = random.Random(SEED)
         builder = ShapeBuilder(SCALES[scale], rng)
         tree = builder.build()
-        await writer.insert("organization", ORG_COLUMNS, (tree.org_row(n) for n in tree.nodes))
+        orgs = (tree.org_row(n, as_of) for n in tree.nodes)
+        await writer.insert("organization", ORG_COLUMNS, orgs)
         report("organizations", len(tree.nodes), len(tree.nodes))
         total = sum(n.size for n in tree.nodes)
         links: dict[str, tuple[int, int]] = {}
-        planner = CheckInPlanner(tree, rng)
-        dues = DuesPlanner(rng)
-        development = DevelopmentPlanner(rng)
+        planner = CheckInPlanner(tree, rng, as_of)
+        dues = DuesPlanner(rng, as_of)
+        development = DevelopmentPlanner(rng, as_of)
 
         def observed() -> Iterator[tuple]:
-            for row, branch in member_rows(tree, builder.communities, MemberFactory(rng), links):
+            factory = MemberFactory(rng, as_of)
+            for row, branch in member_rows(tree, builder.communities, factory, links):
                 planner.observe(row, branch)
                 dues.observe(row)
                 development.observe(row)

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from authz.paths import make_path
 
-REFERENCE_DATE = dt.date(2026, 10, 31)
 TERM_YEARS = {
     "BASE_COMMITTEE": 5,
     "GENERAL_BRANCH": 3,
@@ -83,18 +82,16 @@ class Tree:
         self.by_name.setdefault(name, node)
         return node
 
-    def org_row(self, node: Node) -> tuple:
+    def org_row(self, node: Node, as_of: dt.date) -> tuple:
         """The `organization` row of a node (column order of `ORG_COLUMNS`)."""
         rng = self.rng
         term = TERM_YEARS.get(node.level)
-        established = REFERENCE_DATE - dt.timedelta(days=rng.randrange(3 * 365, 60 * 365))
+        established = as_of - dt.timedelta(days=rng.randrange(3 * 365, 60 * 365))
         last_election = None
         if term:
             # most bodies re-elected within their term; about one in twenty overdue
             span = term * 365 + (rng.randrange(30, 500) if rng.random() < 0.05 else 0)
-            last_election = max(
-                established, REFERENCE_DATE - dt.timedelta(days=rng.randrange(span))
-            )
+            last_election = max(established, as_of - dt.timedelta(days=rng.randrange(span)))
         code = f"{node.district.area_code if node.district else '500000'}{node.id:08d}"
         return (
             node.id,

@@ -8,9 +8,19 @@ from itertools import islice
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-# the formats SQLAlchemy's Date and DateTime read back on SQLite
+from domain.clock import clock
+from models.base import as_stored
+
+# the formats SQLAlchemy's Date and DateTime write on SQLite (stored moments compare as text)
 sqlite3.register_adapter(dt.date, dt.date.isoformat)
-sqlite3.register_adapter(dt.datetime, lambda v: v.isoformat(" "))
+sqlite3.register_adapter(dt.datetime, lambda v: v.isoformat(" ", "microseconds"))
+
+
+def stored(day: dt.date, at: dt.time) -> dt.datetime:
+    """The moment `at` on `day` in business time, as `Instant` stores it (naive UTC): rows
+    go straight through the driver, past the column type."""
+    return as_stored(dt.datetime.combine(day, at, tzinfo=clock().zone))
+
 
 TABLES = (
     "organization",
@@ -69,6 +79,9 @@ class BulkWriter:
                         f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
                     )
                 )
+            # its own tables only: a database-wide ANALYZE deadlocks with a suite seeding beside
+            await self.conn.execute(text(f"ANALYZE {', '.join((*TABLES, 'dues_rule', 'holiday'))}"))
+            return
         await self.conn.execute(text("ANALYZE"))
 
 

@@ -1,10 +1,12 @@
 """Declarative base, naming convention and shared column types."""
 
+import datetime as dt
 import enum
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import Enum, MetaData, String
+from sqlalchemy import DateTime, Enum, MetaData, String
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -37,5 +39,32 @@ def str_enum(cls: type[enum.Enum]) -> Enum:
     return NameEnum(cls, native_enum=False, length=24, validate_strings=True)
 
 
+def as_stored(value: dt.datetime) -> dt.datetime:
+    """An aware moment as it is stored: naive UTC (bulk loaders write through the driver)."""
+    if value.tzinfo is None:
+        raise ValueError("a moment must carry its time zone to be stored")
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+class Instant(TypeDecorator[dt.datetime]):
+    """A moment in time, stored as naive UTC on every database (one form on SQLite and
+    PostgreSQL, comparable as stored) and read back aware, in UTC; output converts it to
+    business time. A naive value is refused: it would be a guess about its zone."""
+
+    impl = DateTime
+    cache_ok = True
+
+    @property
+    def python_type(self) -> type[dt.datetime]:
+        return dt.datetime
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else as_stored(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: Instant}

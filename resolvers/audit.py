@@ -8,6 +8,7 @@ from graphql import GraphQLError
 from sqlalchemy import Row, Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.clock import clock
 from models import AuditEntry
 from resolvers.context import Context
 from resolvers.pagination import Order, Page, make_page, paged
@@ -51,7 +52,7 @@ async def record_failures(ctx: Context, errors: Sequence[GraphQLError]) -> None:
 
 async def purge(session: AsyncSession, retention_days: int, today: dt.date) -> int:
     """Delete rows older than the retention period; returns how many."""
-    cutoff = dt.datetime.combine(today - dt.timedelta(days=retention_days), dt.time())
+    cutoff = clock().start_of(today - dt.timedelta(days=retention_days))
     done = await session.execute(delete(AuditEntry).where(AuditEntry.at < cutoff))
     await session.commit()
     return done.rowcount

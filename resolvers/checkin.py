@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from authz.enforcer import can
 from authz.paths import path_ids, subtree
 from authz.scope import Scope
+from domain.clock import clock
 from models import (
     CheckIn,
     CheckInStatus,
@@ -452,7 +453,7 @@ async def log_service(
         raise BadUserInput("endedAt must be after startedAt")
     if ended_at - started_at > MAX_SERVICE:
         raise BadUserInput("one service record may cover at most 24 hours")
-    if started_at > dt.datetime.combine(ctx.today, dt.time()) + dt.timedelta(days=1):
+    if started_at >= clock().start_of(ctx.today + dt.timedelta(days=1)):
         raise BadUserInput("service cannot start in the future")
     text = description.strip()
     if not text or len(text) > 500:
@@ -524,7 +525,7 @@ async def review_service(
     if path is None or not can(principal, "checkin", "verify", path):
         raise Forbidden("you may not review this service record")
     decision = ServiceStatus.VERIFIED if approve else ServiceStatus.REJECTED
-    now = dt.datetime.now().replace(microsecond=0)
+    now = ctx.now
     done = await ctx.session.execute(
         update(ServiceRecord)
         .where(ServiceRecord.id == record_id, ServiceRecord.status == ServiceStatus.PENDING)

@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 from authz.masking import redact
 from authz.principal import Principal
 from authz.scope import Scope, scope_for
+from domain.clock import clock
 from models import AuditEntry
 from resolvers.errors import Unauthenticated
 
@@ -33,17 +34,34 @@ class Later:
         return self._load().__await__()
 
 
+def _plain(value: Any) -> str:
+    """Dates and moments as on the wire (ISO 8601, moments in business time)."""
+    if isinstance(value, dt.datetime):
+        return clock().local(value).isoformat()
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def _json(state: dict | None) -> str | None:
+    return json.dumps(redact(state), ensure_ascii=False, default=_plain) if state else None
+
+
 @dataclass
 class Context:
     session: AsyncSession
     principal: Principal | None
     auth_error: str | None = None
-    today: dt.date = field(default_factory=dt.date.today)
+    # one instant per request, from the business clock: a change and its audit row agree
+    now: dt.datetime = field(default_factory=lambda: clock().now())
     request: Any = None
     hours_target: float = 50.0  # volunteer hours a year (a setting: DANGJIAN_HOURS_TARGET)
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)
     _scopes: dict[tuple[str, str], Scope] = field(default_factory=dict)
+
+    @property
+    def today(self) -> dt.date:
+        """The request's business date."""
+        return self.now.date()
 
     def require(self) -> Principal:
         """The authenticated caller, or UNAUTHENTICATED."""
@@ -77,7 +95,7 @@ class Context:
         principal = self.principal
         self.session.add(
             AuditEntry(
-                at=dt.datetime.now().replace(microsecond=0),
+                at=self.now,
                 account_id=principal.account_id if principal else None,
                 username=principal.username if principal else None,
                 roles=",".join(sorted({g.role for g in principal.grants})) if principal else "",
@@ -87,10 +105,8 @@ class Context:
                 success=success,
                 error_code=error_code,
                 request_id=self.request_id,
-                before=json.dumps(redact(before), ensure_ascii=False, default=str)
-                if before
-                else None,
-                after=json.dumps(redact(after), ensure_ascii=False, default=str) if after else None,
+                before=_json(before),
+                after=_json(after),
             )
         )
 

@@ -46,7 +46,8 @@ class Order:
     def after(self, cursor: str) -> ColumnElement[bool]:
         """Rows strictly after the cursor position."""
         value, last_id = self.position(cursor)
-        return self._after(literal(value) if self.key is not None else None, literal(last_id))
+        key = literal(value, self.key.type) if self.key is not None else None
+        return self._after(key, literal(last_id))
 
     def after_bound(self) -> ColumnElement[bool]:
         """`after` with the position as parameters, given at execution as
@@ -61,10 +62,17 @@ class Order:
         )
 
     def position(self, cursor: str) -> tuple[Any, int]:
-        """The (sort key, id) a cursor encodes, the key in its column's Python type."""
+        """The (sort key, id) a cursor encodes, the key in its column's Python type (a moment
+        as written: aware, so its column type stores it in UTC)."""
         value, last_id = decode_cursor(cursor)
-        if isinstance(value, str) and self.key is not None and _is_date(self.key):
-            value = dt.date.fromisoformat(value)
+        kind = _temporal(self.key) if self.key is not None else None
+        if kind is not None and isinstance(value, str):
+            try:
+                value = kind.fromisoformat(value)
+            except ValueError:
+                raise BadUserInput("malformed cursor") from None
+            if isinstance(value, dt.datetime) and value.tzinfo is None:
+                raise BadUserInput("malformed cursor")
         return value, last_id
 
     def _after(
@@ -82,8 +90,10 @@ class Order:
         return encode_cursor(key, getattr(row, self.id_col.key))  # type: ignore[arg-type]
 
 
-def _is_date(col: ColumnElement[Any]) -> bool:
-    return getattr(col.type, "python_type", None) is dt.date
+def _temporal(col: ColumnElement[Any]) -> type[dt.date] | None:
+    """dt.date or dt.datetime when the column holds one (cursors carry them as text)."""
+    kind = getattr(col.type, "python_type", None)
+    return kind if kind in (dt.date, dt.datetime) else None
 
 
 def encode_cursor(key: Any, pk: int) -> str:

@@ -4,6 +4,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from domain.clock import clock
 from resolvers.errors import BadUserInput
 
 FORMS = "YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD"
@@ -22,11 +23,11 @@ class Period:
 
     @property
     def start_at(self) -> dt.datetime:
-        return dt.datetime.combine(self.start, dt.time())
+        return clock().start_of(self.start)
 
     @property
     def end_at(self) -> dt.datetime:
-        return dt.datetime.combine(self.end, dt.time())
+        return clock().start_of(self.end)
 
 
 def _month_after(year: int, month: int) -> dt.date:

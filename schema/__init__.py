@@ -10,6 +10,7 @@ from schema.audit import AuditFailures
 from schema.executor import Executor
 from schema.limits import protections
 from schema.query import Mutation, Query
+from schema.scalars import SCALARS
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
@@ -26,6 +27,6 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=True),
+        config=StrawberryConfig(disable_field_suggestions=True, scalar_map=SCALARS),
         execution_context_class=Executor,
     )

@@ -25,7 +25,6 @@ PeriodArg = Annotated[
     strawberry.argument(description=f"Reporting period: {FORMS}; the current year by default."),
 ]
 INPUT = strawberry.argument(description="The change to make.")
-CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 def _crumb(row: Row, prefix: str) -> Breadcrumb | None:
@@ -49,11 +48,6 @@ CHECK_IN_FIELDS = Columns(
 )  # fmt: skip
 
 
-def local_time(value: dt.datetime) -> dt.datetime:
-    """Naive China time as stored; an offset given by the client is honoured."""
-    return value.astimezone(CHINA).replace(tzinfo=None) if value.tzinfo else value
-
-
 @strawberry.type(
     description="Volunteer service by a member in a community (志愿服务记录), "
     "with its 三提三知 method and review status."
@@ -63,8 +57,8 @@ class ServiceRecord(Node):
     member_id: strawberry.Private[int]
     community: Breadcrumb = strawberry.field(description="Where the service was given.")
     method: ServiceMethod = strawberry.field(description="三提三知 method.")
-    started_at: dt.datetime = strawberry.field(description="Start (China time).")
-    ended_at: dt.datetime = strawberry.field(description="End (China time).")
+    started_at: dt.datetime = strawberry.field(description="Start.")
+    ended_at: dt.datetime = strawberry.field(description="End.")
     minutes: int = strawberry.field(description="Duration in minutes.")
     description: str = strawberry.field(description="What was done.")
     status: ServiceStatus = strawberry.field(description="Review status.")
@@ -319,7 +313,7 @@ class LogServiceInput:
     )
     method: ServiceMethod = strawberry.field(description="三提三知 method.")
     started_at: dt.datetime = strawberry.field(
-        description="Start; China time unless an offset is given."
+        description="Start; read in business time unless an offset is given."
     )
     ended_at: dt.datetime = strawberry.field(description="End; at most 24 hours after start.")
     description: str = strawberry.field(description="What was done (1–500 characters).")
@@ -375,8 +369,8 @@ class CheckInMutation:
             ctx,
             check_in,
             input.method,
-            local_time(input.started_at),
-            local_time(input.ended_at),
+            input.started_at,
+            input.ended_at,
             input.description,
         )
         return ServiceRecordPayload(service_record=await service_node(ctx, pk))

@@ -37,18 +37,28 @@ def db_upgrade(revision: str = "head") -> None:
 def seed(
     scale: Annotated[str, typer.Option(help="demo | chongqing")] = "demo",
     reset: Annotated[bool, typer.Option(help="replace existing data")] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="the day the data set stands at (YYYY-MM-DD; default today)"),
+    ] = None,
 ) -> None:
     """Load the deterministic data set; skipped when data exist, unless --reset."""
+    import datetime as dt
+
     from datagen.seed import SCALES, terminal_progress
     from datagen.seed import seed as run_seed
 
     if scale not in SCALES:
         raise typer.BadParameter(f"scale must be one of {', '.join(SCALES)}")
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise typer.BadParameter("--as-of must be a date, YYYY-MM-DD") from None
 
     async def run():
         engine = _engine()
         try:
-            return await run_seed(engine, scale, reset=reset, progress=terminal_progress)
+            return await run_seed(engine, scale, reset=reset, progress=terminal_progress, as_of=day)
         finally:
             await engine.dispose()
 
@@ -140,10 +150,9 @@ def query(
 @app.command("audit-purge")
 def audit_purge() -> None:
     """Delete audit rows older than DANGJIAN_AUDIT_RETENTION_DAYS (default 180)."""
-    import datetime as dt
-
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from domain.clock import clock
     from resolvers.audit import purge
 
     settings = load_settings()
@@ -152,7 +161,7 @@ def audit_purge() -> None:
         engine = _engine()
         try:
             async with AsyncSession(engine) as session:
-                return await purge(session, settings.audit_retention_days, dt.date.today())
+                return await purge(session, settings.audit_retention_days, clock().today())
         finally:
             await engine.dispose()
 

@@ -1,8 +1,11 @@
-"""Real databases for the suite: a seeded SQLite file and a seeded PostgreSQL schema."""
+"""Real databases for the suite: a seeded SQLite file and a seeded PostgreSQL schema, and the
+business clock pinned: no test reads the wall clock, so the suite passes on any day."""
 
+import datetime as dt
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -11,15 +14,32 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from authz.tokens import issue_token
 from datagen.seed import seed
+from domain.clock import DEFAULT_ZONE, Clock, clock, pinned
+from models.base import as_stored
 from server.app import create_app
 from server.db import make_engine, upgrade
 from server.settings import Settings
 
 PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+# the suite's "now": the demo data are seeded as of this day (the start of it)
+NOW = dt.datetime.fromisoformat("2026-11-25T10:00:00+08:00")
 # per test process: suites running side by side (CI and a developer's run) keep apart
 PG_SCHEMA = f"dangjian_test_{os.getpid()}"
 CREATED: list[str] = []
 BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def business_clock() -> Iterator[Clock]:
+    """The clock every test sees, set before any data are seeded."""
+    with pinned(NOW, ZoneInfo(DEFAULT_ZONE)) as fixed:  # whatever DANGJIAN_TIMEZONE says
+        yield fixed
+
+
+def stored_year(year: int) -> dict[str, dt.datetime]:
+    """A business year's bounds as stored (naive UTC), for raw SQL over moments."""
+    start = clock().start_of(dt.date(year, 1, 1))
+    return {"a": as_stored(start), "b": as_stored(clock().start_of(dt.date(year + 1, 1, 1)))}
 
 
 def postgres_url() -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.clock import clock
 from resolvers.audit import purge
 from tests.conftest import Api
 
@@ -114,6 +115,6 @@ async def test_retention_purge(writable_api: Api) -> None:
     before = (await one(api, "SELECT COUNT(*) FROM audit_log"))[0]
     assert before > 0
     async with AsyncSession(api.engine) as session:
-        assert await purge(session, 180, dt.date.today()) == 0
-        assert await purge(session, 0, dt.date.today() + dt.timedelta(days=1)) == before
+        assert await purge(session, 180, clock().today()) == 0
+        assert await purge(session, 0, clock().today() + dt.timedelta(days=1)) == before
     assert (await one(api, "SELECT COUNT(*) FROM audit_log"))[0] == 0

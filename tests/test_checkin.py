@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import Api
+from tests.conftest import Api, stored_year
 
 QUERIES = Path(__file__).resolve().parent.parent / "queries" / "checkin"
 YEAR = "2026"
-START, END = dt.datetime(2026, 1, 1), dt.datetime(2027, 1, 1)
+YEAR_BOUNDS = stored_year(2026)  # a, b: the raw SQL's bounds of the year
 
 
 def gid(kind: str, pk: int) -> str:
@@ -49,8 +49,7 @@ async def expected_hours(api: Api, community: int) -> dict[int, tuple[float, int
         LEFT JOIN service_record s ON s.check_in_id = c.id AND s.status = 'VERIFIED'
              AND s.started_at >= :a AND s.started_at < :b
         WHERE c.community_id = :c AND c.status = 'ACTIVE' GROUP BY c.id""",
-        a=START,
-        b=END,
+        **YEAR_BOUNDS,
         c=community,
     )
     return {i: (round(m / 60, 2), n) for i, m, n in found}
@@ -83,8 +82,7 @@ async def test_community_view_matches_sql(api: Api) -> None:
         """SELECT COALESCE(SUM(minutes), 0) FROM service_record
         WHERE community_id = :c AND status = 'VERIFIED' AND started_at >= :a AND started_at < :b""",
         c=huxi,
-        a=START,
-        b=END,
+        **YEAR_BOUNDS,
     )
     assert summary["verifiedHours"] == round(total / 60, 2)
     meeting = await scalar(
@@ -94,8 +92,7 @@ async def test_community_view_matches_sql(api: Api) -> None:
           AND started_at >= :a AND started_at < :b
         GROUP BY member_id HAVING SUM(minutes) >= 3000) t""",
         c=huxi,
-        a=START,
-        b=END,
+        **YEAR_BOUNDS,
     )
     assert summary["membersMeetingTarget"] == meeting and summary["hoursTarget"] == 50
     own = await scalar(
@@ -105,8 +102,7 @@ async def test_community_view_matches_sql(api: Api) -> None:
         WHERE s.community_id = :c AND s.status = 'VERIFIED' AND s.started_at >= :a
           AND s.started_at < :b AND o.parent_id = :c""",
         c=huxi,
-        a=START,
-        b=END,
+        **YEAR_BOUNDS,
     )
     assert summary["ownMembersServing"] == own > 0
     employers = await scalar(
@@ -216,6 +212,32 @@ async def test_dujuan_patrols_at_night(api: Api) -> None:
     records = [e["node"] for e in check_in["services"]["edges"]]
     assert records and all(r["description"] == "夜间巡逻" for r in records)
     assert all(dt.datetime.fromisoformat(r["startedAt"]).hour >= 20 for r in records)
+
+
+SERVICES_PAGE = """query($after: String) { viewer { member { checkIns {
+  services(first: 7, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+    edges { node { id startedAt } } } } } } }"""
+
+
+async def test_services_page_through_by_start(api: Api) -> None:
+    """Cursors over a moment (startedAt) continue where the last page ended, newest first."""
+    seen, after = [], None
+    while True:
+        data = await api.data(SERVICES_PAGE, {"after": after}, user="dujuan")
+        page = data["viewer"]["member"]["checkIns"][0]["services"]
+        seen += [
+            (dt.datetime.fromisoformat(e["node"]["startedAt"]), e["node"]["id"])
+            for e in page["edges"]
+        ]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) == page["totalCount"] > 14
+    assert len({i for _, i in seen}) == len(seen)
+    assert [t for t, _ in seen] == sorted((t for t, _ in seen), reverse=True)
+    forged = base64.urlsafe_b64encode(b'["2026-11-01T10:00:00", 5]').decode()
+    body = await api.post(SERVICES_PAGE, {"after": forged}, user="dujuan")
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 @pytest.mark.parametrize("period", ["2026-13", "26", "2026-Q5", "2026-05-01..2026-04-01"])

@@ -1,5 +1,6 @@
 """The `dangjian` command line, run as a real process against a real SQLite file."""
 
+import sqlite3
 import subprocess
 
 from authz.tokens import verify_token
@@ -24,6 +25,20 @@ def test_upgrade_seed_token(cli_env: dict[str, str]) -> None:
 def test_bad_scale_is_refused(cli_env: dict[str, str]) -> None:
     bad = run(cli_env, "seed", "--scale", "shanghai")
     assert bad.returncode != 0 and "scale must be one of" in bad.stderr
+
+
+def test_seed_as_of_a_day(cli_env: dict[str, str], tmp_path) -> None:
+    """`--as-of` builds the data as they stand at the start of that day (China time)."""
+    env = {**cli_env, "DANGJIAN_DATABASE_URL": f"sqlite:///{tmp_path}/as_of.db"}
+    assert run(env, "db", "upgrade").returncode == 0
+    bad = run(env, "seed", "--as-of", "2027-02-30")
+    assert bad.returncode != 0 and "--as-of must be a date" in bad.stderr
+    assert run(env, "seed", "--as-of", "2027-01-01").returncode == 0
+    with sqlite3.connect(tmp_path / "as_of.db") as conn:
+        latest = conn.execute("SELECT MAX(paid_at) FROM dues_payment").fetchone()[0]
+        year = conn.execute("SELECT MAX(year) FROM dues_base").fetchone()[0]
+    assert latest < "2026-12-31 16:00:00" and latest > "2026-12-20"  # UTC, before 1 Jan 00:00
+    assert year == 2027
 
 
 def test_short_secret_is_refused(cli_env: dict[str, str]) -> None:

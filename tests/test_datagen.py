@@ -1,4 +1,7 @@
-"""The demo data set: deterministic, built around the story's real places and people."""
+"""The demo data set: deterministic, built around the story's real places and people, on
+whatever day it is seeded."""
+
+import datetime as dt
 
 import pytest
 from sqlalchemy import func, select, text
@@ -6,7 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from datagen.people import id_card_check
 from datagen.seed import seed
+from domain.clock import clock, pinned
 from models import Account, Member, Organization
+from models.base import as_stored
+from resolvers.dues import period_of_date
+from resolvers.period import parse_period
 from tests.conftest import fresh_engine
 
 
@@ -105,3 +112,71 @@ async def test_branch_sizes_and_id_checksums(db: AsyncEngine) -> None:
         cards = (await conn.scalars(select(Member.id_card_number))).all()
     assert min(sizes) >= 3 and max(sizes) <= 50
     assert all(id_card_check(c[:17]) == c[17] for c in cards)
+
+
+async def facts_as_of(engine: AsyncEngine, as_of: dt.date) -> dict[str, object]:
+    """What the story needs on the day it is seeded, counted from the rows."""
+    this = period_of_date(as_of)
+    start = as_stored(clock().start_of(as_of))
+    quarter = parse_period(f"{as_of.year}-Q{(as_of.month - 1) // 3 + 1}", as_of)
+    before = quarter.start - dt.timedelta(days=1)
+    last_quarter = parse_period(f"{before.year}-Q{(before.month - 1) // 3 + 1}", as_of)
+    sql = {
+        "late_moments": "SELECT (SELECT COUNT(*) FROM dues_payment WHERE paid_at >= :start)"
+        " + (SELECT COUNT(*) FROM service_record WHERE started_at >= :start"
+        "    OR verified_at >= :start)",
+        "late_days": "SELECT (SELECT COUNT(*) FROM member WHERE joined_on > :day"
+        "    OR applied_on > :day OR birth_date > :day)"
+        " + (SELECT COUNT(*) FROM check_in WHERE reported_on > :day OR ended_on > :day)"
+        " + (SELECT COUNT(*) FROM development_record WHERE acted_on > :day)"
+        " + (SELECT COUNT(*) FROM dues_base WHERE set_on > :day)"
+        " + (SELECT COUNT(*) FROM organization WHERE established_on > :day)",
+        "due": "SELECT COUNT(*) FROM dues_base WHERE year = :year AND owed_from <= :period"
+        " AND monthly_payable_fen > 0",
+        "paid": "SELECT COUNT(DISTINCT member_id) FROM dues_month WHERE period = :period",
+        "paid_before": "SELECT COUNT(DISTINCT member_id) FROM dues_month"
+        " WHERE period = :period - 1",
+        "last_quarter_verified": "SELECT COUNT(*) FROM service_record WHERE status = 'VERIFIED'"
+        " AND started_at >= :qa AND started_at < :qb",
+        "overdue": "SELECT COUNT(*) FROM development_case WHERE status = 'OPEN'"
+        " AND next_due_on < :day",
+        "on_time": "SELECT COUNT(*) FROM development_case WHERE status = 'OPEN'"
+        " AND next_due_on >= :day",
+        "ouli_paid_to": "SELECT MAX(period) FROM dues_month m JOIN member p ON p.id = m.member_id"
+        " WHERE p.name = '欧丽'",
+    }
+    params = {
+        "start": start,
+        "day": as_of,
+        "year": as_of.year,
+        "period": this,
+        "qa": as_stored(last_quarter.start_at),
+        "qb": as_stored(last_quarter.end_at),
+    }
+    async with engine.connect() as conn:
+        return {k: await conn.scalar(text(q), params) for k, q in sql.items()}
+
+
+@pytest.mark.parametrize("as_of", ["2026-12-01", "2027-01-01", "2028-02-29", "2027-07-15"])
+async def test_seeded_as_of_any_day(tmp_path, as_of: str) -> None:
+    """The story holds on whatever day it is seeded: nothing after the day began, this month's
+    dues partly paid (from its second day: the first opens unpaid), last quarter's service,
+    development steps both overdue and on time, and 欧丽's last full quarter open."""
+    day = dt.date.fromisoformat(as_of)
+    engine = await fresh_engine("sqlite", str(tmp_path), "as_of")
+    try:
+        with pinned(clock().start_of(day) + dt.timedelta(hours=10)):
+            report = await seed(engine, "demo", as_of=day)
+        assert report is not None
+        facts = await facts_as_of(engine, day)
+    finally:
+        await engine.dispose()
+    assert facts["late_moments"] == 0 and facts["late_days"] == 0, facts
+    paid = facts["paid"] if day.day > 1 else facts["paid_before"]
+    assert 0.5 * facts["due"] < paid < facts["due"], facts  # type: ignore[operator]
+    if day.day == 1:
+        assert facts["paid"] == 0
+    assert facts["last_quarter_verified"] > 100, facts  # type: ignore[operator]
+    assert facts["overdue"] > 0 and facts["on_time"] > 0, facts  # type: ignore[operator]
+    this = period_of_date(day)
+    assert facts["ouli_paid_to"] == this - this % 3 - 4, facts

@@ -1,9 +1,16 @@
 """Migrations build the schema on both databases, and revert."""
 
-import pytest
-from sqlalchemy import inspect, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+import base64
+import datetime as dt
+import time
 
+import pytest
+from sqlalchemy import inspect, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from datagen.seed import seed
+from models import AuditEntry, DuesPayment, Member, PaymentChannel, PaymentKind, ServiceRecord
+from models.base import as_stored
 from server.db import downgrade, upgrade
 from tests.conftest import fresh_engine
 
@@ -63,3 +70,78 @@ async def test_postgres_paths_collate_c(db: AsyncEngine) -> None:
         ("dues_month", "org_path"),
     } <= {(t, c) for t, c, _ in rows}
     assert {coll for *_, coll in rows} == {"C"}
+
+
+MOMENTS = (
+    "SELECT MIN(started_at), MAX(ended_at), MAX(verified_at) FROM service_record WHERE id > 1",
+    "SELECT MIN(paid_at) FROM dues_payment",
+    "SELECT paid_at FROM dues_payment WHERE idempotency_key = 'api-stamped'",
+    "SELECT verified_at FROM service_record WHERE id = 1",
+    "SELECT at FROM audit_log",
+)
+API_STAMP = dt.datetime.fromisoformat("2027-01-01T07:30:00+08:00")
+
+
+async def moments(engine: AsyncEngine) -> list[dt.datetime]:
+    """The stored (naive) values of seeded, client-given and server-stamped moments."""
+    async with engine.connect() as conn:
+        values = [v for q in MOMENTS for v in (await conn.execute(text(q))).one()]
+    return [v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(v) for v in values]
+
+
+async def stamp_like_the_api(engine: AsyncEngine) -> None:
+    """A payment, a review and an audit row as the API recorded them (server stamps)."""
+    async with AsyncSession(engine) as session:
+        member = (await session.execute(select(Member.id, Member.org_path).limit(1))).one()
+        session.add(
+            DuesPayment(
+                kind=PaymentKind.PAYMENT,
+                member_id=member.id,
+                org_path=member.org_path,
+                payer_member_id=member.id,
+                amount_fen=100,
+                channel=PaymentChannel.CASH,
+                paid_at=API_STAMP,
+                idempotency_key="api-stamped",
+            )
+        )
+        record = base64.b64encode(b"ServiceRecord:1").decode()
+        session.add(
+            AuditEntry(
+                at=API_STAMP,
+                roles="",
+                scope_path="/1/",
+                operation="reviewService",
+                target=record,
+                success=True,
+                request_id="r",
+            )
+        )
+        await session.execute(
+            update(ServiceRecord).where(ServiceRecord.id == 1).values(verified_at=API_STAMP)
+        )
+        await session.commit()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_moments_move_to_utc_and_back(backend: str, tmp_path, monkeypatch) -> None:
+    """0007 reads seeded and client times as China time and server stamps as host time (here
+    Los Angeles, UTC-8 in winter), and stores both in UTC; its downgrade restores them."""
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    engine = await fresh_engine(backend, str(tmp_path), "moments")
+    try:
+        await seed(engine, "demo")
+        await stamp_like_the_api(engine)
+        utc = await moments(engine)
+        assert utc[4] == utc[5] == utc[6] == as_stored(API_STAMP)
+        await downgrade(engine, "0006")
+        china, host = dt.timedelta(hours=8), dt.timedelta(hours=-8)
+        shifts = [china, china, china, china, host, host, host]
+        assert await moments(engine) == [v + d for v, d in zip(utc, shifts, strict=True)]
+        await upgrade(engine)
+        assert await moments(engine) == utc
+    finally:
+        await engine.dispose()
+        monkeypatch.delenv("TZ")
+        time.tzset()

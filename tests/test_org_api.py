@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from datagen.anchors import ACCOUNTS
+from domain.clock import clock
 from tests.conftest import Api
 from tests.oracle import TreeOracle
 
@@ -66,7 +67,7 @@ async def member_breakdowns(api: Api, members: set[int]) -> dict[str, Counter]:
         rows = (
             await conn.execute(text("SELECT id, gender, education, birth_date FROM member"))
         ).all()
-    today = dt.date.today()
+    today = clock().today()
     mine = [r for r in rows if r.id in members]
     return {
         "byGender": Counter(r.gender for r in mine),

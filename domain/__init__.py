@@ -1,0 +1,1 @@
+"""Pure domain rules: no SQL, no GraphQL (DESIGN §1)."""
