@@ -1,10 +1,8 @@
-"""Reading the audit trail (auditors and administrators, within scope) and recording refused
-or failed changes."""
+"""Reading the audit trail (auditors and administrators, within scope) and its retention; rows
+are written by the write template (`resolvers.write`)."""
 
 import datetime as dt
-from collections.abc import Sequence
 
-from graphql import GraphQLError
 from sqlalchemy import Row, Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,20 +32,6 @@ async def audit_log(
         return await ctx.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 
     return make_page(rows, size, NEWEST_FIRST, after, count)
-
-
-async def record_failures(ctx: Context, errors: Sequence[GraphQLError]) -> None:
-    """One row per mutation field that failed; its own transaction (the change rolled back)."""
-    failed = [e for e in errors if e.path and len(e.path) >= 1]
-    if not failed:
-        return
-    await ctx.session.rollback()
-    principal = ctx.principal
-    scope = principal.grants[0].path if principal and principal.grants else "/"
-    for error in failed:
-        code = (error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR")
-        ctx.audit(str(error.path[0]), None, scope, success=False, error_code=str(code))
-    await ctx.session.commit()
 
 
 async def purge(session: AsyncSession, retention_days: int, today: dt.date) -> int:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import ColumnElement, Row, Select, and_, case, distinct, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from authz.enforcer import can
@@ -28,10 +27,11 @@ from models import (
 from resolvers.batch import keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, Forbidden, NotFound
-from resolvers.ids import to_global_id
+from resolvers.ids import pk_of, to_global_id
 from resolvers.member import MEMBER_COLUMNS
 from resolvers.pagination import Order, Page
 from resolvers.period import Period
+from resolvers.write import Write
 
 COMMUNITY_LEVELS = (OrgLevel.COMMUNITY, OrgLevel.VILLAGE)
 MAX_SERVICE = dt.timedelta(hours=24)
@@ -392,8 +392,9 @@ async def _community(ctx: Context, org_id: int | None) -> Row:
     return row
 
 
-async def report_check_in(ctx: Context, community_id: int | None, grid_id: int | None) -> int:
+async def report_check_in(w: Write, community_id: int | None, grid_id: int | None) -> int:
     """The caller reports to a residential community (在职党员到社区报到)."""
+    ctx = w.ctx
     me = await _own_member(ctx)
     community = await _community(ctx, community_id)
     if grid_id is not None:
@@ -421,33 +422,31 @@ async def report_check_in(ctx: Context, community_id: int | None, grid_id: int |
         status=CheckInStatus.ACTIVE,
     )
     ctx.session.add(row)
-    try:
-        await ctx.session.flush()
-    except IntegrityError:
-        await ctx.session.rollback()
-        raise BadUserInput(
-            "you are already checked in at a community: end that check-in first"
-        ) from None
-    ctx.audit(
-        "reportCheckIn",
+    await w.flush(
+        BadUserInput("you are already checked in at a community: end that check-in first")
+    )
+    w.record(
         to_global_id("CheckIn", row.id),
         community.path,
         after={"member_id": me.id, "community_id": community.id, "grid_id": grid_id},
     )
-    await ctx.session.commit()
     return row.id
 
 
 async def log_service(
-    ctx: Context,
-    check_in_id: int | None,
+    w: Write,
+    check_in: str | None,
     method: ServiceMethod,
     started_at: dt.datetime,
     ended_at: dt.datetime,
     description: str,
 ) -> int:
     """Log service (PENDING) on the caller's active check-in, or at home for a community's own
-    member (no check-in)."""
+    member (no check-in); `check_in` is a global ID."""
+    ctx = w.ctx
+    check_in_id = pk_of(check_in, "CheckIn") if check_in else None
+    if check_in and check_in_id is None:
+        raise NotFound("no such check-in of yours")
     me = await _own_member(ctx)
     if ended_at <= started_at:
         raise BadUserInput("endedAt must be after startedAt")
@@ -495,9 +494,8 @@ async def log_service(
         status=ServiceStatus.PENDING,
     )
     ctx.session.add(record)
-    await ctx.session.flush()
-    ctx.audit(
-        "logService",
+    await w.flush()
+    w.record(
         to_global_id("ServiceRecord", record.id),
         community_path,
         after={
@@ -507,15 +505,13 @@ async def log_service(
             "started_at": started_at,
         },
     )
-    await ctx.session.commit()
     return record.id
 
 
-async def review_service(
-    ctx: Context, record_id: int | None, approve: bool, note: str | None
-) -> int:
+async def review_service(w: Write, record_id: int | None, approve: bool, note: str | None) -> int:
     """The community side verifies or rejects a PENDING record; repeating the same decision
     is a no-op, a different one is refused."""
+    ctx = w.ctx
     principal = ctx.require()
     path = None
     if record_id is not None:
@@ -543,19 +539,18 @@ async def review_service(
         if current != decision:
             raise BadUserInput("this service record was already reviewed")
     else:
-        ctx.audit(
-            "reviewService",
+        w.record(
             to_global_id("ServiceRecord", record_id),
             path,
             before={"status": "PENDING"},
             after={"status": decision.name, "note": note},
         )
-    await ctx.session.commit()
     return record_id  # type: ignore[return-value]
 
 
-async def end_check_in(ctx: Context, check_in_id: int | None) -> int:
+async def end_check_in(w: Write, check_in_id: int | None) -> int:
     """The member or the community side ends a check-in; its records stay."""
+    ctx = w.ctx
     principal = ctx.require()
     ci = None
     if check_in_id is not None:
@@ -577,14 +572,12 @@ async def end_check_in(ctx: Context, check_in_id: int | None) -> int:
             .where(CheckIn.id == ci.id)
             .values(status=CheckInStatus.ENDED, ended_on=ctx.today)
         )
-        ctx.audit(
-            "endCheckIn",
+        w.record(
             to_global_id("CheckIn", ci.id),
             ci.community_path,
             before={"status": "ACTIVE"},
             after={"status": "ENDED"},
         )
-        await ctx.session.commit()
     return ci.id
 
 

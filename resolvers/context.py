@@ -110,6 +110,10 @@ class Context:
             )
         )
 
+    def clear_loaders(self) -> None:
+        """Forget what this request has loaded: after a write, reads see the change."""
+        self._loaders.clear()
+
     def loader(self, batch: BatchFn) -> DataLoader:
         """This request's DataLoader for `batch` (keys must be hashable)."""
         if batch not in self._loaders:

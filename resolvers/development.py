@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Row, Select, false, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from authz.enforcer import can
 from authz.paths import any_subtree, subtree
@@ -25,18 +24,15 @@ from models import (
 )
 from resolvers.batch import keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
-from resolvers.errors import BadUserInput, ClientError, Forbidden, NotFound
+from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
 from resolvers.ids import to_global_id
 from resolvers.org import scoped_members
 from resolvers.pagination import Order, Page
+from resolvers.write import Write
 
 BRANCH, STREET, DISTRICT = ActingLevel.BRANCH, ActingLevel.STREET, ActingLevel.DISTRICT
 NOTICE_WORKING_DAYS = 5
 DONE_STEP = 26
-
-
-class Conflict(ClientError):
-    code = "CONFLICT"
 
 
 @dataclass(frozen=True)
@@ -436,16 +432,22 @@ def _may_act(ctx: Context, level: ActingLevel, path: str) -> None:
         )
 
 
-async def _commit(
-    ctx: Context,
+async def _history(ctx: Context, case_id: int) -> dict[int, dt.date]:
+    """The case's steps read now, through the session: a write never trusts what the request's
+    loaders read before (an earlier field of the same document may have changed it)."""
+    return history_of((await load_records(ctx, [case_id]))[0])
+
+
+async def _save_step(
+    w: Write,
     case: Row,
     expected_version: int,
     values: dict,
     record: DevelopmentRecord,
     member_values: dict | None = None,
-    audit_operation: str = "takeDevelopmentStep",
 ) -> None:
     """Write the step: the case only if nobody acted since `expected_version`."""
+    ctx = w.ctx
     if case.version != expected_version:
         raise Conflict("the case changed since you read it: reload and try again")
     done = await ctx.session.execute(
@@ -454,11 +456,9 @@ async def _commit(
         .values(version=expected_version + 1, **values)
     )
     if done.rowcount != 1:
-        await ctx.session.rollback()
         raise Conflict("the case changed since you read it: reload and try again")
     ctx.session.add(record)
-    ctx.audit(
-        audit_operation,
+    w.record(
         to_global_id("DevelopmentCase", case.id),
         case.org_path,
         before={
@@ -476,11 +476,10 @@ async def _commit(
         await ctx.session.execute(
             update(Member).where(Member.id == case.member_id).values(**member_values)
         )
-    await ctx.session.commit()
 
 
 async def act(
-    ctx: Context,
+    w: Write,
     case_id: int | None,
     number: int,
     decision: Decision,
@@ -489,6 +488,7 @@ async def act(
     ev: Evidence,
 ) -> int:
     """Take the case's next step: PASS, RETURN (to the branch step before it) or REJECT."""
+    ctx = w.ctx
     principal = ctx.require()
     case = await _acting_case(ctx, case_id)
     s = step(number)
@@ -505,7 +505,7 @@ async def act(
         raise BadUserInput("only the street and district tiers return a case")
     if acted_on > ctx.today:
         raise BadUserInput("a step cannot be dated in the future")
-    history = history_of(await records(ctx, case.id))
+    history = await _history(ctx, case.id)
     first = earliest(number, history, case.extension_months)
     if first and acted_on < first:
         raise BadUserInput(f"step {number} ({s.name}) cannot happen before {first}")
@@ -556,12 +556,13 @@ async def act(
             }
         elif s.status_after:
             member_values = {"status": s.status_after}
-    await _commit(ctx, case, expected_version, values, record, member_values)
+    await _save_step(w, case, expected_version, values, record, member_values)
     return case.id
 
 
-async def open_case(ctx: Context, member_id: int | None, applied_on: dt.date) -> int:
+async def open_case(w: Write, member_id: int | None, applied_on: dt.date) -> int:
     """Step 1: the branch records an application (递交入党申请书) and opens the case."""
+    ctx = w.ctx
     principal = ctx.require()
     member = None
     if member_id is not None:
@@ -587,13 +588,9 @@ async def open_case(ctx: Context, member_id: int | None, applied_on: dt.date) ->
         **next_state(2, history, 0),
     )
     ctx.session.add(case)
-    try:
-        await ctx.session.flush()
-    except IntegrityError as e:  # the partial unique index: one open case per member
-        await ctx.session.rollback()
-        raise BadUserInput("this member already has an open development case") from e
-    ctx.audit(
-        "openDevelopmentCase",
+    # the partial unique index: one open case per member
+    await w.flush(BadUserInput("this member already has an open development case"))
+    w.record(
         to_global_id("DevelopmentCase", case.id),
         member.org_path,
         after={"member_id": member.id, "applied_on": applied_on},
@@ -608,14 +605,14 @@ async def open_case(ctx: Context, member_id: int | None, applied_on: dt.date) ->
             acted_on=applied_on,
         )
     )
-    await ctx.session.commit()
     return case.id
 
 
 async def extend_probation(
-    ctx: Context, case_id: int | None, months: int, expected_version: int
+    w: Write, case_id: int | None, months: int, expected_version: int
 ) -> int:
     """Extend probation once by 6–12 months (decided by the branch, approved one tier up)."""
+    ctx = w.ctx
     principal = ctx.require()
     case = await _acting_case(ctx, case_id)
     _may_act(ctx, STREET, case.org_path)
@@ -625,7 +622,7 @@ async def extend_probation(
         raise BadUserInput("probation can be extended only once")
     if not 6 <= months <= 12:
         raise BadUserInput("an extension is 6 to 12 months")
-    history = history_of(await records(ctx, case.id))
+    history = await _history(ctx, case.id)
     values = {"extension_months": months, **next_state(case.next_step, history, months)}
     record = DevelopmentRecord(
         case_id=case.id,
@@ -636,5 +633,5 @@ async def extend_probation(
         acted_on=ctx.today,
         notes=f"预备期延长{months}个月",
     )
-    await _commit(ctx, case, expected_version, values, record, audit_operation="extendProbation")
+    await _save_step(w, case, expected_version, values, record)
     return case.id

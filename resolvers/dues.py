@@ -6,9 +6,9 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import Row, Select, String, case, cast, func, literal, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -32,6 +32,7 @@ from resolvers.context import Context
 from resolvers.errors import BadUserInput, ClientError, Forbidden
 from resolvers.ids import to_global_id
 from resolvers.pagination import Order, Page, make_page, paged
+from resolvers.write import Write
 
 PAYING = (MemberStatus.PROBATIONARY, MemberStatus.FULL)
 EarlierBase = aliased(DuesBase, name="earlier_base")
@@ -461,7 +462,7 @@ async def _member(ctx: Context, member_id: int | None) -> Row | None:
 
 
 async def set_base(
-    ctx: Context,
+    w: Write,
     member_id: int | None,
     year: int,
     category: str | None,
@@ -469,6 +470,7 @@ async def set_base(
     set_fen: int | None,
 ) -> int:
     """The branch sets a member's category and monthly base once a year."""
+    ctx = w.ctx
     principal = ctx.require()
     member = await _member(ctx, member_id)
     if member is None or not can(principal, "dues.base", "write", member.org_path):
@@ -494,13 +496,8 @@ async def set_base(
         set_on=ctx.today,
     )
     ctx.session.add(row)
-    try:
-        await ctx.session.flush()
-    except IntegrityError:
-        await ctx.session.rollback()
-        raise BadUserInput(f"the dues base for {year} is already set") from None
-    ctx.audit(
-        "setDuesBase",
+    await w.flush(BadUserInput(f"the dues base for {year} is already set"))
+    w.record(
         to_global_id("Member", member.id),
         member.org_path,
         after={
@@ -510,12 +507,12 @@ async def set_base(
             "monthly_payable_fen": payable,
         },
     )
-    await ctx.session.commit()
     return row.id
 
 
-async def approve_exemption(ctx: Context, member_id: int | None, year: int, reason: str) -> None:
+async def approve_exemption(w: Write, member_id: int | None, year: int, reason: str) -> None:
     """Hardship exemption, approved one level above the member's branch."""
+    ctx = w.ctx
     principal = ctx.require()
     member = await _member(ctx, member_id)
     parent = None
@@ -536,14 +533,12 @@ async def approve_exemption(ctx: Context, member_id: int | None, year: int, reas
     )
     if done.rowcount == 0:
         raise BadUserInput(f"no dues base set for {year}")
-    ctx.audit(
-        "exemptDues",
+    w.record(
         to_global_id("Member", member.id),
         member.org_path,  # type: ignore[union-attr]
         before={"exempt": False},
         after={"exempt": True, "year": year},
     )
-    await ctx.session.commit()
 
 
 @dataclass(frozen=True)
@@ -572,8 +567,9 @@ async def _replay(ctx: Context, key: str, digest: str) -> int | None:
     return found.id
 
 
-async def pay(ctx: Context, req: PayRequest) -> int:
+async def pay(w: Write, req: PayRequest) -> int:
     """Record a payment of whole months; idempotent by key. Returns the payment id."""
+    ctx = w.ctx
     principal = ctx.require()
     if not 8 <= len(req.key) <= 80:
         raise BadUserInput("idempotencyKey must be 8 to 80 characters")
@@ -641,45 +637,41 @@ async def pay(ctx: Context, req: PayRequest) -> int:
         idempotency_key=req.key,
         request_hash=digest,
     )
+    meanwhile = BadUserInput("those months were paid meanwhile")
+    replay = partial(_replay, ctx, req.key, digest)
     ctx.session.add(payment)
-    try:
-        await ctx.session.flush()
-        ctx.session.add_all(
-            [
-                DuesMonth(
-                    payment_id=payment.id,
-                    member_id=member.id,
-                    org_path=member.org_path,
-                    period=p,
-                    amount_fen=base.monthly_payable_fen,
-                )
-                for p in periods
-            ]
-        )
-        ctx.audit(
-            "payDues",
-            to_global_id("DuesPayment", payment.id),
-            member.org_path,
-            after={
-                "member_id": member.id,
-                "months": [month_label(p) for p in periods],
-                "amount_fen": req.amount_fen,
-                "channel": req.channel.name,
-                "payer_id": payer,
-                "idempotency_key": req.key,
-            },
-        )
-        await ctx.session.commit()
-    except IntegrityError:
-        await ctx.session.rollback()
-        if (done := await _replay(ctx, req.key, digest)) is not None:
-            return done
-        raise BadUserInput("those months were paid meanwhile") from None
+    await w.flush(meanwhile, replay)
+    ctx.session.add_all(
+        [
+            DuesMonth(
+                payment_id=payment.id,
+                member_id=member.id,
+                org_path=member.org_path,
+                period=p,
+                amount_fen=base.monthly_payable_fen,
+            )
+            for p in periods
+        ]
+    )
+    await w.flush(meanwhile, replay)
+    w.record(
+        to_global_id("DuesPayment", payment.id),
+        member.org_path,
+        after={
+            "member_id": member.id,
+            "months": [month_label(p) for p in periods],
+            "amount_fen": req.amount_fen,
+            "channel": req.channel.name,
+            "payer_id": payer,
+            "idempotency_key": req.key,
+        },
+    )
     return payment.id
 
 
-async def reverse(ctx: Context, payment_id: int | None, reason: str, key: str) -> int:
+async def reverse(w: Write, payment_id: int | None, reason: str, key: str) -> int:
     """A reversing entry for a payment (corrections never edit the ledger)."""
+    ctx = w.ctx
     principal = ctx.require()
     original = None
     if payment_id is not None:
@@ -710,31 +702,20 @@ async def reverse(ctx: Context, payment_id: int | None, reason: str, key: str) -
         request_hash=digest,
     )
     ctx.session.add(entry)
-    try:
-        await ctx.session.flush()
-        voided = await ctx.session.execute(
-            update(DuesMonth)
-            .where(DuesMonth.payment_id == original.id, DuesMonth.voided_by.is_(None))
-            .values(voided_by=entry.id)
-        )
-        if voided.rowcount == 0:
-            raise BadUserInput("this payment was already reversed")
-        ctx.audit(
-            "reverseDuesPayment",
-            to_global_id("DuesPayment", original.id),
-            original.org_path,
-            before={"amount_fen": original.amount_fen},
-            after={"reversal_id": entry.id, "reason": reason.strip()[:200]},
-        )
-        await ctx.session.commit()
-    except IntegrityError:
-        await ctx.session.rollback()
-        if (done := await _replay(ctx, key, digest)) is not None:
-            return done
-        raise
-    except BadUserInput:
-        await ctx.session.rollback()
-        raise
+    await w.flush(replay=partial(_replay, ctx, key, digest))
+    voided = await ctx.session.execute(
+        update(DuesMonth)
+        .where(DuesMonth.payment_id == original.id, DuesMonth.voided_by.is_(None))
+        .values(voided_by=entry.id)
+    )
+    if voided.rowcount == 0:
+        raise BadUserInput("this payment was already reversed")
+    w.record(
+        to_global_id("DuesPayment", original.id),
+        original.org_path,
+        before={"amount_fen": original.amount_fen},
+        after={"reversal_id": entry.id, "reason": reason.strip()[:200]},
+    )
     return entry.id
 
 

@@ -28,5 +28,11 @@ class NotFound(ClientError):
     code = "NOT_FOUND"
 
 
+class Conflict(ClientError):
+    """A stale version or a concurrent change: reload and try again."""
+
+    code = "CONFLICT"
+
+
 class LimitExceeded(ClientError):
     code = "QUERY_TOO_COMPLEX"

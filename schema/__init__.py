@@ -6,7 +6,6 @@ from strawberry.extensions import AddValidationRules, ParserCache, ValidationCac
 from strawberry.schema.config import StrawberryConfig
 
 from schema import enums as _enums  # noqa: F401  (registers the GraphQL enums)
-from schema.audit import AuditFailures
 from schema.executor import Executor
 from schema.limits import protections
 from schema.query import Mutation, Query
@@ -17,7 +16,6 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     """The schema; production disables introspection. Field suggestions are always off."""
     extensions = [
         *protections(),
-        AuditFailures,
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
     ]

@@ -1,13 +1,10 @@
-"""GraphQL view of the audit trail, and the extension that records failed changes."""
+"""GraphQL view of the audit trail."""
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 import strawberry
 from sqlalchemy import Row
-from strawberry.extensions import SchemaExtension
-from strawberry.types.graphql import OperationType
 
 from resolvers import audit as resolvers
 from schema.relay import After, Connection, First, connection
@@ -60,18 +57,3 @@ class AuditQuery:
         info.context.require()
         page = await resolvers.audit_log(info.context, operation, first, after)
         return connection(page, AuditEntry.from_row)
-
-
-class AuditFailures(SchemaExtension):
-    """Mutations that fail are recorded too (successes are recorded with the change)."""
-
-    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
-        yield
-        ctx = self.execution_context
-        result = ctx.result
-        if (
-            result is not None
-            and getattr(result, "errors", None)
-            and ctx.operation_type is OperationType.MUTATION
-        ):
-            await resolvers.record_failures(ctx.context, result.errors)

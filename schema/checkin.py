@@ -9,10 +9,10 @@ from sqlalchemy import Row
 from models import CheckInStatus, OrgLevel, ServiceMethod, ServiceStatus
 from resolvers import checkin as resolvers
 from resolvers.context import Context, Later
-from resolvers.errors import NotFound
 from resolvers.ids import pk_of, to_global_id
 from resolvers.period import FORMS, Period, parse_period
 from resolvers.rows import Columns
+from resolvers.write import perform
 from schema.org import Breadcrumb
 from schema.relay import After, Connection, First, Node, connection
 
@@ -350,8 +350,10 @@ class CheckInMutation:
         self, info: strawberry.Info, input: Annotated[ReportCheckInInput, INPUT]
     ) -> CheckInPayload:
         ctx = info.context
-        pk = await resolvers.report_check_in(
+        pk = await perform(
             ctx,
+            info.field_name,
+            resolvers.report_check_in,
             pk_of(input.community_id, "Organization"),
             pk_of(input.grid_id, "Organization") if input.grid_id else None,
         )
@@ -362,12 +364,11 @@ class CheckInMutation:
         self, info: strawberry.Info, input: Annotated[LogServiceInput, INPUT]
     ) -> ServiceRecordPayload:
         ctx = info.context
-        check_in = pk_of(input.check_in_id, "CheckIn") if input.check_in_id else None
-        if input.check_in_id and check_in is None:
-            raise NotFound("no such check-in of yours")
-        pk = await resolvers.log_service(
+        pk = await perform(
             ctx,
-            check_in,
+            info.field_name,
+            resolvers.log_service,
+            input.check_in_id,
             input.method,
             input.started_at,
             input.ended_at,
@@ -380,8 +381,13 @@ class CheckInMutation:
         self, info: strawberry.Info, input: Annotated[ReviewServiceInput, INPUT]
     ) -> ServiceRecordPayload:
         ctx = info.context
-        pk = await resolvers.review_service(
-            ctx, pk_of(input.service_record_id, "ServiceRecord"), input.approve, input.note
+        pk = await perform(
+            ctx,
+            info.field_name,
+            resolvers.review_service,
+            pk_of(input.service_record_id, "ServiceRecord"),
+            input.approve,
+            input.note,
         )
         return ServiceRecordPayload(service_record=await service_node(ctx, pk))
 
@@ -390,5 +396,7 @@ class CheckInMutation:
         self, info: strawberry.Info, input: Annotated[EndCheckInInput, INPUT]
     ) -> CheckInPayload:
         ctx = info.context
-        pk = await resolvers.end_check_in(ctx, pk_of(input.check_in_id, "CheckIn"))
+        pk = await perform(
+            ctx, info.field_name, resolvers.end_check_in, pk_of(input.check_in_id, "CheckIn")
+        )
         return CheckInPayload(check_in=await check_in_node(ctx, pk))

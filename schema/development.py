@@ -10,6 +10,7 @@ from models import ActingLevel, CaseStatus, Decision
 from resolvers import development as resolvers
 from resolvers.context import Context
 from resolvers.ids import pk_of, to_global_id
+from resolvers.write import perform
 from schema.org import CountByKey
 from schema.relay import Connection, Node, connection
 
@@ -252,7 +253,13 @@ class DevelopmentMutation:
         self, info: strawberry.Info, input: Annotated[OpenDevelopmentCaseInput, INPUT]
     ) -> DevelopmentCasePayload:
         ctx = info.context
-        pk = await resolvers.open_case(ctx, pk_of(input.member_id, "Member"), input.applied_on)
+        pk = await perform(
+            ctx,
+            info.field_name,
+            resolvers.open_case,
+            pk_of(input.member_id, "Member"),
+            input.applied_on,
+        )
         return DevelopmentCasePayload(case=await case_node(ctx, pk))
 
     @strawberry.mutation(description="Take a case's next step (joint review: each tier in turn).")
@@ -271,8 +278,10 @@ class DevelopmentMutation:
             class_hours=input.class_hours,
             people=people,
         )
-        pk = await resolvers.act(
+        pk = await perform(
             ctx,
+            info.field_name,
+            resolvers.act,
             _case_pk(input.case_id),
             input.step,
             input.decision,
@@ -287,7 +296,12 @@ class DevelopmentMutation:
         self, info: strawberry.Info, input: Annotated[ExtendProbationInput, INPUT]
     ) -> DevelopmentCasePayload:
         ctx = info.context
-        pk = await resolvers.extend_probation(
-            ctx, _case_pk(input.case_id), input.months, input.expected_version
+        pk = await perform(
+            ctx,
+            info.field_name,
+            resolvers.extend_probation,
+            _case_pk(input.case_id),
+            input.months,
+            input.expected_version,
         )
         return DevelopmentCasePayload(case=await case_node(ctx, pk))

@@ -10,6 +10,7 @@ from models import DuesCategory, PaymentChannel, PaymentKind
 from resolvers import dues as resolvers
 from resolvers.context import Context
 from resolvers.ids import pk_of, to_global_id
+from resolvers.write import perform
 from schema.org import Breadcrumb, CountByKey
 from schema.relay import Connection, Node, connection
 
@@ -326,15 +327,21 @@ class DuesMutation:
             payer_id=_member_pk(input.payer_id) if input.payer_id else None,
             key=input.idempotency_key,
         )
-        return DuesPaymentPayload(payment=await payment_node(ctx, await resolvers.pay(ctx, req)))
+        pk = await perform(ctx, info.field_name, resolvers.pay, req)
+        return DuesPaymentPayload(payment=await payment_node(ctx, pk))
 
     @strawberry.mutation(description="Reverse a payment with a correcting entry.")
     async def reverse_dues_payment(
         self, info: strawberry.Info, input: Annotated[ReverseDuesPaymentInput, INPUT]
     ) -> DuesPaymentPayload:
         ctx = info.context
-        pk = await resolvers.reverse(
-            ctx, pk_of(input.payment_id, "DuesPayment"), input.reason, input.idempotency_key
+        pk = await perform(
+            ctx,
+            info.field_name,
+            resolvers.reverse,
+            pk_of(input.payment_id, "DuesPayment"),
+            input.reason,
+            input.idempotency_key,
         )
         return DuesPaymentPayload(payment=await payment_node(ctx, pk))
 
@@ -344,8 +351,10 @@ class DuesMutation:
     ) -> DuesLedgerPayload:
         ctx = info.context
         member_id = _member_pk(input.member_id)
-        await resolvers.set_base(
+        await perform(
             ctx,
+            info.field_name,
+            resolvers.set_base,
             member_id,
             input.year,
             input.category.name if input.category else None,
@@ -360,5 +369,7 @@ class DuesMutation:
     ) -> DuesLedgerPayload:
         ctx = info.context
         member_id = _member_pk(input.member_id)
-        await resolvers.approve_exemption(ctx, member_id, input.year, input.reason)
+        await perform(
+            ctx, info.field_name, resolvers.approve_exemption, member_id, input.year, input.reason
+        )
         return DuesLedgerPayload(ledger=await member_ledger(ctx, member_id, input.year))  # type: ignore[arg-type]

@@ -1,0 +1,126 @@
+"""The write template: the one way a mutation changes data (a unit of work).
+
+A mutation field hands `perform` its GraphQL field name and an action. The action checks the
+permission, loads what it changes through the session (never through the request's loaders,
+which may hold what an earlier field of the same document read), applies the domain rule and
+says what changed (`Write.record`). The template then flushes (integrity errors become client
+errors), writes one audit row per change under the field name, commits, and clears the loaders
+so later fields and the payload see the change. On any failure it rolls back and records the
+refusal under the field name, in its own transaction: an alias chosen by the client never
+names an audit row.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from graphql import GraphQLError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from resolvers.context import Context
+from resolvers.errors import ClientError, Conflict
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class Replay(Exception):
+    """The request was carried out before (an idempotent retry): its first answer."""
+
+    def __init__(self, answer: Any) -> None:
+        super().__init__()
+        self.answer = answer
+
+
+@dataclass(frozen=True)
+class Change:
+    target: str | None
+    scope_path: str
+    before: dict | None
+    after: dict | None
+
+
+class Write:
+    """One change in progress, handed to a mutation's action."""
+
+    def __init__(self, ctx: Context, operation: str) -> None:
+        self.ctx = ctx
+        self.operation = operation
+        self.changes: list[Change] = []
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.ctx.session
+
+    def record(
+        self,
+        target: str | None,
+        scope_path: str,
+        *,
+        before: dict | None = None,
+        after: dict | None = None,
+    ) -> None:
+        """What changed, for the audit row the template writes with it."""
+        self.changes.append(Change(target, scope_path, before, after))
+
+    async def flush(
+        self,
+        conflict: ClientError | None = None,
+        replay: Callable[[], Awaitable[Any]] | None = None,
+    ) -> None:
+        """Send pending rows now (ids are needed); a unique or foreign-key violation is the
+        client's `conflict`, unless `replay` finds the same request already carried out."""
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            await self.session.rollback()
+            if replay is not None and (answer := await replay()) is not None:
+                raise Replay(answer) from None
+            raise conflict or Conflict("a concurrent change conflicts with this one") from None
+
+
+def _code(error: Exception) -> str:
+    if isinstance(error, GraphQLError):
+        return str((error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR"))
+    return "INTERNAL_SERVER_ERROR"
+
+
+async def _record_refusal(ctx: Context, operation: str, error: Exception) -> None:
+    """The refused or failed attempt, under the caller's own scope (never the target's: an
+    out-of-scope target must not show up in anyone's trail through its path)."""
+    principal = ctx.principal
+    scope = principal.grants[0].path if principal and principal.grants else "/"
+    ctx.audit(operation, None, scope, success=False, error_code=_code(error))
+    try:
+        await ctx.session.commit()
+    except Exception:  # the refusal stands; the trail's failure must not hide it
+        log.exception("could not record the refused %s", operation)
+        await ctx.session.rollback()
+
+
+async def perform(
+    ctx: Context, operation: str, action: Callable[..., Awaitable[T]], *args: Any
+) -> T:
+    """Run `action(write, *args)` as the mutation field `operation` (the module docstring)."""
+    write = Write(ctx, operation)
+    try:
+        result = await action(write, *args)
+        await write.flush()
+    except Replay as replay:
+        await ctx.session.rollback()
+        ctx.clear_loaders()
+        return replay.answer
+    except Exception as error:
+        await ctx.session.rollback()
+        ctx.clear_loaders()
+        await _record_refusal(ctx, operation, error)
+        raise
+    for change in write.changes:
+        ctx.audit(
+            operation, change.target, change.scope_path, before=change.before, after=change.after
+        )
+    await ctx.session.commit()
+    ctx.clear_loaders()
+    return result

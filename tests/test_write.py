@@ -1,0 +1,123 @@
+"""The write template: every mutation is one unit of work under its field name. Fields of one
+document see each other's changes, and a refusal is audited under the field, not the alias."""
+
+import base64
+import uuid
+
+from sqlalchemy import text
+
+from schema import build_schema
+from tests.conftest import Api
+from tests.test_development import make_applicant
+
+
+def gid(kind: str, pk: int) -> str:
+    return base64.b64encode(f"{kind}:{pk}".encode()).decode()
+
+
+async def scalar(api: Api, sql: str, **params):
+    async with api.engine.connect() as conn:
+        return await conn.scalar(text(sql), params)
+
+
+MISSING = {kind: gid(kind, 9_999_999) for kind in ("Member", "CheckIn", "DevelopmentCase")}
+# an input for each mutation that names nothing the caller may change
+REFUSED = {
+    "reportCheckIn": f'{{communityId: "{gid("Organization", 9_999_999)}"}}',
+    "logService": f'{{checkInId: "{MISSING["CheckIn"]}", method: KNOW_PERSON, '
+    'startedAt: "2026-11-20T09:00:00", endedAt: "2026-11-20T10:00:00", description: "x"}',
+    "reviewService": f'{{serviceRecordId: "{gid("ServiceRecord", 9_999_999)}", approve: true}}',
+    "endCheckIn": f'{{checkInId: "{MISSING["CheckIn"]}"}}',
+    "payDues": f'{{memberId: "{MISSING["Member"]}", months: ["2026-10"], amountFen: 1, '
+    'channel: CASH, idempotencyKey: "refused-key-1"}',
+    "reverseDuesPayment": f'{{paymentId: "{gid("DuesPayment", 9_999_999)}", reason: "x", '
+    'idempotencyKey: "refused-key-2"}',
+    "setDuesBase": f'{{memberId: "{MISSING["Member"]}", year: 2026}}',
+    "exemptDues": f'{{memberId: "{MISSING["Member"]}", year: 2026, reason: "x"}}',
+    "openDevelopmentCase": f'{{memberId: "{MISSING["Member"]}", appliedOn: "2026-11-01"}}',
+    "takeDevelopmentStep": f'{{caseId: "{MISSING["DevelopmentCase"]}", step: 2, '
+    'decision: PASS, actedOn: "2026-11-01", expectedVersion: 1}',
+    "extendProbation": f'{{caseId: "{MISSING["DevelopmentCase"]}", months: 6, expectedVersion: 1}}',
+}
+
+
+async def test_refusals_are_audited_under_the_field_name(writable_api: Api) -> None:
+    """`somethingHarmless: payDues(…)` is recorded as payDues, for every mutation."""
+    api = writable_api
+    mutations = build_schema()._schema.mutation_type
+    assert mutations is not None and set(mutations.fields) == set(REFUSED)
+    for field, value in REFUSED.items():
+        request_id = uuid.uuid4().hex
+        query = f"mutation {{ somethingHarmless: {field}(input: {value}) {{ __typename }} }}"
+        response = await api.client.post(
+            "/graphql",
+            json={"query": query},
+            headers={"Authorization": f"Bearer {api.token('ouli')}", "X-Request-ID": request_id},
+        )
+        body = response.json()
+        assert body["errors"][0]["path"] == ["somethingHarmless"], (field, body)
+        async with api.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT operation, success, error_code FROM audit_log WHERE request_id = :r"
+                    ),
+                    {"r": request_id},
+                )
+            ).all()
+        code = body["errors"][0]["extensions"]["code"]
+        assert [tuple(r) for r in rows] == [(field, False, code)], field
+
+
+DUES_IN_ONE = """mutation($m: ID!) {
+  first: setDuesBase(input: {memberId: $m, year: 2027, category: EMPLOYED,
+                             monthlyBaseFen: 600000}) { ledger { base { exempt } } }
+  second: exemptDues(input: {memberId: $m, year: 2027, reason: "家庭困难"}) {
+    ledger { base { exempt exemptionReason } } }
+}"""
+
+
+async def test_second_field_sees_the_first_fields_change(writable_api: Api) -> None:
+    api = writable_api
+    ouli = await scalar(api, "SELECT id FROM member WHERE name = '欧丽'")
+    data = await api.data(DUES_IN_ONE, {"m": gid("Member", ouli)}, user="jiangjin_admin")
+    assert data["first"]["ledger"]["base"] == {"exempt": False}
+    assert data["second"]["ledger"]["base"] == {"exempt": True, "exemptionReason": "家庭困难"}
+    stored = await scalar(
+        api, "SELECT exempt FROM dues_base WHERE member_id = :m AND year = 2027", m=ouli
+    )
+    assert bool(stored) is True
+
+
+TWO_STEPS = """mutation($c: ID!, $v: Int!, $w: Int!) {
+  talk: takeDevelopmentStep(input: {caseId: $c, step: 2, decision: PASS, actedOn: "2026-03-20",
+                                    expectedVersion: $v}) { case { version } }
+  named: takeDevelopmentStep(input: {caseId: $c, step: 3, decision: PASS, actedOn: "2026-03-12",
+                                     expectedVersion: $w, noticeFrom: "2026-03-02",
+                                     noticeTo: "2026-03-09"}) { case { version } }
+}"""
+
+
+async def test_two_steps_in_one_document_obey_the_time_rules(writable_api: Api) -> None:
+    """Step 3 dated before step 2 is refused in one document as in two requests."""
+    api = writable_api
+    applicant, _ = await make_applicant(api, "周晓岚")
+    opened = await api.data(
+        """mutation($m: ID!) { openDevelopmentCase(input: {memberId: $m, appliedOn: "2026-03-01"})
+        { case { id version } } }""",
+        {"m": gid("Member", applicant)},
+        user="huxi_secretary",
+    )
+    case = opened["openDevelopmentCase"]["case"]
+    variables = {"c": case["id"], "v": case["version"], "w": case["version"] + 1}
+    body = await api.post(TWO_STEPS, variables, user="huxi_secretary")
+    assert body["data"] is None  # a non-null payload: the refusal nulls the document's data
+    error = body["errors"][0]
+    assert error["path"] == ["named"] and error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "cannot happen before 2026-03-20" in error["message"]
+    steps = await scalar(
+        api,
+        "SELECT COUNT(*) FROM development_record WHERE case_id = :c",
+        c=int(base64.b64decode(case["id"]).decode().split(":")[1]),
+    )
+    assert steps == 2  # the application and the talk (committed); step 3 was not written
