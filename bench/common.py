@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry import Schema
 
 from authz.principal import load_principal
+from domain.calendar import parse_period
 from domain.clock import clock
 from models.base import as_stored
 from resolvers.context import Context
-from resolvers.period import parse_period
 from schema import build_schema
 from server.db import Session
 

@@ -10,9 +10,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.common import this_year
+from domain.calendar import years_before
 from domain.clock import clock
 from models import Education, Gender, MemberStatus
-from resolvers.org import years_before
 
 MEMBER_PAGE = """query($after: String) { members(first: 100, after: $after) {
   edges { node { id name gender birthDate status phone } } pageInfo { endCursor } } }"""

@@ -6,7 +6,7 @@ import random
 from collections.abc import Iterator
 
 from datagen.people import MEMBER_COLUMNS
-from resolvers.development import STEPS, earliest, next_state
+from domain.development import STEPS, earliest, next_state
 
 CASE_COLUMNS = (
     "id",

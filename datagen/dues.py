@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from datagen.people import MEMBER_COLUMNS
 from datagen.writer import stored
-from resolvers.dues import RuleSet, period_of, period_of_date
+from domain.dues import RuleSet, period_of, period_of_date
 
 BASE_COLUMNS = (
     "id",

@@ -11,7 +11,8 @@ from sqlalchemy.orm import aliased
 from authz.enforcer import can
 from authz.paths import path_ids, subtree
 from authz.scope import Scope
-from domain.clock import clock
+from domain.calendar import Period
+from domain.checkin import check_service, period_target
 from models import (
     CheckIn,
     CheckInStatus,
@@ -30,11 +31,9 @@ from resolvers.errors import BadUserInput, Forbidden, NotFound
 from resolvers.ids import pk_of, to_global_id
 from resolvers.member import MEMBER_COLUMNS
 from resolvers.pagination import Order, Page
-from resolvers.period import Period
 from resolvers.write import Write
 
 COMMUNITY_LEVELS = (OrgLevel.COMMUNITY, OrgLevel.VILLAGE)
-MAX_SERVICE = dt.timedelta(hours=24)
 BY_ID = Order(None, CheckIn.id)
 SERVICE_BY_START = Order(ServiceRecord.started_at, ServiceRecord.id, descending=True)
 Community = aliased(Organization, name="community")
@@ -296,11 +295,6 @@ class Summary:
     hours_target: float
 
 
-def period_target(ctx: Context, period: Period) -> float:
-    """The yearly hours target pro-rated to the period (a year or longer: the full target)."""
-    return round(ctx.hours_target * min(1.0, period.days / 365), 2)
-
-
 @lru_cache(maxsize=1024)
 def summary_selects(
     scope: Scope, path: str, period: Period, target_minutes: float
@@ -339,8 +333,12 @@ async def load_summaries(ctx: Context, keys: Sequence[tuple[str, Period]]) -> li
     """Two statements for any number of orgs: the active check-ins, and one scan of the
     period's verified service grouped by member (hours, target met, own member)."""
     scope = checkin_scope(ctx)
+    targets = [period_target(ctx.hours_target, period) * 60 for _, period in keys]
     active, served = zip(
-        *(summary_selects(scope, p, period, period_target(ctx, period) * 60) for p, period in keys),
+        *(
+            summary_selects(scope, p, period, t)
+            for (p, period), t in zip(keys, targets, strict=True)
+        ),
         strict=True,
     )
     a, v = [await keyed_union(ctx.session, s) for s in (active, served)]
@@ -351,7 +349,7 @@ async def load_summaries(ctx: Context, keys: Sequence[tuple[str, Period]]) -> li
             v[i][0].minutes,
             v[i][0].meeting,
             v[i][0].own,
-            period_target(ctx, keys[i][1]),
+            period_target(ctx.hours_target, keys[i][1]),
         )
         for i in range(len(keys))
     ]
@@ -448,15 +446,7 @@ async def log_service(
     if check_in and check_in_id is None:
         raise NotFound("no such check-in of yours")
     me = await _own_member(ctx)
-    if ended_at <= started_at:
-        raise BadUserInput("endedAt must be after startedAt")
-    if ended_at - started_at > MAX_SERVICE:
-        raise BadUserInput("one service record may cover at most 24 hours")
-    if started_at >= clock().start_of(ctx.today + dt.timedelta(days=1)):
-        raise BadUserInput("service cannot start in the future")
-    text = description.strip()
-    if not text or len(text) > 500:
-        raise BadUserInput("description must be 1 to 500 characters")
+    minutes, text = check_service(started_at, ended_at, description, ctx.today)
     if check_in_id is not None:
         ci = (
             await ctx.session.execute(
@@ -489,7 +479,7 @@ async def log_service(
         method=method,
         started_at=started_at,
         ended_at=ended_at,
-        minutes=int((ended_at - started_at).total_seconds() // 60),
+        minutes=minutes,
         description=text,
         status=ServiceStatus.PENDING,
     )

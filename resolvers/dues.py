@@ -15,13 +15,23 @@ from sqlalchemy.orm import aliased
 from authz.enforcer import can
 from authz.paths import subtree
 from authz.scope import Scope
+from domain.dues import (
+    FLAG_MONTHS,
+    PAYING,
+    SELF_MAX_MONTHS,
+    Band,
+    RuleSet,
+    month_label,
+    parse_month,
+    period_of,
+    period_of_date,
+)
 from models import (
     DuesBase,
     DuesMonth,
     DuesPayment,
     DuesRule,
     Member,
-    MemberStatus,
     Organization,
     OrgLevel,
     PaymentChannel,
@@ -34,83 +44,12 @@ from resolvers.ids import to_global_id
 from resolvers.pagination import Order, Page, make_page, paged
 from resolvers.write import Write
 
-PAYING = (MemberStatus.PROBATIONARY, MemberStatus.FULL)
 EarlierBase = aliased(DuesBase, name="earlier_base")
 Branch = aliased(Organization, name="branch")
-FLAG_MONTHS = 6  # six consecutive unpaid months: flagged to the branch as self-lapse (自行脱党)
-SELF_MAX_MONTHS = 3  # a member pays at most a quarter at once; more (advance) via the branch
 
 
 class IdempotencyKeyReused(ClientError):
     code = "IDEMPOTENCY_KEY_REUSED"
-
-
-# ---- periods -------------------------------------------------------------------------------
-
-
-def period_of(year: int, month: int) -> int:
-    return year * 12 + month - 1
-
-
-def month_label(period: int) -> str:
-    return f"{period // 12:04d}-{period % 12 + 1:02d}"
-
-
-def parse_month(text: str) -> int:
-    try:
-        year, month = (int(p) for p in text.split("-"))
-        if len(text) != 7 or not 1 <= month <= 12 or year < 1921:
-            raise ValueError
-    except ValueError:
-        raise BadUserInput(f"months are written YYYY-MM, not {text[:20]!r}") from None
-    return period_of(year, month)
-
-
-def period_of_date(day: dt.date) -> int:
-    return period_of(day.year, day.month)
-
-
-# ---- the rule set --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Band:
-    upper_fen: int | None
-    rate_bp: int | None
-    fixed_fen: int | None
-    min_fen: int | None
-    max_fen: int | None
-
-
-@dataclass(frozen=True)
-class RuleSet:
-    """Bands per category; payable amounts are rounded half up to the fen."""
-
-    name: str
-    bands: dict[str, tuple[Band, ...]]
-
-    def payable(self, category: str, base_fen: int | None, set_fen: int | None = None) -> int:
-        bands = self.bands.get(category)
-        if not bands:
-            raise BadUserInput(f"no dues rule for category {category}")
-        band = bands[0]
-        if band.min_fen is not None:  # an amount the branch sets within a range (farmers)
-            if set_fen is None or not band.min_fen <= set_fen <= (band.max_fen or set_fen):
-                raise BadUserInput(
-                    f"the monthly amount for {category} must be between "
-                    f"{band.min_fen} and {band.max_fen} fen"
-                )
-            return set_fen
-        if band.fixed_fen is not None:
-            return band.fixed_fen
-        if base_fen is None or base_fen < 0:
-            raise BadUserInput(
-                f"a monthly base (after-tax income in fen) is required for {category}"
-            )
-        for band in bands:
-            if band.upper_fen is None or base_fen <= band.upper_fen:
-                return (base_fen * (band.rate_bp or 0) + 5_000) // 10_000
-        raise BadUserInput(f"no band covers {base_fen} fen")  # pragma: no cover - open top band
 
 
 async def load_rule_set(db: AsyncSession | AsyncConnection, on: dt.date) -> RuleSet:

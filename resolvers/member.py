@@ -10,11 +10,12 @@ from sqlalchemy import ColumnElement, Row, Select, func, null
 from authz.masking import mask_address, mask_id_card, mask_phone
 from authz.paths import subtree
 from authz.scope import Scope
+from domain.calendar import years_before
 from models import DuesCategory, FloatingStatus, Gender, Member, MemberStatus
 from resolvers.batch import page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
-from resolvers.org import member_scope, members_in, members_of, scoped_members, years_before
+from resolvers.org import member_scope, members_in, members_of, scoped_members
 from resolvers.pagination import Order, Page, cut, make_page, page_size
 
 MEMBER_COLUMNS = tuple(Member.__table__.c)

@@ -1,6 +1,5 @@
 """Org tree reads: single orgs, lists, children, breadcrumbs, member counts and stats."""
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -8,6 +7,7 @@ from sqlalchemy import Row, Select, func, select
 
 from authz.paths import path_ids, subtree
 from authz.scope import Scope
+from domain.calendar import years_before
 from models import Education, Gender, Member, MemberStatus, Organization, OrgLevel, OrgType
 from resolvers.batch import keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
@@ -187,14 +187,6 @@ async def member_count(ctx: Context, key: CountKey) -> int:
 
 
 AGE_BANDS = ((30, "UNDER_30"), (40, "30_39"), (50, "40_49"), (60, "50_59"), (70, "60_69"))
-
-
-def years_before(today: dt.date, years: int) -> dt.date:
-    """The same calendar day `years` earlier (29 February falls back to the 28th)."""
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:
-        return today.replace(year=today.year - years, day=28)
 
 
 # (dimension, column, values): the member counts of a subtree's statistics

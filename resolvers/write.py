@@ -2,12 +2,12 @@
 
 A mutation field hands `perform` its GraphQL field name and an action. The action checks the
 permission, loads what it changes through the session (never through the request's loaders,
-which may hold what an earlier field of the same document read), applies the domain rule and
-says what changed (`Write.record`). The template then flushes (integrity errors become client
-errors), writes one audit row per change under the field name, commits, and clears the loaders
-so later fields and the payload see the change. On any failure it rolls back and records the
-refusal under the field name, in its own transaction: an alias chosen by the client never
-names an audit row.
+which may hold what an earlier field of the same document read), applies the rules of
+`domain/` (a `RuleViolation` becomes BAD_USER_INPUT) and says what changed (`Write.record`).
+The template then flushes (integrity errors become client errors), writes one audit row per
+change under the field name, commits, and clears the loaders so later fields and the payload
+see the change. On any failure it rolls back and records the refusal under the field name, in
+its own transaction: an alias chosen by the client never names an audit row.
 """
 
 import logging
@@ -19,8 +19,9 @@ from graphql import GraphQLError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.errors import RuleViolation
 from resolvers.context import Context
-from resolvers.errors import ClientError, Conflict
+from resolvers.errors import BadUserInput, ClientError, Conflict
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -106,7 +107,10 @@ async def perform(
     """Run `action(write, *args)` as the mutation field `operation` (the module docstring)."""
     write = Write(ctx, operation)
     try:
-        result = await action(write, *args)
+        try:
+            result = await action(write, *args)
+        except RuleViolation as violation:
+            raise BadUserInput(str(violation)) from None
         await write.flush()
     except Replay as replay:
         await ctx.session.rollback()

@@ -6,6 +6,7 @@ from strawberry.extensions import AddValidationRules, ParserCache, ValidationCac
 from strawberry.schema.config import StrawberryConfig
 
 from schema import enums as _enums  # noqa: F401  (registers the GraphQL enums)
+from schema.errors import RuleViolations
 from schema.executor import Executor
 from schema.limits import protections
 from schema.query import Mutation, Query
@@ -16,6 +17,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     """The schema; production disables introspection. Field suggestions are always off."""
     extensions = [
         *protections(),
+        RuleViolations,
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
     ]

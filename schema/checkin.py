@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from sqlalchemy import Row
 
+from domain.calendar import FORMS, Period, parse_period
 from models import CheckInStatus, OrgLevel, ServiceMethod, ServiceStatus
 from resolvers import checkin as resolvers
 from resolvers.context import Context, Later
 from resolvers.ids import pk_of, to_global_id
-from resolvers.period import FORMS, Period, parse_period
 from resolvers.rows import Columns
 from resolvers.write import perform
 from schema.org import Breadcrumb

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from sqlalchemy import Row
 
+from domain.development import STAGES, STEPS, Evidence, Step, step
 from models import ActingLevel, CaseStatus, Decision
 from resolvers import development as resolvers
 from resolvers.context import Context
@@ -36,7 +37,7 @@ class DevelopmentStep:
     needs_vote: bool = strawberry.field(description="A branch general meeting votes.")
 
     @classmethod
-    def of(cls, s: resolvers.Step) -> "DevelopmentStep":
+    def of(cls, s: Step) -> "DevelopmentStep":
         return cls(
             number=s.number,
             stage=s.stage,
@@ -75,7 +76,7 @@ class DevelopmentRecord:
     def from_row(cls, r: Row) -> "DevelopmentRecord":
         return cls(
             step=r.step,
-            step_name=resolvers.step(r.step).name if r.step else "预备期延长",
+            step_name=step(r.step).name if r.step else "预备期延长",
             decision=r.decision,
             level=r.level,
             acted_on=r.acted_on,
@@ -105,7 +106,7 @@ class DevelopmentCase(Node):
         open_step = None
         if r.status is CaseStatus.OPEN:
             open_step = OpenStep(
-                step=DevelopmentStep.of(resolvers.step(r.next_step)),
+                step=DevelopmentStep.of(step(r.next_step)),
                 earliest_on=r.next_earliest_on,
                 due_on=r.next_due_on,
                 overdue=bool(r.next_due_on and r.next_due_on < ctx.today),
@@ -160,9 +161,9 @@ class DevelopmentBoard:
 
 async def org_board(ctx: Context, path: str) -> DevelopmentBoard:
     b = await resolvers.board(ctx, path)
-    stages = {stage: 0 for stage in resolvers.STAGES}
+    stages = {stage: 0 for stage in STAGES}
     for n, count in b.by_step.items():
-        stages[resolvers.step(n).stage] += count
+        stages[step(n).stage] += count
     return DevelopmentBoard(
         open_cases=b.open,
         overdue_steps=b.overdue,
@@ -192,7 +193,7 @@ async def org_cases(
 class DevelopmentQuery:
     @strawberry.field(description="The 25 steps of member development, in order.")
     def development_steps(self) -> list[DevelopmentStep]:
-        return [DevelopmentStep.of(s) for s in resolvers.STEPS]
+        return [DevelopmentStep.of(s) for s in STEPS]
 
 
 @strawberry.input(description="Record an application (step 1) and open the case.")
@@ -268,7 +269,7 @@ class DevelopmentMutation:
     ) -> DevelopmentCasePayload:
         ctx = info.context
         people = [pk_of(p, "Member") or -1 for p in input.people or []]
-        evidence = resolvers.Evidence(
+        evidence = Evidence(
             notes=input.notes,
             notice_from=input.notice_from,
             notice_to=input.notice_to,

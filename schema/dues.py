@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from sqlalchemy import Row
 
+from domain.dues import FLAG_MONTHS, month_label, parse_month, period_of_date
 from models import DuesCategory, PaymentChannel, PaymentKind
 from resolvers import dues as resolvers
 from resolvers.context import Context
@@ -86,7 +87,7 @@ def ledger_of(ctx: Context, member_id: int, led: resolvers.Ledger) -> DuesLedger
         )
     months = [
         LedgerMonth(
-            month=resolvers.month_label(m.period),
+            month=month_label(m.period),
             payable_fen=m.payable_fen,
             paid_fen=m.paid_fen,
             paid_at=m.paid_at,
@@ -129,10 +130,10 @@ class DuesCollection:
 
 
 async def org_collection(ctx: Context, path: str, month: str | None) -> DuesCollection:
-    period = resolvers.parse_month(month) if month else resolvers.period_of_date(ctx.today)
+    period = parse_month(month) if month else period_of_date(ctx.today)
     c = await resolvers.collection(ctx, path, period)
     return DuesCollection(
-        month=resolvers.month_label(period),
+        month=month_label(period),
         payable_fen=c.payable_fen,
         collected_fen=c.collected_fen,
         members_due=c.members_due,
@@ -166,7 +167,7 @@ async def org_arrears(
     first: int | None,
     after: str | None,
 ) -> Connection[DuesArrear]:
-    period = resolvers.parse_month(month) if month else resolvers.period_of_date(ctx.today)
+    period = parse_month(month) if month else period_of_date(ctx.today)
     page = await resolvers.arrears(
         ctx, resolvers.ArrearsKey(path, period, min_months, first, after)
     )
@@ -175,9 +176,9 @@ async def org_arrears(
         lambda r: DuesArrear(
             member_id=r.member_id,
             months=r.months,
-            last_paid_month=resolvers.month_label(r.last_paid) if r.last_paid is not None else None,
+            last_paid_month=month_label(r.last_paid) if r.last_paid is not None else None,
             monthly_payable_fen=r.monthly_payable_fen,
-            self_lapse=r.months >= resolvers.FLAG_MONTHS,
+            self_lapse=r.months >= FLAG_MONTHS,
         ),
     )
 
@@ -232,9 +233,7 @@ class DuesPayment(Node):
 
     @strawberry.field(description="Months it settled (or, for a reversal, voided), YYYY-MM.")
     async def months(self, info: strawberry.Info) -> list[str]:
-        return [
-            resolvers.month_label(p) for p in await resolvers.payment_months(info.context, self.pk)
-        ]
+        return [month_label(p) for p in await resolvers.payment_months(info.context, self.pk)]
 
     @strawberry.field(description="The member the dues are for.")
     async def member(self, info: strawberry.Info) -> MemberRef | None:

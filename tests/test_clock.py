@@ -18,14 +18,13 @@ from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScala
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.calendar import parse_period, working_days, years_before
 from domain.clock import clock, pinned
+from domain.dues import period_of_date
 from models import AuditEntry
 from resolvers.audit import purge
 from resolvers.context import Context
-from resolvers.development import working_days
-from resolvers.dues import period_of_date
-from resolvers.org import years_before
-from resolvers.period import parse_period
+from resolvers.development import holidays
 from schema import build_schema
 from schema.scalars import parse_date_time, serialize_date_time
 from tests.conftest import Api, fresh_engine
@@ -341,8 +340,9 @@ async def purge_around_new_year(backend: str, tmp_path: Path) -> None:
 )
 async def test_notice_working_days(db, start: str, end: str, expected: int) -> None:
     async with AsyncSession(db) as session:
-        ctx = Context(session=session, principal=None)
-        got = await working_days(ctx, dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+        first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+        table = await holidays(Context(session=session, principal=None), first, last)
+        got = working_days(first, last, table)
     assert got == expected
 
 

@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from datagen.people import id_card_check
 from datagen.seed import seed
+from domain.calendar import parse_period
 from domain.clock import clock, pinned
+from domain.dues import period_of_date
 from models import Account, Member, Organization
 from models.base import as_stored
-from resolvers.dues import period_of_date
-from resolvers.period import parse_period
 from tests.conftest import fresh_engine
 
 

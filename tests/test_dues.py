@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from domain.errors import RuleViolation
 from resolvers.dues import load_rule_set
-from resolvers.errors import BadUserInput
 from tests.conftest import Api
 
 # (category, monthly base in fen, branch-set amount, payable in fen) — 中组发〔2008〕3号
@@ -59,7 +59,7 @@ async def test_invalid_bases(
 ) -> None:
     async with db.connect() as conn:
         rules = await load_rule_set(conn, dt.date(2026, 1, 1))
-    with pytest.raises(BadUserInput):
+    with pytest.raises(RuleViolation):
         rules.payable(category, base, amount)
 
 

@@ -1,11 +1,13 @@
-"""Reporting periods: `2026`, `2026-Q3`, `2026-10`, or `2026-03-01..2026-06-30`."""
+"""Calendar rules in business time: reporting periods, month arithmetic, ages, working days."""
 
+import calendar
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from domain.clock import clock
-from resolvers.errors import BadUserInput
+from domain.errors import RuleViolation
 
 FORMS = "YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD"
 
@@ -55,4 +57,29 @@ def parse_period(text: str | None, today: dt.date) -> Period:
                 return Period(start, last + dt.timedelta(days=1))
     except ValueError:
         pass
-    raise BadUserInput(f"period must be {FORMS}")
+    raise RuleViolation(f"period must be {FORMS}")
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or the month's last day (31 January + 1 → 28/29 February)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def years_before(today: dt.date, years: int) -> dt.date:
+    """The same calendar day `years` earlier (29 February falls back to the 28th)."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return today.replace(year=today.year - years, day=28)
+
+
+def working_days(start: dt.date, end: dt.date, holidays: Mapping[dt.date, bool]) -> int:
+    """Mon–Fri between the dates (inclusive), less public holidays, plus the weekend days
+    worked in exchange (`holidays`: day → worked, from the State Council's notices)."""
+    count, day = 0, start
+    while day <= end:
+        count += holidays[day] if day in holidays else day.weekday() < 5
+        day += dt.timedelta(days=1)
+    return count

@@ -1,0 +1,87 @@
+"""The shape of the source, held by a test: imports only go down the layers (server → schema →
+resolvers → authz / domain → models), domain rules import no framework, and the wall clock is
+read by the business clock alone. Each check is also shown failing on a planted violation."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.test_clock import wall_clock_reads
+
+ROOT = Path(__file__).resolve().parent.parent
+# what each package of ours may import (besides itself)
+MAY_IMPORT = {
+    "models": set(),
+    "domain": {"models"},
+    "authz": {"models", "domain"},
+    "resolvers": {"authz", "domain", "models"},
+    "schema": {"resolvers", "authz", "domain", "models"},
+    "server": {"schema", "resolvers", "authz", "domain", "models", "datagen", "migrations"},
+    "datagen": {"resolvers", "authz", "domain", "models"},
+    "migrations": {"domain", "models"},
+}
+OURS = set(MAY_IMPORT) | {"bench", "tests"}
+FRAMEWORKS = {"sqlalchemy", "strawberry", "graphql", "starlette", "alembic", "casbin", "httpx"}
+
+
+def imported(source: str) -> list[tuple[int, str]]:
+    """(line, top-level package) of every import, including those inside functions."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name.split(".")[0]) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.append((node.lineno, node.module.split(".")[0]))
+    return found
+
+
+def violations(package: str, source: str) -> list[str]:
+    """Imports that `package` may not make."""
+    wrong = []
+    for line, name in imported(source):
+        if name in OURS and name != package and name not in MAY_IMPORT[package]:
+            wrong.append(f"{line}: {package} imports {name}")
+        if package == "domain" and name in FRAMEWORKS:
+            wrong.append(f"{line}: domain imports {name}")
+    return wrong
+
+
+def sources(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def test_planted_violations_are_seen() -> None:
+    assert violations("models", "from resolvers.context import Context\n") == [
+        "1: models imports resolvers"
+    ]
+    assert violations("resolvers", "def f():\n    from schema import build_schema\n") == [
+        "2: resolvers imports schema"
+    ]
+    assert violations("domain", "import sqlalchemy\nfrom graphql import GraphQLError\n") == [
+        "1: domain imports sqlalchemy",
+        "2: domain imports graphql",
+    ]
+    assert violations("schema", "from resolvers import dues\nimport datetime\n") == []
+
+
+@pytest.mark.parametrize("package", sorted(MAY_IMPORT))
+def test_imports_go_down_the_layers(package: str) -> None:
+    files = sources(package)
+    assert files, package
+    wrong = [
+        f"{path.relative_to(ROOT)}:{v}"
+        for path in files
+        for v in violations(package, path.read_text(encoding="utf-8"))
+    ]
+    assert wrong == []
+
+
+def test_domain_rules_read_no_clock_of_their_own() -> None:
+    reads = [
+        (path.name, line, call)
+        for path in sources("domain")
+        if path.name != "clock.py"
+        for line, call in wall_clock_reads(path.read_text(encoding="utf-8"))
+    ]
+    assert reads == []
