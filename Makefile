@@ -8,10 +8,11 @@ NODE_AUDIT := tests/http_audit/node_modules/.installed
 
 .PHONY: install run test lint bench soak
 
-$(STAMP): pyproject.toml
+# the tested versions (requirements.lock) as constraints
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -c requirements.lock -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -34,5 +34,3 @@ class Conflict(ClientError):
     code = "CONFLICT"
 
 
-class LimitExceeded(ClientError):
-    code = "QUERY_TOO_COMPLEX"

@@ -5,18 +5,20 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from engine.executor import Executor
+from engine.protections import protections
+from resolvers.pagination import DEFAULT_FIRST
 from schema import enums as _enums  # noqa: F401  (registers the GraphQL enums)
 from schema.errors import RuleViolations
-from schema.executor import Executor
-from schema.limits import protections
 from schema.query import Mutation, Query
 from schema.scalars import SCALARS
 
 
-def build_schema(*, production: bool = False) -> strawberry.Schema:
-    """The schema; production disables introspection. Field suggestions are always off."""
+def build_schema(*, production: bool = False, compiled: bool = True) -> strawberry.Schema:
+    """The schema; production disables introspection, `compiled=False` runs strawberry's stock
+    executor instead of `engine.executor`. Field suggestions are always off."""
     extensions = [
-        *protections(),
+        *protections(DEFAULT_FIRST),
         RuleViolations,
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
@@ -28,5 +30,5 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         mutation=Mutation,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=True, scalar_map=SCALARS),
-        execution_context_class=Executor,
+        execution_context_class=Executor if compiled else None,
     )

@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     settings = settings or load_settings()
     owned = engine is None
     engine = engine or make_engine(settings.database_url)
-    schema = build_schema(production=settings.production)
+    schema = build_schema(production=settings.production, compiled=settings.executor == "compiled")
     registry = Registry.load(schema)
 
     async def context(request: Request) -> Context:

@@ -17,8 +17,8 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from engine.protections import MAX_TOKENS
 from resolvers.context import Context
-from schema.limits import MAX_TOKENS
 from server.saved_queries import Registry, sha256
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"

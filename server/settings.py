@@ -30,6 +30,7 @@ class Settings:
     audit_retention_days: int = 180
     jwt_issuer: str = "dangjian"
     jwt_audience: str = "dangjian"
+    executor: str = "compiled"  # DANGJIAN_EXECUTOR: compiled (engine/) | stock (strawberry's)
 
     @property
     def production(self) -> bool:
@@ -54,4 +55,13 @@ def load_settings() -> Settings:
         target = float(os.environ.get("DANGJIAN_HOURS_TARGET", "50"))
     except ValueError:
         raise ValueError("DANGJIAN_HOURS_TARGET must be a number of hours") from None
-    return Settings(database_url=async_url(url), jwt_secret=secret, env=env, hours_target=target)
+    executor = os.environ.get("DANGJIAN_EXECUTOR", "compiled")
+    if executor not in ("compiled", "stock"):
+        raise ValueError(f"DANGJIAN_EXECUTOR must be compiled or stock, not {executor!r}")
+    return Settings(
+        database_url=async_url(url),
+        jwt_secret=secret,
+        env=env,
+        hours_target=target,
+        executor=executor,
+    )

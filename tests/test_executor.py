@@ -1,15 +1,20 @@
 """The plain-field executor gives exactly graphql-core's results and errors, bad values included."""
 
 import asyncio
+import dataclasses
 import enum
 import json
 
+import httpx
 import pytest
 import strawberry
 from strawberry.permission import BasePermission
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from schema.executor import Executor
+from authz.tokens import issue_token
+from engine.executor import Executor
+from server.app import create_app
+from server.settings import load_settings
 
 
 @strawberry.enum
@@ -192,3 +197,36 @@ def test_plain_selections_are_built_by_compiled_code(monkeypatch: pytest.MonkeyP
         ("Enum 'Colour' cannot represent value: 'green'", ("holder", "edges", 2, "node", "colour"))
     ]
     assert calls
+
+
+STOCK_QUERY = """{ viewer { displayName } members(first: 30, orderBy: {field: NAME}) { totalCount
+  edges { cursor node { id name status idCardNumber organization { name level } } } } }"""
+
+
+async def test_stock_executor_setting_gives_the_same_answers(db, settings) -> None:
+    """`DANGJIAN_EXECUTOR=stock` serves the same schema through strawberry's own executor."""
+    answers = []
+    for executor in ("compiled", "stock"):
+        app = create_app(dataclasses.replace(settings, executor=executor), engine=db)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://dangjian.test"
+        ) as client:
+            token = issue_token(settings.jwt_secret, "jiangjin_auditor", 1)
+            response = await client.post(
+                "/graphql",
+                json={"query": STOCK_QUERY},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        answers.append(response.json())
+    assert "errors" not in answers[0] and len(answers[0]["data"]["members"]["edges"]) == 30
+    assert answers[0] == answers[1]
+    assert load_settings_with({"DANGJIAN_EXECUTOR": "stock"}).executor == "stock"
+    with pytest.raises(ValueError, match="DANGJIAN_EXECUTOR"):
+        load_settings_with({"DANGJIAN_EXECUTOR": "fast"})
+
+
+def load_settings_with(env: dict[str, str]):
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in {"DANGJIAN_JWT_SECRET": "x" * 40, **env}.items():
+            patch.setenv(key, value)
+        return load_settings()

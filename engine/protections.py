@@ -1,4 +1,5 @@
-"""Protection on every request: depth, aliases, tokens, directives and a node-count budget."""
+"""Protection on every request, before any work: depth, aliases, tokens, directives and a
+node-count budget; unexpected errors masked."""
 
 from typing import Any
 
@@ -31,14 +32,18 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
-from resolvers.errors import LimitExceeded
-from resolvers.pagination import DEFAULT_FIRST
-
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 3000
 MAX_DIRECTIVES = 20
 MAX_NODES = 10_000
+
+
+class LimitExceeded(GraphQLError):
+    """A document refused for its size (code QUERY_TOO_COMPLEX)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, extensions={"code": "QUERY_TOO_COMPLEX"})
 
 
 class DirectiveLimit(ValidationRule):
@@ -59,8 +64,10 @@ def requested_nodes(
     document: DocumentNode,
     operation_name: str | None,
     variables: dict[str, Any],
+    default_first: int,
 ) -> int:
-    """GitHub-style node count: every connection's `first` times those of its ancestors."""
+    """GitHub-style node count: every connection's `first` (`default_first` when absent)
+    times those of its ancestors."""
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
@@ -81,8 +88,8 @@ def requested_nodes(
                     return int(arg.value.value)
                 if isinstance(arg.value, VariableNode):
                     value = variables.get(arg.value.name.value)
-                    return value if isinstance(value, int) else DEFAULT_FIRST
-        return DEFAULT_FIRST
+                    return value if isinstance(value, int) else default_first
+        return default_first
 
     def walk(
         selection_set: SelectionSetNode | None,
@@ -127,11 +134,19 @@ def requested_nodes(
 class NodeLimit(SchemaExtension):
     """Refuses documents that could return more than MAX_NODES connection items."""
 
+    def __init__(self, default_first: int) -> None:
+        super().__init__()
+        self.default_first = default_first
+
     def on_execute(self):  # type: ignore[override]
         ctx = self.execution_context
         if ctx.graphql_document is not None and ctx.result is None:
             nodes = requested_nodes(
-                ctx.schema._schema, ctx.graphql_document, ctx.operation_name, ctx.variables or {}
+                ctx.schema._schema,
+                ctx.graphql_document,
+                ctx.operation_name,
+                ctx.variables or {},
+                self.default_first,
             )
             if nodes > MAX_NODES:
                 error = LimitExceeded(
@@ -168,12 +183,13 @@ RULES = [
 ]
 
 
-def protections() -> list:
-    """Extension factories (a fresh instance per request). The validation rules are built
-    once, so that the validation cache, keyed on the rule classes, hits."""
+def protections(default_first: int) -> list:
+    """Extension factories (a fresh instance per request); `default_first` is the page size
+    of a connection asked without `first`. The validation rules are built once, so that the
+    validation cache, keyed on the rule classes, hits."""
     return [
         lambda: AddValidationRules(RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        NodeLimit,
+        lambda: NodeLimit(default_first),
         MaskInternalErrors,
     ]

@@ -26,7 +26,7 @@ from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
 
-from schema.compiler import Builder, Field, Selection, compiled, passes_str
+from engine.compiler import Builder, Field, Selection, compiled, passes_str
 
 TYPENAME = "__typename"
 
