@@ -1,1 +1,2 @@
-"""Authorization: Casbin policy, principals, scope predicates and PII masking (DESIGN §2)."""
+"""Authorization: Casbin policy, principals, the scope registry and PII masking
+(docs/ARCHITECTURE.md)."""

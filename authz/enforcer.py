@@ -7,6 +7,7 @@ import casbin
 
 from authz.paths import ancestors_or_self
 from authz.principal import SELF_ROLE, Principal
+from authz.resources import known
 
 HERE = Path(__file__).parent
 NO_OWNER = 0
@@ -30,7 +31,8 @@ def enforcer() -> casbin.Enforcer:
 
 @cache
 def roles_with(resource: str, action: str) -> frozenset[str]:
-    """Roles whose policy allows `action` on `resource`."""
+    """Roles whose policy allows `action` on `resource` (both must be known)."""
+    known(resource, action)
     return frozenset(line[0] for line in enforcer().get_filtered_policy(1, resource, action))
 
 
@@ -38,6 +40,7 @@ def can(
     principal: Principal, resource: str, action: str, path: str, owner: int | None = None
 ) -> bool:
     """Single-object check: may `principal` do `action` on `resource` at org `path`?"""
+    known(resource, action)
     if not principal.active:
         return False
     return bool(enforcer().enforce(principal, resource, action, path, owner or NO_OWNER))

@@ -1,4 +1,4 @@
-"""Server-side PII masking (DESIGN §2): applied on every output path."""
+"""Server-side PII masking (docs/ARCHITECTURE.md): applied on every output path."""
 
 
 def mask_id_card(value: str) -> str:

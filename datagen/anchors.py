@@ -1,4 +1,4 @@
-"""The real places, people and demo accounts of the story (DESIGN §4, contract)."""
+"""The real places, people and demo accounts of the story (a contract: README, "Demo accounts")."""
 
 import datetime as dt
 

@@ -89,7 +89,7 @@ def member_rows(
 
 
 def account_rows(tree: Tree, links: dict[str, tuple[int, int]]) -> tuple[list[tuple], list[tuple]]:
-    """Demo accounts (DESIGN §4) and their grants; self-only accounts get `member` at their org."""
+    """Demo accounts (README) and their grants; self-only accounts get `member` at their org."""
     accounts, grants = [], []
     for i, (username, display, role, scope) in enumerate(ACCOUNTS, start=1):
         member_id, own_org = links.get(username, (None, None))

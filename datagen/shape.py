@@ -18,7 +18,7 @@ CITY_NAME = "中共重庆市委"
 
 @dataclass(frozen=True)
 class Scale:
-    """How many of each kind of org to draw (chongqing: DESIGN §5 figures)."""
+    """How many of each kind of org to draw (chongqing: the city's published figures)."""
 
     districts: tuple[str, ...]  # district names to build; empty = all 38
     streets: int  # street-level units in all (街道)

@@ -1,1 +1,1 @@
-"""Pure domain rules: no SQL, no GraphQL (DESIGN §1)."""
+"""Pure domain rules: no SQL, no GraphQL (docs/ARCHITECTURE.md)."""

@@ -17,7 +17,7 @@ NAMING = {
 }
 
 # Materialised tree paths compare bytewise: on PostgreSQL the column must be COLLATE "C",
-# otherwise range predicates over the index silently return wrong rows (DESIGN §1).
+# otherwise range predicates over the index silently return wrong rows (docs/performance.md).
 PathString = String(255).with_variant(String(255, collation="C"), "postgresql")
 
 

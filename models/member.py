@@ -24,7 +24,7 @@ class Education(enum.Enum):
 
 
 class MemberStatus(enum.Enum):
-    """Pipeline position (DESIGN §5); only PROBATIONARY and FULL are Party members."""
+    """Pipeline position (发展党员工作细则); only PROBATIONARY and FULL are Party members."""
 
     APPLICANT = "入党申请人"
     ACTIVIST = "入党积极分子"

@@ -10,7 +10,7 @@ from models.base import Base, PathString, str_enum
 
 
 class OrgLevel(enum.Enum):
-    """Hierarchy levels (DESIGN §5)."""
+    """Hierarchy levels: city 市委, district 区县委, street 街道党工委 / township 乡镇党委 …"""
 
     CITY = "市委"
     DISTRICT = "区县委"

@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authz.registry import unscoped
 from resolvers.pagination import Order, Page, make_page, paged
 
 # SQLite refuses compound selects of more than 500 terms.
@@ -34,7 +35,10 @@ async def keyed_union(
     for start in range(0, len(stmts), MAX_TERMS):
         part = stmts[start : start + MAX_TERMS]
         subs = [s.subquery() for s in part]
-        terms = [select(literal(start + i).label(KEY), *sub.c) for i, sub in enumerate(subs)]
+        terms = [
+            unscoped(select(literal(start + i).label(KEY), *sub.c), why="wraps a given statement")
+            for i, sub in enumerate(subs)
+        ]
         stmt = terms[0] if len(terms) == 1 else union_all(*terms)
         keys = [literal_column(KEY)] + [
             literal_column(o[1:]).desc() if o.startswith("-") else literal_column(o) for o in order
@@ -50,6 +54,18 @@ async def rows_by_id(
     """Rows of `stmt` for `ids`, in the order asked, None where there is none."""
     found = {r.id: r for r in await session.execute(stmt.where(id_col.in_(ids)))}
     return [found.get(i) for i in ids]
+
+
+def counted_rows(stmt: Select) -> Select:
+    """`SELECT COUNT(*) AS n` over the rows of `stmt` (which carries its own scope)."""
+    return unscoped(
+        select(func.count().label("n")).select_from(stmt.subquery()), why="counts a given statement"
+    )
+
+
+async def count_rows(session: AsyncSession, stmt: Select) -> int:
+    """How many rows `stmt` returns: a connection's `totalCount`."""
+    return await session.scalar(counted_rows(stmt)) or 0
 
 
 class PageKey(Protocol):
@@ -88,9 +104,7 @@ async def page_batch(
         """The count statement for every key, run once however many pages ask; one caller
         being cancelled (a failed sibling field) does not cancel it for the others."""
         if not totals:
-            counted = [
-                select(func.count().label("n")).select_from(filtered(k).subquery()) for k in keys
-            ]
+            counted = [counted_rows(filtered(k)) for k in keys]
             task = asyncio.ensure_future(keyed_union(session, counted))
             task.add_done_callback(lambda t: t.cancelled() or t.exception())  # always retrieved
             totals.append(task)

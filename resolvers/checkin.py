@@ -10,6 +10,8 @@ from sqlalchemy.orm import aliased
 
 from authz.enforcer import can
 from authz.paths import path_ids, subtree
+from authz.registry import authorized, in_scope, scoped, unscoped
+from authz.resources import Action, Resource
 from authz.scope import Scope
 from domain.calendar import Period
 from domain.checkin import check_service, period_target
@@ -46,7 +48,7 @@ SR = aliased(ServiceRecord, name="sr")
 
 
 def checkin_scope(ctx: Context) -> Scope:
-    return ctx.scope("checkin", "read")
+    return ctx.scope(Resource.CHECKIN, Action.READ)
 
 
 def scoped_check_ins(ctx: Context, *columns) -> Select:
@@ -55,10 +57,7 @@ def scoped_check_ins(ctx: Context, *columns) -> Select:
 
 
 def check_ins_in(scope: Scope, *columns) -> Select:
-    stmt = select(*columns).select_from(CheckIn)
-    return scope.apply(
-        stmt, CheckIn.community_path, CheckIn.member_id, also=[CheckIn.member_org_path]
-    )
+    return scoped(scope, CheckIn, *columns)
 
 
 def scoped_services(ctx: Context, *columns) -> Select:
@@ -67,13 +66,7 @@ def scoped_services(ctx: Context, *columns) -> Select:
 
 
 def services_in(scope: Scope, *columns) -> Select:
-    stmt = select(*columns).select_from(ServiceRecord)
-    return scope.apply(
-        stmt,
-        ServiceRecord.community_path,
-        ServiceRecord.member_id,
-        also=[ServiceRecord.member_org_path],
-    )
+    return scoped(scope, ServiceRecord, *columns)
 
 
 # ---- check-in rows with their period figures -------------------------------------------
@@ -88,9 +81,10 @@ def verified_in(period: Period, record=ServiceRecord) -> ColumnElement[bool]:
 
 
 def _figure(expr, period: Period):
-    return (
-        select(expr).where(SR.check_in_id == CheckIn.id, verified_in(period, SR)).scalar_subquery()
-    )
+    return unscoped(
+        select(expr).where(SR.check_in_id == CheckIn.id, verified_in(period, SR)),
+        why="the records of the scoped check-in row it is correlated to",
+    ).scalar_subquery()
 
 
 def verified_minutes(period: Period):
@@ -211,8 +205,11 @@ async def member_check_ins(ctx: Context, member_id: int, period: Period) -> list
 
 async def load_linked_members(ctx: Context, ids: Sequence[int]) -> list[Row | None]:
     """Members in the caller's member scope or checked in where the caller can see it."""
-    stmt = select(*MEMBER_COLUMNS).select_from(Member)
-    member_pred = ctx.scope("member", "read").predicate(Member.org_path, Member.id)
+    stmt = unscoped(
+        select(*MEMBER_COLUMNS).select_from(Member),
+        why="member scope OR checked in where the caller sees it: the two scopes below",
+    )
+    member_pred = in_scope(ctx.scope(Resource.MEMBER, Action.READ), Member)
     if member_pred is not None:
         via = scoped_check_ins(ctx, CheckIn.member_id)
         stmt = stmt.where(member_pred | Member.id.in_(via))
@@ -321,10 +318,13 @@ def summary_selects(
         .subquery()
     )
     meets = and_(per_member.c.checked_in == 1, per_member.c.linked >= target_minutes)
-    served = select(
-        func.coalesce(func.sum(per_member.c.total), 0).label("minutes"),
-        func.coalesce(func.sum(case((meets, 1), else_=0)), 0).label("meeting"),
-        func.coalesce(func.sum(per_member.c.own), 0).label("own"),
+    served = unscoped(
+        select(
+            func.coalesce(func.sum(per_member.c.total), 0).label("minutes"),
+            func.coalesce(func.sum(case((meets, 1), else_=0)), 0).label("meeting"),
+            func.coalesce(func.sum(per_member.c.own), 0).label("own"),
+        ),
+        why="sums the scoped per-member service above",
     )
     return active, served
 
@@ -366,13 +366,11 @@ async def _own_member(ctx: Context) -> Row:
     principal = ctx.require()
     if principal.member_id is None:
         raise Forbidden("only Party members can report to a community or log service")
-    return (
-        await ctx.session.execute(
-            select(Member.id, Member.org_id, Member.org_path, Member.employer_org_id).where(
-                Member.id == principal.member_id
-            )
-        )
-    ).one()
+    own = unscoped(
+        select(Member.id, Member.org_id, Member.org_path, Member.employer_org_id),
+        why="the caller's own member row",
+    ).where(Member.id == principal.member_id)
+    return (await ctx.session.execute(own)).one()
 
 
 async def _community(ctx: Context, org_id: int | None) -> Row:
@@ -380,8 +378,11 @@ async def _community(ctx: Context, org_id: int | None) -> Row:
     if org_id is not None:
         row = (
             await ctx.session.execute(
-                select(Organization.id, Organization.path, Organization.level).where(
-                    Organization.id == org_id
+                unscoped(
+                    select(Organization.id, Organization.path, Organization.level).where(
+                        Organization.id == org_id
+                    ),
+                    why="any community of the city may be reported to (在职党员到社区报到)",
                 )
             )
         ).one_or_none()
@@ -397,17 +398,21 @@ async def report_check_in(w: Write, community_id: int | None, grid_id: int | Non
     community = await _community(ctx, community_id)
     if grid_id is not None:
         grid = await ctx.session.scalar(
-            select(Organization.id).where(
-                Organization.id == grid_id,
-                Organization.parent_id == community.id,
-                Organization.level == OrgLevel.BRANCH,
+            unscoped(
+                select(Organization.id).where(
+                    Organization.id == grid_id,
+                    Organization.parent_id == community.id,
+                    Organization.level == OrgLevel.BRANCH,
+                ),
+                why="a branch of the community reported to",
             )
         )
         if grid is None:
             raise BadUserInput("gridId must name a branch of that community")
-    if await ctx.session.scalar(
-        select(CheckIn.id).where(CheckIn.member_id == me.id, CheckIn.status == CheckInStatus.ACTIVE)
-    ):
+    active = unscoped(select(CheckIn.id), why="the caller's own check-ins").where(
+        CheckIn.member_id == me.id, CheckIn.status == CheckInStatus.ACTIVE
+    )
+    if await ctx.session.scalar(active):
         raise BadUserInput("you are already checked in at a community: end that check-in first")
     row = CheckIn(
         member_id=me.id,
@@ -450,7 +455,10 @@ async def log_service(
     if check_in_id is not None:
         ci = (
             await ctx.session.execute(
-                select(CheckIn).where(CheckIn.id == check_in_id, CheckIn.member_id == me.id)
+                unscoped(
+                    select(CheckIn).where(CheckIn.id == check_in_id, CheckIn.member_id == me.id),
+                    why="the caller's own check-in",
+                )
             )
         ).scalar_one_or_none()
         if ci is None:
@@ -461,9 +469,12 @@ async def log_service(
     else:
         home = (
             await ctx.session.execute(
-                select(Organization.id, Organization.path).where(
-                    Organization.id.in_(path_ids(me.org_path)),
-                    Organization.level.in_(COMMUNITY_LEVELS),
+                unscoped(
+                    select(Organization.id, Organization.path).where(
+                        Organization.id.in_(path_ids(me.org_path)),
+                        Organization.level.in_(COMMUNITY_LEVELS),
+                    ),
+                    why="the community above the caller's own branch",
                 )
             )
         ).first()
@@ -503,17 +514,16 @@ async def review_service(w: Write, record_id: int | None, approve: bool, note: s
     is a no-op, a different one is refused."""
     ctx = w.ctx
     principal = ctx.require()
-    path = None
-    if record_id is not None:
-        path = await ctx.session.scalar(
-            select(ServiceRecord.community_path).where(ServiceRecord.id == record_id)
-        )
-    if path is None or not can(principal, "checkin", "verify", path):
+    record = await authorized(
+        ctx.session, principal, ServiceRecord, record_id, Action.VERIFY, ServiceRecord.id
+    )
+    if record is None:
         raise Forbidden("you may not review this service record")
+    path = record._path
     decision = ServiceStatus.VERIFIED if approve else ServiceStatus.REJECTED
     now = ctx.now
-    done = await ctx.session.execute(
-        update(ServiceRecord)
+    review = (
+        unscoped(update(ServiceRecord), why="the record authorized above")
         .where(ServiceRecord.id == record_id, ServiceRecord.status == ServiceStatus.PENDING)
         .values(
             status=decision,
@@ -522,9 +532,13 @@ async def review_service(w: Write, record_id: int | None, approve: bool, note: s
             review_note=(note or "").strip()[:200] or None,
         )
     )
+    done = await ctx.session.execute(review)
     if done.rowcount == 0:
         current = await ctx.session.scalar(
-            select(ServiceRecord.status).where(ServiceRecord.id == record_id)
+            unscoped(
+                select(ServiceRecord.status).where(ServiceRecord.id == record_id),
+                why="the record authorized above",
+            )
         )
         if current != decision:
             raise BadUserInput("this service record was already reviewed")
@@ -554,14 +568,15 @@ async def end_check_in(w: Write, check_in_id: int | None) -> int:
     if ci is None:
         raise NotFound("no such check-in")
     own = ci.member_id == principal.member_id
-    if not own and not can(principal, "checkin", "verify", ci.community_path):
+    if not own and not can(principal, Resource.CHECKIN, Action.VERIFY, ci.community_path):
         raise Forbidden("only the member or the community may end this check-in")
     if ci.status == CheckInStatus.ACTIVE:
-        await ctx.session.execute(
-            update(CheckIn)
+        end = (
+            unscoped(update(CheckIn), why="the check-in read in scope above")
             .where(CheckIn.id == ci.id)
             .values(status=CheckInStatus.ENDED, ended_on=ctx.today)
         )
+        await ctx.session.execute(end)
         w.record(
             to_global_id("CheckIn", ci.id),
             ci.community_path,
@@ -577,19 +592,18 @@ async def end_check_in(w: Write, check_in_id: int | None) -> int:
 async def load_teams(ctx: Context, paths: Sequence[str]) -> list[list[Row]]:
     """The 红岩先锋 teams of each subtree's communities."""
     stmts = [
-        checkin_scope(ctx).apply(
-            select(
-                ServiceTeam.id,
-                ServiceTeam.name,
-                ServiceTeam.leader_member_id,
-                ServiceTeam.community_id,
-                Community.name.label("community_name"),
-                Community.level.label("community_level"),
-            )
-            .join(Community, Community.id == ServiceTeam.community_id)
-            .where(subtree(ServiceTeam.community_path, p)),
-            ServiceTeam.community_path,
+        scoped(
+            checkin_scope(ctx),
+            ServiceTeam,
+            ServiceTeam.id,
+            ServiceTeam.name,
+            ServiceTeam.leader_member_id,
+            ServiceTeam.community_id,
+            Community.name.label("community_name"),
+            Community.level.label("community_level"),
         )
+        .join(Community, Community.id == ServiceTeam.community_id)
+        .where(subtree(ServiceTeam.community_path, p))
         for p in paths
     ]
     return await keyed_union(ctx.session, stmts, ["id"])

@@ -12,6 +12,7 @@ from strawberry.dataloader import DataLoader
 
 from authz.masking import redact
 from authz.principal import Principal
+from authz.resources import Action, Resource
 from authz.scope import Scope, scope_for
 from domain.clock import clock
 from models import AuditEntry
@@ -56,7 +57,7 @@ class Context:
     hours_target: float = 50.0  # volunteer hours a year (a setting: DANGJIAN_HOURS_TARGET)
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)
-    _scopes: dict[tuple[str, str], Scope] = field(default_factory=dict)
+    _scopes: dict[tuple[Resource, Action], Scope] = field(default_factory=dict)
 
     @property
     def today(self) -> dt.date:
@@ -69,8 +70,9 @@ class Context:
             raise Unauthenticated(self.auth_error or "authentication required")
         return self.principal
 
-    def scope(self, resource: str, action: str) -> Scope:
-        """Where the caller may do `action` on `resource` (computed once per request)."""
+    def scope(self, resource: Resource, action: Action) -> Scope:
+        """Where the caller may do `action` on `resource` (computed once per request): the
+        scope that `authz.registry.scoped` applies to a read."""
         key = (resource, action)
         if key not in self._scopes:
             self._scopes[key] = scope_for(self.require(), resource, action)

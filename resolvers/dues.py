@@ -14,6 +14,8 @@ from sqlalchemy.orm import aliased
 
 from authz.enforcer import can
 from authz.paths import subtree
+from authz.registry import authorized, scoped, unscoped
+from authz.resources import Action, Resource
 from authz.scope import Scope
 from domain.dues import (
     FLAG_MONTHS,
@@ -37,7 +39,7 @@ from models import (
     PaymentChannel,
     PaymentKind,
 )
-from resolvers.batch import keyed_union, page_batch, rows_by_id
+from resolvers.batch import count_rows, keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, ClientError, Forbidden
 from resolvers.ids import to_global_id
@@ -46,6 +48,9 @@ from resolvers.write import Write
 
 EarlierBase = aliased(DuesBase, name="earlier_base")
 Branch = aliased(Organization, name="branch")
+CORRELATED = "correlated to the scoped dues_base row of the outer statement"
+AUTHORIZED = "the member authorized above"
+REFERENCE = "reference data: the dues rule sets (中组发〔2008〕3号)"
 
 
 class IdempotencyKeyReused(ClientError):
@@ -55,7 +60,7 @@ class IdempotencyKeyReused(ClientError):
 async def load_rule_set(db: AsyncSession | AsyncConnection, on: dt.date) -> RuleSet:
     """The rule set in force on `on` (the latest effective before it)."""
     name = await db.scalar(
-        select(DuesRule.rule_set)
+        unscoped(select(DuesRule.rule_set), why=REFERENCE)
         .where(DuesRule.effective_from <= on)
         .order_by(DuesRule.effective_from.desc())
         .limit(1)
@@ -63,13 +68,16 @@ async def load_rule_set(db: AsyncSession | AsyncConnection, on: dt.date) -> Rule
     if name is None:
         raise BadUserInput(f"no dues rule set in force on {on}")
     rows = await db.execute(
-        select(
-            DuesRule.category,
-            DuesRule.upper_fen,
-            DuesRule.rate_bp,
-            DuesRule.fixed_fen,
-            DuesRule.min_fen,
-            DuesRule.max_fen,
+        unscoped(
+            select(
+                DuesRule.category,
+                DuesRule.upper_fen,
+                DuesRule.rate_bp,
+                DuesRule.fixed_fen,
+                DuesRule.min_fen,
+                DuesRule.max_fen,
+            ),
+            why=REFERENCE,
         )
         .where(DuesRule.rule_set == name)
         .order_by(DuesRule.category, DuesRule.upper_fen.is_(None), DuesRule.upper_fen)
@@ -84,19 +92,17 @@ async def load_rule_set(db: AsyncSession | AsyncConnection, on: dt.date) -> Rule
 
 
 def dues_scope(ctx: Context) -> Scope:
-    return ctx.scope("dues", "read")
+    return ctx.scope(Resource.DUES, Action.READ)
 
 
-def scoped(ctx: Context, model, *columns) -> Select:
-    """`columns` of a dues table (with org_path and member_id), limited to the dues scope."""
-    return dues_scope(ctx).apply(
-        select(*columns).select_from(model), model.org_path, model.member_id
-    )
+def dues_rows(ctx: Context, model: type, *columns) -> Select:
+    """`columns` of a dues table, limited to the caller's dues scope."""
+    return scoped(dues_scope(ctx), model, *columns)
 
 
 def base_visible(ctx: Context, org_path: str, member_id: int) -> bool:
     """Income bases are sensitive: shown like PII, only with `dues.base`."""
-    return ctx.scope("dues.base", "read").covers(org_path, member_id)
+    return ctx.scope(Resource.DUES_BASE, Action.READ).covers(org_path, member_id)
 
 
 # ---- the ledger ----------------------------------------------------------------------------
@@ -126,22 +132,20 @@ async def load_ledgers(ctx: Context, keys: Sequence[tuple[int, int]]) -> list[Le
     bases = {
         (r.member_id, r.year): r
         for r in await ctx.session.execute(
-            scoped(ctx, DuesBase, *DuesBase.__table__.c).where(
+            dues_rows(ctx, DuesBase, *DuesBase.__table__.c).where(
                 DuesBase.member_id.in_(member_ids), DuesBase.year.in_(years)
             )
         )
     }
-    members = dues_scope(ctx).apply(
-        select(Member.id, Member.joined_on).where(Member.id.in_(member_ids)),
-        Member.org_path,
-        Member.id,
+    members = scoped(dues_scope(ctx), Member, Member.id, Member.joined_on).where(
+        Member.id.in_(member_ids)
     )
     joined = {m: j for m, j in await ctx.session.execute(members)}
     visible = set(joined)
     lo, hi = period_of(min(years), 1), period_of(max(years), 12)
     settled: dict[tuple[int, int], Row] = {}
     for row in await ctx.session.execute(
-        scoped(
+        dues_rows(
             ctx,
             DuesMonth,
             DuesMonth.member_id,
@@ -192,7 +196,7 @@ async def ledger(ctx: Context, member_id: int, year: int) -> Ledger | None:
 
 def _due(ctx: Context, path: str, period: int, *columns) -> Select:
     """Members of the subtree owing dues for `period` (base set, not exempt, admitted)."""
-    return scoped(ctx, DuesBase, *columns).where(
+    return dues_rows(ctx, DuesBase, *columns).where(
         DuesBase.year == period // 12,
         subtree(DuesBase.org_path, path),
         DuesBase.owed_from <= period,
@@ -202,7 +206,7 @@ def _due(ctx: Context, path: str, period: int, *columns) -> Select:
 
 
 def _live(ctx: Context, path: str, period: int, *columns) -> Select:
-    return scoped(ctx, DuesMonth, *columns).where(
+    return dues_rows(ctx, DuesMonth, *columns).where(
         DuesMonth.period == period, subtree(DuesMonth.org_path, path), DuesMonth.voided_by.is_(None)
     )
 
@@ -211,7 +215,7 @@ def arrears_months(period: int):
     """Consecutive unpaid months up to `period` of the current dues_base row's member:
     since the last live settlement, or since the member first owed."""
     last_paid = (
-        select(func.max(DuesMonth.period))
+        unscoped(select(func.max(DuesMonth.period)), why=CORRELATED)
         .where(
             DuesMonth.member_id == DuesBase.member_id,
             DuesMonth.voided_by.is_(None),
@@ -220,7 +224,7 @@ def arrears_months(period: int):
         .scalar_subquery()
     )
     first_owed = (
-        select(func.min(EarlierBase.owed_from))
+        unscoped(select(func.min(EarlierBase.owed_from)), why=CORRELATED)
         .where(EarlierBase.member_id == DuesBase.member_id)
         .scalar_subquery()
     )
@@ -269,9 +273,8 @@ async def load_collections(ctx: Context, keys: Sequence[tuple[str, int]]) -> lis
             (per_member.c.months >= FLAG_MONTHS, literal("6+")),
             else_=cast(per_member.c.months, String),
         ).label("k")
-        buckets.append(
-            select(label, func.count().label("n")).select_from(per_member).group_by(label)
-        )
+        grouped = unscoped(select(label, func.count().label("n")), why="groups `per_member`")
+        buckets.append(grouped.select_from(per_member).group_by(label))
     d, c, b = [await keyed_union(ctx.session, s) for s in (due, paid, buckets)]
     return [
         Collection(m, d[i][0].fen, c[i][0].fen, d[i][0].n, c[i][0].n, {r.k: r.n for r in b[i]})
@@ -298,7 +301,7 @@ BY_MEMBER = Order(None, DuesBase.member_id)
 def _arrears_list(ctx: Context, key: ArrearsKey) -> Select:
     months = arrears_months(key.period)
     last_paid = (
-        select(func.max(DuesMonth.period))
+        unscoped(select(func.max(DuesMonth.period)), why=CORRELATED)
         .where(
             DuesMonth.member_id == DuesBase.member_id,
             DuesMonth.voided_by.is_(None),
@@ -337,7 +340,7 @@ async def publication(
     first_p, last_p = period_of(year, 1), period_of(year, 12)
     owed_months = literal(last_p + 1) - DuesBase.owed_from
     payable = (
-        scoped(
+        dues_rows(
             ctx, DuesBase, func.coalesce(func.sum(DuesBase.monthly_payable_fen * owed_months), 0)
         )
         .where(
@@ -348,7 +351,7 @@ async def publication(
         .scalar_subquery()
     )
     collected = (
-        scoped(ctx, DuesMonth, func.coalesce(func.sum(DuesMonth.amount_fen), 0))
+        dues_rows(ctx, DuesMonth, func.coalesce(func.sum(DuesMonth.amount_fen), 0))
         .where(
             DuesMonth.org_path == Organization.path,
             DuesMonth.period.between(first_p, last_p),
@@ -356,24 +359,19 @@ async def publication(
         )
         .scalar_subquery()
     )
-    stmt = ctx.scope("org", "read").apply(
-        select(
-            Organization.id,
-            Organization.name,
-            Organization.level,
-            Organization.path,
-            payable.label("payable_fen"),
-            collected.label("collected_fen"),
-        ).where(subtree(Organization.path, path), Organization.level == OrgLevel.BRANCH),
+    stmt = scoped(
+        ctx.scope(Resource.ORG, Action.READ),
+        Organization,
+        Organization.id,
+        Organization.name,
+        Organization.level,
         Organization.path,
-    )
+        payable.label("payable_fen"),
+        collected.label("collected_fen"),
+    ).where(subtree(Organization.path, path), Organization.level == OrgLevel.BRANCH)
     page_stmt, size = paged(stmt, BY_PATH, first, after)
     rows = (await ctx.session.execute(page_stmt)).all()
-
-    async def count() -> int:
-        return await ctx.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-
-    return make_page(rows, size, BY_PATH, after, count)
+    return make_page(rows, size, BY_PATH, after, lambda: count_rows(ctx.session, stmt))
 
 
 # ---- writes --------------------------------------------------------------------------------
@@ -383,21 +381,28 @@ def fingerprint(**fields: object) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
-async def _member(ctx: Context, member_id: int | None) -> Row | None:
-    if member_id is None:
-        return None
-    return (
-        await ctx.session.execute(
-            select(
-                Member.id,
-                Member.org_id,
-                Member.org_path,
-                Member.status,
-                Member.joined_on,
-                Member.dues_category,
-            ).where(Member.id == member_id)
+PAYER = (
+    Member.id,
+    Member.org_id,
+    Member.org_path,
+    Member.status,
+    Member.joined_on,
+    Member.dues_category,
+)
+
+
+async def _member(w: Write, member_id: int | None, action: Action, resource: Resource) -> Row:
+    """The member whose dues change, if the caller may (FORBIDDEN otherwise, as for none)."""
+    member = await authorized(
+        w.session, w.ctx.require(), Member, member_id, action, *PAYER, resource=resource
+    )
+    if member is None:
+        raise Forbidden(
+            "you may not set dues bases for this member"
+            if resource is Resource.DUES_BASE
+            else "you may not record dues for this member"
         )
-    ).one_or_none()
+    return member
 
 
 async def set_base(
@@ -411,9 +416,7 @@ async def set_base(
     """The branch sets a member's category and monthly base once a year."""
     ctx = w.ctx
     principal = ctx.require()
-    member = await _member(ctx, member_id)
-    if member is None or not can(principal, "dues.base", "write", member.org_path):
-        raise Forbidden("you may not set dues bases for this member")
+    member = await _member(w, member_id, Action.WRITE, Resource.DUES_BASE)
     if not 2008 <= year <= ctx.today.year + 1:
         raise BadUserInput("year is out of range")
     if member.status not in PAYING or member.joined_on is None:
@@ -453,23 +456,36 @@ async def approve_exemption(w: Write, member_id: int | None, year: int, reason: 
     """Hardship exemption, approved one level above the member's branch."""
     ctx = w.ctx
     principal = ctx.require()
-    member = await _member(ctx, member_id)
+    member = None
+    if member_id is not None:
+        member = (
+            await ctx.session.execute(
+                unscoped(
+                    select(*PAYER).where(Member.id == member_id),
+                    why="authorized below, one level above the member's branch",
+                )
+            )
+        ).one_or_none()
     parent = None
     if member is not None:
         parent = await ctx.session.scalar(
-            select(Organization.path)
-            .join(Branch, Branch.parent_id == Organization.id)
-            .where(Branch.id == member.org_id)
+            unscoped(
+                select(Organization.path)
+                .join(Branch, Branch.parent_id == Organization.id)
+                .where(Branch.id == member.org_id),
+                why="the parent of the member's branch, where exemptions are approved",
+            )
         )
-    if parent is None or not can(principal, "dues", "exempt", parent):
+    if parent is None or not can(principal, Resource.DUES, Action.EXEMPT, parent):
         raise Forbidden("exemptions are approved one level above the member's branch")
     if not reason.strip():
         raise BadUserInput("a reason is required")
-    done = await ctx.session.execute(
-        update(DuesBase)
+    exempt = (
+        unscoped(update(DuesBase), why=AUTHORIZED)
         .where(DuesBase.member_id == member.id, DuesBase.year == year)  # type: ignore[union-attr]
         .values(exempt=True, exemption_reason=reason.strip()[:200])
     )
+    done = await ctx.session.execute(exempt)
     if done.rowcount == 0:
         raise BadUserInput(f"no dues base set for {year}")
     w.record(
@@ -494,8 +510,11 @@ async def _replay(ctx: Context, key: str, digest: str) -> int | None:
     """The first answer for a key already used with this content; refuse other content."""
     found = (
         await ctx.session.execute(
-            select(DuesPayment.id, DuesPayment.request_hash).where(
-                DuesPayment.idempotency_key == key
+            unscoped(
+                select(DuesPayment.id, DuesPayment.request_hash).where(
+                    DuesPayment.idempotency_key == key
+                ),
+                why="an idempotency key names one request whoever sends it again",
             )
         )
     ).one_or_none()
@@ -512,9 +531,7 @@ async def pay(w: Write, req: PayRequest) -> int:
     principal = ctx.require()
     if not 8 <= len(req.key) <= 80:
         raise BadUserInput("idempotencyKey must be 8 to 80 characters")
-    member = await _member(ctx, req.member_id)
-    if member is None or not can(principal, "dues", "pay", member.org_path, member.id):
-        raise Forbidden("you may not record dues for this member")
+    member = await _member(w, req.member_id, Action.PAY, Resource.DUES)
     digest = fingerprint(
         member=member.id,
         months=sorted(req.months),
@@ -529,13 +546,18 @@ async def pay(w: Write, req: PayRequest) -> int:
         raise BadUserInput("months must be distinct and at least one")
     if len({p // 12 for p in periods}) > 1:
         raise BadUserInput("pay each calendar year separately")
-    own = principal.member_id == member.id and not can(principal, "dues", "pay", member.org_path)
+    own = principal.member_id == member.id and not can(
+        principal, Resource.DUES, Action.PAY, member.org_path
+    )
     if own and (len(periods) > SELF_MAX_MONTHS or periods[-1] > period_of_date(ctx.today)):
         raise BadUserInput("paying more than a quarter, or in advance, needs the branch")
     base = (
         await ctx.session.execute(
-            select(DuesBase).where(
-                DuesBase.member_id == member.id, DuesBase.year == periods[0] // 12
+            unscoped(
+                select(DuesBase).where(
+                    DuesBase.member_id == member.id, DuesBase.year == periods[0] // 12
+                ),
+                why=AUTHORIZED,
             )
         )
     ).scalar_one_or_none()
@@ -550,10 +572,13 @@ async def pay(w: Write, req: PayRequest) -> int:
         raise BadUserInput(f"amount must be {expected} fen for {len(periods)} month(s)")
     paid = (
         await ctx.session.scalars(
-            select(DuesMonth.period).where(
-                DuesMonth.member_id == member.id,
-                DuesMonth.period.in_(periods),
-                DuesMonth.voided_by.is_(None),
+            unscoped(
+                select(DuesMonth.period).where(
+                    DuesMonth.member_id == member.id,
+                    DuesMonth.period.in_(periods),
+                    DuesMonth.voided_by.is_(None),
+                ),
+                why=AUTHORIZED,
             )
         )
     ).all()
@@ -562,7 +587,11 @@ async def pay(w: Write, req: PayRequest) -> int:
             return done  # the same request, committed meanwhile by a concurrent retry
         raise BadUserInput(f"{month_label(min(paid))} is already paid")
     payer = req.payer_id or member.id
-    if payer != member.id and await _member(ctx, payer) is None:
+    proxy = unscoped(
+        select(Member.id).where(Member.id == payer),
+        why="a payer by proxy (代缴) may be any member of the city",
+    )
+    if payer != member.id and await ctx.session.scalar(proxy) is None:
         raise BadUserInput("payerId must name a member")
     payment = DuesPayment(
         kind=PaymentKind.PAYMENT,
@@ -612,12 +641,16 @@ async def reverse(w: Write, payment_id: int | None, reason: str, key: str) -> in
     """A reversing entry for a payment (corrections never edit the ledger)."""
     ctx = w.ctx
     principal = ctx.require()
-    original = None
-    if payment_id is not None:
-        original = (
-            await ctx.session.execute(select(DuesPayment).where(DuesPayment.id == payment_id))
-        ).scalar_one_or_none()
-    if original is None or not can(principal, "dues", "pay", original.org_path):
+    original = await authorized(
+        ctx.session,
+        principal,
+        DuesPayment,
+        payment_id,
+        Action.PAY,
+        *DuesPayment.__table__.c,
+        self_allowed=False,  # a member pays their own dues but does not correct the ledger
+    )
+    if original is None:
         raise Forbidden("you may not correct this payment")
     digest = fingerprint(reverses=original.id, reason=reason.strip())
     if (done := await _replay(ctx, key, digest)) is not None:
@@ -642,11 +675,12 @@ async def reverse(w: Write, payment_id: int | None, reason: str, key: str) -> in
     )
     ctx.session.add(entry)
     await w.flush(replay=partial(_replay, ctx, key, digest))
-    voided = await ctx.session.execute(
-        update(DuesMonth)
+    void = (
+        unscoped(update(DuesMonth), why="the payment authorized above")
         .where(DuesMonth.payment_id == original.id, DuesMonth.voided_by.is_(None))
         .values(voided_by=entry.id)
     )
+    voided = await ctx.session.execute(void)
     if voided.rowcount == 0:
         raise BadUserInput("this payment was already reversed")
     w.record(
@@ -660,7 +694,7 @@ async def reverse(w: Write, payment_id: int | None, reason: str, key: str) -> in
 
 async def load_payments(ctx: Context, ids: Sequence[int]) -> list[Row | None]:
     return await rows_by_id(
-        ctx.session, scoped(ctx, DuesPayment, *DuesPayment.__table__.c), DuesPayment.id, ids
+        ctx.session, dues_rows(ctx, DuesPayment, *DuesPayment.__table__.c), DuesPayment.id, ids
     )
 
 
@@ -671,7 +705,7 @@ async def get_payment(ctx: Context, pk: int | None) -> Row | None:
 async def load_payment_months(ctx: Context, ids: Sequence[int]) -> list[list[int]]:
     """The months each (visible) payment settled or, for a reversal, voided."""
     rows = await ctx.session.execute(
-        scoped(ctx, DuesMonth, DuesMonth.payment_id, DuesMonth.voided_by, DuesMonth.period)
+        dues_rows(ctx, DuesMonth, DuesMonth.payment_id, DuesMonth.voided_by, DuesMonth.period)
         .where((DuesMonth.payment_id.in_(ids)) | (DuesMonth.voided_by.in_(ids)))
         .order_by(DuesMonth.period)
     )

@@ -32,5 +32,3 @@ class Conflict(ClientError):
     """A stale version or a concurrent change: reload and try again."""
 
     code = "CONFLICT"
-
-

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Row, Select, func, null
 
 from authz.masking import mask_address, mask_id_card, mask_phone
 from authz.paths import subtree
+from authz.resources import Action, Resource
 from authz.scope import Scope
 from domain.calendar import years_before
 from models import DuesCategory, FloatingStatus, Gender, Member, MemberStatus
@@ -43,7 +44,7 @@ def pii(
 ) -> tuple[str | None, str | None, str | None]:
     """(ID-card number, phone, address) as the caller may see them: masked without
     `member.pii` for the member's org (None where the column was not read)."""
-    if ctx.scope("member.pii", "read").covers(org_path, member_id):
+    if ctx.scope(Resource.MEMBER_PII, Action.READ).covers(org_path, member_id):
         return id_card, phone, address
     return (
         id_card and mask_id_card(id_card),

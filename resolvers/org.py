@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from sqlalchemy import Row, Select, func, select
 
 from authz.paths import path_ids, subtree
+from authz.registry import in_scope, scoped, unscoped
+from authz.resources import Action, Resource
 from authz.scope import Scope
 from domain.calendar import years_before
 from models import Education, Gender, Member, MemberStatus, Organization, OrgLevel, OrgType
-from resolvers.batch import keyed_union, page_batch, rows_by_id
+from resolvers.batch import count_rows, keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.ids import pk_of
 from resolvers.pagination import Order, Page, make_page, paged
@@ -33,13 +35,12 @@ BY_PATH = Order(Organization.path, Organization.id)  # tree order, served by the
 
 
 def org_scope(ctx: Context) -> Scope:
-    return ctx.scope("org", "read")
+    return ctx.scope(Resource.ORG, Action.READ)
 
 
 def scoped_orgs(ctx: Context, *columns) -> Select:
     """`SELECT columns FROM organization` limited to the caller's org scope."""
-    stmt = select(*(columns or ORG_COLUMNS)).select_from(Organization)
-    return org_scope(ctx).apply(stmt, Organization.path)
+    return scoped(org_scope(ctx), Organization, *(columns or ORG_COLUMNS))
 
 
 async def load_orgs(ctx: Context, ids: Sequence[int]) -> list[Row | None]:
@@ -57,8 +58,11 @@ def breadcrumb_ids(ctx: Context) -> set[int]:
 
 
 async def load_breadcrumbs(ctx: Context, ids: Sequence[int]) -> list[Row | None]:
-    stmt = select(Organization.id, Organization.name, Organization.level)
-    pred = org_scope(ctx).predicate(Organization.path)
+    stmt = unscoped(
+        select(Organization.id, Organization.name, Organization.level),
+        why="names of the caller's ancestors are visible as breadcrumbs (the OR below)",
+    )
+    pred = in_scope(org_scope(ctx), Organization)
     if pred is not None:
         stmt = stmt.where(pred | Organization.id.in_(breadcrumb_ids(ctx)))
     return await rows_by_id(ctx.session, stmt, Organization.id, ids)
@@ -82,7 +86,12 @@ async def visible_path(ctx: Context, org_id: int) -> str | None:
         return org.path
     if org_id not in breadcrumb_ids(ctx):
         return None
-    return await ctx.session.scalar(select(Organization.path).where(Organization.id == org_id))
+    return await ctx.session.scalar(
+        unscoped(
+            select(Organization.path).where(Organization.id == org_id),
+            why="an ancestor of the caller's grants: a breadcrumb, usable as `under`",
+        )
+    )
 
 
 NOWHERE = "/-/"  # sorts before every real path: a subtree that holds nothing
@@ -120,10 +129,7 @@ async def list_orgs(ctx: Context, q: OrgQuery, first: int | None, after: str | N
     page_stmt, size = paged(stmt, BY_PATH, first, after)
     rows = (await ctx.session.execute(page_stmt)).all()
 
-    async def count() -> int:
-        return await ctx.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-
-    return make_page(rows, size, BY_PATH, after, count)
+    return make_page(rows, size, BY_PATH, after, lambda: count_rows(ctx.session, stmt))
 
 
 @dataclass(frozen=True)
@@ -150,7 +156,7 @@ async def children(ctx: Context, parent_id: int, first: int | None, after: str |
 
 
 def member_scope(ctx: Context) -> Scope:
-    return ctx.scope("member", "read")
+    return ctx.scope(Resource.MEMBER, Action.READ)
 
 
 def scoped_members(ctx: Context, *columns) -> Select:
@@ -159,7 +165,7 @@ def scoped_members(ctx: Context, *columns) -> Select:
 
 
 def members_in(scope: Scope, *columns) -> Select:
-    return scope.apply(select(*columns).select_from(Member), Member.org_path, Member.id)
+    return scoped(scope, Member, *columns)
 
 
 def members_of(stmt: Select, org_id: int, path: str, in_subtree: bool) -> Select:

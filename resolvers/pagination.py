@@ -124,7 +124,7 @@ def paged(stmt: Select, order: Order, first: int | None, after: str | None) -> t
     """`stmt` ordered and cut to one page (+1 row to detect a next page).
 
     The limit is rendered as a literal: a bound LIMIT made SQLite choose a full scan
-    for an OR of path ranges (DESIGN §1).
+    for an OR of path ranges (docs/performance.md).
     """
     size = page_size(first)
     if after:

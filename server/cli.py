@@ -1,4 +1,4 @@
-"""The `dangjian` command line (DESIGN §4, contract)."""
+"""The `dangjian` command line (a contract: README, "Command line")."""
 
 import asyncio
 import json

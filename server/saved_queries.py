@@ -1,5 +1,5 @@
 """Saved queries: `queries/<area>/<name>.graphql`, one named operation each, validated at
-start-up against the schema (DESIGN §4)."""
+start-up against the schema (README, "Saved queries")."""
 
 import hashlib
 from dataclasses import dataclass

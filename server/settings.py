@@ -1,4 +1,4 @@
-"""Settings from environment variables (DESIGN §4, contract names)."""
+"""Settings from environment variables (their names are a contract: README)."""
 
 import os
 import warnings

@@ -58,6 +58,33 @@ def violations(package: str, source: str) -> list[str]:
     return wrong
 
 
+STATEMENTS = {"select", "update", "delete", "insert", "text"}
+ENTRY_POINTS = {"scoped", "authorized", "unscoped"}
+
+
+def unmarked_statements(source: str) -> list[tuple[int, str]]:
+    """SQL statements built outside the registry's entry points: a bare `select(…)` in a
+    resolver must stand inside `unscoped(…, why=…)` (the others build their own)."""
+    tree = ast.parse(source)
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        if node.func.id not in STATEMENTS:
+            continue
+        up = parents.get(node)
+        while up is not None and not (
+            isinstance(up, ast.Call)
+            and isinstance(up.func, ast.Name)
+            and up.func.id in ENTRY_POINTS
+        ):
+            up = parents.get(up)
+        if up is None:
+            found.append((node.lineno, node.func.id))
+    return found
+
+
 def sources(package: str) -> list[Path]:
     return sorted((ROOT / package).rglob("*.py"))
 
@@ -86,6 +113,26 @@ def test_imports_go_down_the_layers(package: str) -> None:
         for v in violations(package, path.read_text(encoding="utf-8"))
     ]
     assert wrong == []
+
+
+def test_planted_unmarked_statement_is_seen() -> None:
+    source = (
+        "a = unscoped(select(X).where(X.id == 1), why='own row')\n"
+        "b = scoped(scope, X, X.id).where(X.n == 2)\n"
+        "c = select(X.id)\n"
+        "d = session.execute(update(X).values(n=1))\n"
+    )
+    assert unmarked_statements(source) == [(3, "select"), (4, "update")]
+
+
+def test_resolvers_read_and_write_through_the_registry() -> None:
+    """Every statement in resolvers/ is scoped, authorized or marked unscoped with a reason."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {call}"
+        for path in sources("resolvers")
+        for line, call in unmarked_statements(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
 
 
 def test_domain_rules_read_no_clock_of_their_own() -> None:

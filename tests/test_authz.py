@@ -1,13 +1,15 @@
 """Scope predicates and single-object checks against an independent tree walk."""
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from authz.enforcer import can
+from authz.enforcer import can, roles_with
 from authz.principal import load_principal
+from authz.resources import Action, Resource, known
 from authz.scope import Scope, scope_for
 from datagen.anchors import ACCOUNTS
 from models import Member
@@ -103,3 +105,17 @@ async def test_inactive_account_sees_nothing(db: AsyncEngine) -> None:
     off = replace(principal, active=False)
     assert scope_for(off, "member", "read").empty
     assert not can(off, "org", "read", principal.grants[0].path)
+
+
+def test_policy_speaks_only_of_known_resources_and_actions() -> None:
+    """Resources and actions are enums: a typo in the policy or in code fails at once."""
+    lines = [
+        [part.strip() for part in line.split(",")]
+        for line in (Path(__file__).parent.parent / "authz" / "policy.csv").read_text().splitlines()
+        if line.startswith("p,")
+    ]
+    pairs = {known(resource, action) for _, _, resource, action in lines}
+    assert {r for r, _ in pairs} == set(Resource)
+    assert {a for _, a in pairs} == set(Action)
+    with pytest.raises(ValueError):
+        roles_with("dues", "raed")

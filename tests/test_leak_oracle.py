@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import nodes, queries
 
+from authz.resources import Action, Resource
 from authz.scope import Scope
 from datagen.anchors import ACCOUNTS
-from resolvers import org as org_resolvers
+from resolvers.context import Context
 from tests.conftest import Api
 from tests.visibility import Visible, visible_to
 
@@ -103,14 +104,26 @@ async def test_generated_queries_never_leak(
 async def test_the_oracle_catches_a_planted_leak(
     api: Api, visibility: dict[str, Visible], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A member scope that forgets the caller (a resolver skipping the scope helper)."""
+    """A member scope that forgets the caller, planted at the one choke point every read goes
+    through (`Context.scope`): rows leak, not only counts, and the oracle sees both."""
     query = "{ members(first: 100) { totalCount edges { node { id name } } } }"
     honest = await api.post(query, user="ouli")
     check(honest["data"], visibility["ouli"])
-    monkeypatch.setattr(org_resolvers, "member_scope", lambda ctx: Scope(everything=True))
+    real = Context.scope
+
+    def forgetful(ctx: Context, resource: Resource, action: Action) -> Scope:
+        return (
+            Scope(everything=True) if resource is Resource.MEMBER else real(ctx, resource, action)
+        )
+
+    monkeypatch.setattr(Context, "scope", forgetful)
     leaked = await api.post(query, user="ouli")
-    with pytest.raises(AssertionError, match=r"leak at data\.members"):
+    with pytest.raises(AssertionError, match=r"leak at data\.members\.totalCount"):
         check(leaked["data"], visibility["ouli"])
+    edges = leaked["data"]["members"]["edges"]
+    assert len(edges) == 100  # 欧丽 alone is hers to see
+    with pytest.raises(AssertionError, match=r"leak at data\.members\.edges\[\d+\]"):
+        check(edges, visibility["ouli"], "data.members.edges")
     counted = await api.post(
         "{ members(first: 0) { totalCount edges { node { id } } } }", user="ouli"
     )

@@ -1,4 +1,4 @@
-"""PII masking formats (DESIGN §2)."""
+"""PII masking formats."""
 
 from authz.masking import mask_address, mask_id_card, mask_phone
 

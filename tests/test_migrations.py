@@ -53,7 +53,7 @@ async def test_upgrade_downgrade_round_trip(tmp_path) -> None:
 
 
 async def test_postgres_paths_collate_c(db: AsyncEngine) -> None:
-    """Every materialised-path column compares bytewise (DESIGN §1)."""
+    """Every materialised-path column compares bytewise (docs/performance.md)."""
     if db.dialect.name != "postgresql":
         pytest.skip("collations are a PostgreSQL matter")
     async with db.connect() as conn:
