@@ -24,6 +24,7 @@ run: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # the GraphQL-over-HTTP audit (npm package graphql-http); skipped where npm is missing
 $(NODE_AUDIT): tests/http_audit/package.json

@@ -4,6 +4,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, and_, or_
 
+from models.base import Column
+
 
 def make_path(parent_path: str | None, org_id: int) -> str:
     """The path of an org whose parent has `parent_path` (None for a root)."""
@@ -35,11 +37,11 @@ def outermost(paths: Iterable[str]) -> tuple[str, ...]:
     return tuple(kept)
 
 
-def subtree(column: ColumnElement[str], path: str) -> ColumnElement[bool]:
+def subtree(column: Column[str], path: str) -> ColumnElement[bool]:
     """`column` lies in the subtree at `path`, as an index-friendly range (never LIKE)."""
     return and_(column >= path, column < upper_bound(path))
 
 
-def any_subtree(column: ColumnElement[str], paths: Iterable[str]) -> ColumnElement[bool]:
+def any_subtree(column: Column[str], paths: Iterable[str]) -> ColumnElement[bool]:
     """OR of subtree ranges."""
     return or_(*(subtree(column, p) for p in paths))

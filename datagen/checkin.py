@@ -86,7 +86,7 @@ class CheckInPlanner:
     def check_ins(self, named: set[int]) -> list[tuple]:
         """About two in three residents report (a third of in-service members); the story's
         named residents always do."""
-        rng, rows = self.rng, []
+        rng, rows = self.rng, list[tuple]()
         for row, community in self.residents:
             member_id = row[_I["id"]]
             anchored = community.name == self.feeds or member_id in named
@@ -207,7 +207,7 @@ class CheckInPlanner:
 
     def teams(self, leaders: dict[int, int]) -> list[tuple]:
         """One or two 红岩先锋 teams per community; `leaders` maps community id → member."""
-        rows = []
+        rows: list[tuple] = []
         for node in self.tree.nodes:
             if node.level != "COMMUNITY":
                 continue
@@ -226,10 +226,10 @@ class CheckInPlanner:
 
     def posts(self, check_ins: list[tuple], teams: list[tuple], named: set[int]) -> list[tuple]:
         """Grid volunteer posts (网格志愿者) for about one in ten checked-in members."""
-        first_team = {}
+        first_team: dict[int, int] = {}
         for team in teams:
             first_team.setdefault(team[1], team[0])
-        rows = []
+        rows: list[tuple] = []
         for ci in check_ins:
             if ci[8] == "ACTIVE" and ci[6] and (ci[1] in named or self.rng.random() < 0.1):
                 rows.append(

@@ -71,7 +71,9 @@ class DevelopmentPlanner:
 
     def _events(self, start: dt.date, last: int, returned: bool) -> list[tuple[int, str, dt.date]]:
         """(step, decision, date) for steps 1..last from `start`, obeying the time rules."""
-        rng, history, events = self.rng, {}, []
+        rng = self.rng
+        history: dict[int, dt.date] = {}
+        events: list[tuple[int, str, dt.date]] = []
         sequence = list(range(1, last + 1))
         if returned and last >= 13:
             at = sequence.index(13)
@@ -153,7 +155,7 @@ class DevelopmentPlanner:
         notice = (
             (day - dt.timedelta(days=10), day - dt.timedelta(days=1)) if s.notice else (None, None)
         )
-        votes = (None, None, None)
+        votes: tuple[int | None, int | None, int | None] = (None, None, None)
         if s.vote:
             due_ = rng.randint(9, 40)
             present = rng.randint(due_ // 2 + 1, due_)

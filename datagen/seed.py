@@ -57,7 +57,10 @@ def terminal_progress(stage: str, done: int, total: int) -> None:
 
 
 def member_rows(
-    tree: Tree, communities: dict[str, list[Node]], factory: MemberFactory, links: dict[str, int]
+    tree: Tree,
+    communities: dict[str, list[Node]],
+    factory: MemberFactory,
+    links: dict[str, tuple[int, int]],
 ) -> Iterator[tuple]:
     """Every branch's members in id order; in-service members get a residential community."""
     rng = factory.rng

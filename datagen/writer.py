@@ -4,6 +4,7 @@ import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -51,7 +52,7 @@ class BulkWriter:
         if not rows:
             return 0
         raw = await self.conn.get_raw_connection()
-        driver = raw.driver_connection
+        driver: Any = raw.driver_connection  # asyncpg's or aiosqlite's own connection
         if self.postgres:
             await driver.copy_records_to_table(table, records=rows, columns=list(columns))
         else:

@@ -10,7 +10,7 @@ the standard executor (a test runs both on the same queries).
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 from weakref import WeakKeyDictionary
 
 from graphql import (
@@ -69,11 +69,10 @@ def nullable(type_: GraphQLOutputType) -> tuple[Any, bool]:
 def leaf_reader(leaf: Any, non_null: bool) -> Callable[[Any], Any]:
     """Coerce a scalar or enum; Undefined where graphql-core must report an error."""
     # enum members by identity (an Enum's own hash is a Python call): member -> GraphQL name
-    names = (
-        {id(m): n for n, v in leaf.values.items() for m in leaf.wrapped_cls if v.value == m.value}
-        if isinstance(leaf, CustomGraphQLEnumType)
-        else {}
-    )
+    names: dict[int, str] = {}
+    if isinstance(leaf, CustomGraphQLEnumType):
+        members: list[Any] = list(leaf.wrapped_cls)
+        names = {id(m): n for n, v in leaf.values.items() for m in members if v.value == m.value}
 
     def read(value: Any) -> Any:
         if value is None:
@@ -94,7 +93,7 @@ def leaf_reader(leaf: Any, non_null: bool) -> Callable[[Any], Any]:
 
 def object_reader(obj: GraphQLObjectType, non_null: bool) -> Callable[[Any], Any]:
     """Pass an object on (after its type check); Undefined where graphql-core must decide."""
-    check = obj.is_type_of
+    check: Callable[[Any, Any], Any] | None = obj.is_type_of  # called without resolve info
 
     def read(value: Any) -> Any:
         if value is None:
@@ -330,10 +329,11 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                     name, step.attr, step.read, passes_str(leaf), child, step.item_type is not None
                 )
             )
-        return Selection(field.objects, tuple(fields))
+        return Selection(cast(GraphQLObjectType, field.objects), tuple(fields))
 
     def complete_items(self, field: Plain, path: Path, items: Any, position_context: Any) -> Any:
         """Each item of a list of objects; a failed item is null or fails the list."""
+        item_type = cast(GraphQLOutputType, field.item_type)
         done: list[Any] = []
         pending: list[int] = []
         for index, item in enumerate(items):
@@ -342,13 +342,13 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 completed = self.complete_object(field, item_path, item, position_context)
             except Exception as error:
                 try:
-                    self.handle_field_error(error, field.item_type, field.details, item_path)
+                    self.handle_field_error(error, item_type, field.details, item_path)
                 except Exception:  # the list fails: let started items settle
                     self.settle_in_background([done[i] for i in pending])
                     raise
                 completed = None
             if self.is_awaitable(completed):
-                completed = self.guarded(completed, field.item_type, field.details, item_path)
+                completed = self.guarded(completed, item_type, field.details, item_path)
                 pending.append(index)
             done.append(completed)
         if not pending:
@@ -367,22 +367,24 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         field is plain); None under `@defer`, which takes graphql-core's own path."""
         cached = self._objects.get(id(field))
         if cached is None:
-            grouped, defers, _ = self.collect_subfields(field.objects, field.details)
-            plan = None if defers else self.plan(field.objects, grouped)
+            objects = cast(GraphQLObjectType, field.objects)
+            grouped, defers, _ = self.collect_subfields(objects, field.details)
+            plan = None if defers else self.plan(objects, grouped)
             cached = (field, grouped, plan if plan is None or plan.plain else None, bool(defers))
             self._objects[id(field)] = cached  # keeps `field`, so its id stays unique
         return None if cached[3] else (cached[1], cached[2])
 
     def complete_object(self, field: Plain, path: Path, value: Any, position_context: Any) -> Any:
         """One object of the field's type (graphql-core's own path under `@defer`)."""
+        objects = cast(GraphQLObjectType, field.objects)  # a field with a sub-selection
         planned = self.subplan(field) if position_context is None else None
         if planned is None:
             return self.collect_and_execute_subfields(
-                field.objects, field.details, path, value, position_context
+                objects, field.details, path, value, position_context
             )
         grouped, plan = planned
         if plan is None:
-            return super().execute_fields(field.objects, value, path, grouped, None)
+            return super().execute_fields(objects, value, path, grouped, None)
         return self.run(plan, value, path, None)
 
     def guarded(

@@ -138,7 +138,7 @@ class NodeLimit(SchemaExtension):
         super().__init__()
         self.default_first = default_first
 
-    def on_execute(self):  # type: ignore[override]
+    def on_execute(self):
         ctx = self.execution_context
         if ctx.graphql_document is not None and ctx.result is None:
             nodes = requested_nodes(

@@ -2,11 +2,15 @@
 
 import datetime as dt
 import enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import DateTime, Enum, MetaData, String
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import ColumnElement, DateTime, Enum, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, QueryableAttribute
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
+# a column as helpers take it: a Core expression or a mapped attribute (`Member.org_path`)
+Column = ColumnElement[T] | QueryableAttribute[T]
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

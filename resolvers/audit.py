@@ -2,8 +2,9 @@
 are written by the write template (`resolvers.write`)."""
 
 import datetime as dt
+from typing import Any, cast
 
-from sqlalchemy import Row, Select, delete
+from sqlalchemy import CursorResult, Row, Select, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.registry import scoped, unscoped
@@ -43,4 +44,4 @@ async def purge(session: AsyncSession, retention_days: int, today: dt.date) -> i
         )
     )
     await session.commit()
-    return done.rowcount
+    return cast("CursorResult[Any]", done).rowcount

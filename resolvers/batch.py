@@ -2,10 +2,9 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
-    ColumnElement,
     Row,
     Select,
     func,
@@ -17,6 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.registry import unscoped
+from models.base import Column
 from resolvers.pagination import Order, Page, make_page, paged
 
 # SQLite refuses compound selects of more than 500 terms.
@@ -40,7 +40,7 @@ async def keyed_union(
             for i, sub in enumerate(subs)
         ]
         stmt = terms[0] if len(terms) == 1 else union_all(*terms)
-        keys = [literal_column(KEY)] + [
+        keys: list[Any] = [literal_column(KEY)] + [
             literal_column(o[1:]).desc() if o.startswith("-") else literal_column(o) for o in order
         ]
         for row in await session.execute(stmt.order_by(*keys)):
@@ -49,7 +49,7 @@ async def keyed_union(
 
 
 async def rows_by_id(
-    session: AsyncSession, stmt: Select, id_col: ColumnElement[int], ids: Sequence[int]
+    session: AsyncSession, stmt: Select, id_col: Column[int], ids: Sequence[int]
 ) -> list[Row | None]:
     """Rows of `stmt` for `ids`, in the order asked, None where there is none."""
     found = {r.id: r for r in await session.execute(stmt.where(id_col.in_(ids)))}
@@ -71,8 +71,11 @@ async def count_rows(session: AsyncSession, stmt: Select) -> int:
 class PageKey(Protocol):
     """A request for one page: what DataLoader keys of nested connections carry."""
 
-    first: int | None
-    after: str | None
+    @property
+    def first(self) -> int | None: ...
+
+    @property
+    def after(self) -> str | None: ...
 
 
 K = TypeVar("K", bound=PageKey)
@@ -89,7 +92,7 @@ async def page_batch(
         stmts.append(stmt)
         sizes.append(size)
     sort = [
-        ("-" if order.descending else "") + c.key  # type: ignore[union-attr]
+        ("-" if order.descending else "") + str(c.key)
         for c in (order.key, order.id_col)
         if c is not None
     ]

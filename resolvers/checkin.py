@@ -532,8 +532,7 @@ async def review_service(w: Write, record_id: int | None, approve: bool, note: s
             review_note=(note or "").strip()[:200] or None,
         )
     )
-    done = await ctx.session.execute(review)
-    if done.rowcount == 0:
+    if await w.change(review) == 0:
         current = await ctx.session.scalar(
             unscoped(
                 select(ServiceRecord.status).where(ServiceRecord.id == record_id),
@@ -544,7 +543,7 @@ async def review_service(w: Write, record_id: int | None, approve: bool, note: s
             raise BadUserInput("this service record was already reviewed")
     else:
         w.record(
-            to_global_id("ServiceRecord", record_id),
+            to_global_id("ServiceRecord", record.id),
             path,
             before={"status": "PENDING"},
             after={"status": decision.name, "note": note},

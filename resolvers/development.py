@@ -276,8 +276,7 @@ async def _save_step(
         .where(DevelopmentCase.id == case.id, DevelopmentCase.version == expected_version)
         .values(version=expected_version + 1, **values)
     )
-    done = await ctx.session.execute(step_up)
-    if done.rowcount != 1:
+    if await w.change(step_up) != 1:
         raise Conflict("the case changed since you read it: reload and try again")
     ctx.session.add(record)
     w.record(

@@ -176,7 +176,7 @@ async def load_ledgers(ctx: Context, keys: Sequence[tuple[int, int]]) -> list[Le
             months.append(
                 LedgerMonth(
                     p,
-                    base.monthly_payable_fen if owed else 0,
+                    base.monthly_payable_fen if base is not None and owed else 0,
                     paid.amount_fen if paid else 0,
                     paid.paid_at if paid else None,
                     paid.channel if paid else None,
@@ -476,21 +476,20 @@ async def approve_exemption(w: Write, member_id: int | None, year: int, reason: 
                 why="the parent of the member's branch, where exemptions are approved",
             )
         )
-    if parent is None or not can(principal, Resource.DUES, Action.EXEMPT, parent):
+    if member is None or parent is None or not can(principal, Resource.DUES, Action.EXEMPT, parent):
         raise Forbidden("exemptions are approved one level above the member's branch")
     if not reason.strip():
         raise BadUserInput("a reason is required")
     exempt = (
         unscoped(update(DuesBase), why=AUTHORIZED)
-        .where(DuesBase.member_id == member.id, DuesBase.year == year)  # type: ignore[union-attr]
+        .where(DuesBase.member_id == member.id, DuesBase.year == year)
         .values(exempt=True, exemption_reason=reason.strip()[:200])
     )
-    done = await ctx.session.execute(exempt)
-    if done.rowcount == 0:
+    if await w.change(exempt) == 0:
         raise BadUserInput(f"no dues base set for {year}")
     w.record(
         to_global_id("Member", member.id),
-        member.org_path,  # type: ignore[union-attr]
+        member.org_path,
         before={"exempt": False},
         after={"exempt": True, "year": year},
     )
@@ -680,8 +679,7 @@ async def reverse(w: Write, payment_id: int | None, reason: str, key: str) -> in
         .where(DuesMonth.payment_id == original.id, DuesMonth.voided_by.is_(None))
         .values(voided_by=entry.id)
     )
-    voided = await ctx.session.execute(void)
-    if voided.rowcount == 0:
+    if await w.change(void) == 0:
         raise BadUserInput("this payment was already reversed")
     w.record(
         to_global_id("DuesPayment", original.id),

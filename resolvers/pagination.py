@@ -7,8 +7,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, bindparam, literal, tuple_
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, literal, tuple_
 
+from models.base import Column
 from resolvers.errors import BadUserInput
 
 T = TypeVar("T")
@@ -35,8 +36,8 @@ class Page(Generic[T]):
 class Order:
     """Sort by `key` (then id as tie-breaker), ascending or descending."""
 
-    key: ColumnElement[Any] | None
-    id_col: ColumnElement[int]
+    key: Column[Any] | None
+    id_col: Column[int]
     descending: bool = False
 
     def columns(self) -> list[ColumnElement[Any]]:
@@ -86,11 +87,11 @@ class Order:
         return position < mark if self.descending else position > mark
 
     def cursor(self, row: Any) -> str:
-        key = getattr(row, self.key.key) if self.key is not None else None  # type: ignore[union-attr]
-        return encode_cursor(key, getattr(row, self.id_col.key))  # type: ignore[arg-type]
+        key = getattr(row, str(self.key.key)) if self.key is not None else None
+        return encode_cursor(key, getattr(row, str(self.id_col.key)))
 
 
-def _temporal(col: ColumnElement[Any]) -> type[dt.date] | None:
+def _temporal(col: Column[Any]) -> type[dt.date] | None:
     """dt.date or dt.datetime when the column holds one (cursors carry them as text)."""
     kind = getattr(col.type, "python_type", None)
     return kind if kind in (dt.date, dt.datetime) else None
@@ -134,7 +135,7 @@ def paged(stmt: Select, order: Order, first: int | None, after: str | None) -> t
 
 def cut(stmt: Select, order: Order, size: int) -> Select:
     """`stmt` in `order`, limited to `size` rows and one more (there is a next page)."""
-    limit = bindparam("page_limit", size + 1, literal_execute=True)
+    limit: BindParameter[int] = bindparam("page_limit", size + 1, literal_execute=True)
     return stmt.order_by(*order.columns()).limit(limit)
 
 

@@ -13,9 +13,10 @@ its own transaction: an alias chosen by the client never names an audit row.
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from graphql import GraphQLError
+from sqlalchemy import CursorResult, Executable
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,6 +66,10 @@ class Write:
     ) -> None:
         """What changed, for the audit row the template writes with it."""
         self.changes.append(Change(target, scope_path, before, after))
+
+    async def change(self, statement: Executable) -> int:
+        """Run an UPDATE or DELETE; how many rows it changed."""
+        return cast("CursorResult[Any]", await self.session.execute(statement)).rowcount
 
     async def flush(
         self,

@@ -4,7 +4,7 @@ import strawberry
 
 from resolvers import account as resolvers
 from schema.member import Member, member_node
-from schema.org import Breadcrumb
+from schema.shared import Breadcrumb
 
 
 @strawberry.type(description="A role the caller holds over the subtree of one organisation.")

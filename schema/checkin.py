@@ -6,39 +6,29 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from sqlalchemy import Row
 
-from domain.calendar import FORMS, Period, parse_period
-from models import CheckInStatus, OrgLevel, ServiceMethod, ServiceStatus
+from domain.calendar import Period, parse_period
+from models import CheckInStatus, ServiceMethod, ServiceStatus
 from resolvers import checkin as resolvers
+from resolvers import org as org_resolvers
 from resolvers.context import Context, Later
 from resolvers.ids import pk_of, to_global_id
 from resolvers.rows import Columns
 from resolvers.write import perform
-from schema.org import Breadcrumb
-from schema.relay import After, Connection, First, Node, connection
+from schema.relay import After, Connection, First, Node, Under, connection, node_fields
+from schema.shared import INPUT, Breadcrumb, MemberRef, PeriodArg, crumb, member_of
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the runtime reference is lazy: schema/shared.py
     from schema.member import Member
 
-MemberRef = Annotated["Member", strawberry.lazy("schema.member")]
-PeriodArg = Annotated[
-    str | None,
-    strawberry.argument(description=f"Reporting period: {FORMS}; the current year by default."),
+CheckInStatusArg = Annotated[
+    CheckInStatus | None, strawberry.argument(description="Only check-ins of this status.")
 ]
-INPUT = strawberry.argument(description="The change to make.")
 
 
 def _crumb(row: Row, prefix: str) -> Breadcrumb | None:
     """The org named by `<prefix>_id` / `<prefix>_org_id`, `<prefix>_name`, `<prefix>_level`."""
     org_id = getattr(row, f"{prefix}_id", None) or getattr(row, f"{prefix}_org_id", None)
     return crumb(org_id, getattr(row, f"{prefix}_name"), getattr(row, f"{prefix}_level"))
-
-
-def crumb(org_id: int | None, name: str, level: OrgLevel) -> Breadcrumb | None:
-    if org_id is None:
-        return None
-    return Breadcrumb(
-        id=strawberry.ID(to_global_id("Organization", org_id)), name=name, level=level
-    )
 
 
 CHECK_IN_FIELDS = Columns(
@@ -89,12 +79,6 @@ class ServiceRecord(Node):
 
 async def _member(ctx: Context, member_id: int) -> "Member | None":
     return member_of(ctx, await resolvers.linked_member(ctx, member_id))
-
-
-def member_of(ctx: Context, row: Row | None) -> "Member | None":
-    from schema.member import Member
-
-    return Member.from_row(ctx, row) if row else None
 
 
 @strawberry.type(description="A grid volunteer post (网格志愿者岗) held by a checked-in member.")
@@ -184,7 +168,8 @@ class CheckIn(Node):
             verified_hours=round(minutes / 60, 2),
             service_count=service_count,
             last_service_at=last_service_at,
-            member=Later(lambda: _member(ctx, member_id))
+            # a Later is awaited by the executor when the field is selected
+            member=Later(lambda: _member(ctx, member_id))  # type: ignore[arg-type]
             if members is None
             else members[member_id],
         )
@@ -400,3 +385,90 @@ class CheckInMutation:
             ctx, info.field_name, resolvers.end_check_in, pk_of(input.check_in_id, "CheckIn")
         )
         return CheckInPayload(check_in=await check_in_node(ctx, pk))
+
+
+@strawberry.type
+class CheckInOrganization:
+    """Check-in fields of an organisation (assembled in schema/org.py)."""
+
+    pk: strawberry.Private[int]
+    path: strawberry.Private[str]
+
+    @strawberry.field(
+        description="Members checked in at communities of this subtree (the "
+        "community view), with their verified hours in the period."
+    )
+    async def check_ins(
+        self,
+        info: strawberry.Info,
+        status: CheckInStatusArg = None,
+        employer_under: Under = None,
+        period: PeriodArg = None,
+        min_hours: Annotated[
+            float | None,
+            strawberry.argument(description="Only members with at least this many verified hours."),
+        ] = None,
+        first: First = 20,
+        after: After = None,
+    ) -> Connection[CheckIn]:
+        employer = await org_resolvers.under_path(info.context, employer_under)
+        return await org_check_ins(
+            info.context,
+            self.path,
+            employer_side=False,
+            period=period,
+            status=status,
+            employer_under=employer,
+            min_hours=min_hours,
+            first=first,
+            after=after,
+            with_members="member" in node_fields(info),
+        )
+
+    @strawberry.field(description="红岩先锋 volunteer service teams of this subtree's communities.")
+    async def service_teams(self, info: strawberry.Info) -> list[ServiceTeam]:
+        return await org_teams(info.context, self.path)
+
+    @strawberry.field(description="Check-in figures of this subtree for the period.")
+    async def check_in_summary(
+        self, info: strawberry.Info, period: PeriodArg = None
+    ) -> CheckInSummary:
+        return await org_summary(info.context, self.path, period)
+
+    @strawberry.field(
+        description="The employer side: members of this subtree checked in at "
+        "any community, with their hours (the community's report-back)."
+    )
+    async def staff_check_ins(
+        self,
+        info: strawberry.Info,
+        status: CheckInStatusArg = None,
+        period: PeriodArg = None,
+        first: First = 20,
+        after: After = None,
+    ) -> Connection[CheckIn]:
+        return await org_check_ins(
+            info.context,
+            self.path,
+            employer_side=True,
+            period=period,
+            status=status,
+            employer_under=None,
+            min_hours=None,
+            first=first,
+            after=after,
+            with_members="member" in node_fields(info),
+        )
+
+
+@strawberry.type
+class CheckInMember:
+    """Check-in fields of a member (assembled in schema/member.py)."""
+
+    pk: strawberry.Private[int]
+
+    @strawberry.field(
+        description="The member's check-ins you can see (this year's hours), newest first."
+    )
+    async def check_ins(self, info: strawberry.Info) -> list[CheckIn]:
+        return await member_check_ins(info.context, self.pk)

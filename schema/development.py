@@ -1,7 +1,7 @@
 """GraphQL types of member development (发展党员): cases, timelines, the pipeline board."""
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import Row
@@ -12,14 +12,8 @@ from resolvers import development as resolvers
 from resolvers.context import Context
 from resolvers.ids import pk_of, to_global_id
 from resolvers.write import perform
-from schema.org import CountByKey
-from schema.relay import Connection, Node, connection
-
-if TYPE_CHECKING:
-    from schema.member import Member
-
-MemberRef = Annotated["Member", strawberry.lazy("schema.member")]
-INPUT = strawberry.argument(description="The change to make.")
+from schema.relay import After, Connection, First, Node, connection
+from schema.shared import INPUT, CountByKey, MemberRef, member_by_id
 
 
 @strawberry.type(description="One of the 25 steps of 发展党员工作细则 (2014).")
@@ -130,9 +124,7 @@ class DevelopmentCase(Node):
 
     @strawberry.field(description="The applicant.")
     async def member(self, info: strawberry.Info) -> MemberRef | None:
-        from schema.member import member_node
-
-        return await member_node(info.context, self.member_id)
+        return await member_by_id(info.context, self.member_id)
 
 
 async def case_node(ctx: Context, pk: int) -> DevelopmentCase | None:
@@ -306,3 +298,55 @@ class DevelopmentMutation:
             input.expected_version,
         )
         return DevelopmentCasePayload(case=await case_node(ctx, pk))
+
+
+@strawberry.type
+class DevelopmentOrganization:
+    """Development fields of an organisation (assembled in schema/org.py)."""
+
+    pk: strawberry.Private[int]
+    path: strawberry.Private[str]
+
+    @strawberry.field(
+        description="The development pipeline of this subtree: open cases by "
+        "stage and step, overdue steps, cases waiting at your tier."
+    )
+    async def development_board(self, info: strawberry.Info) -> DevelopmentBoard:
+        return await org_board(info.context, self.path)
+
+    @strawberry.field(description="Open development cases of this subtree.")
+    async def development_cases(
+        self,
+        info: strawberry.Info,
+        stage: Annotated[
+            str | None,
+            strawberry.argument(description="Only this stage (APPLICATION … PROBATION)."),
+        ] = None,
+        step: Annotated[
+            int | None, strawberry.argument(description="Only cases whose next step is this one.")
+        ] = None,
+        overdue: Annotated[
+            bool | None,
+            strawberry.argument(description="Only overdue (true) or not overdue (false) cases."),
+        ] = None,
+        waiting_for_me: Annotated[
+            bool,
+            strawberry.argument(description="Only cases whose next step is taken at your tier."),
+        ] = False,
+        first: First = 20,
+        after: After = None,
+    ) -> Connection[DevelopmentCase]:
+        return await org_cases(
+            info.context, self.path, stage, step, overdue, waiting_for_me, first, after
+        )
+
+
+@strawberry.type
+class DevelopmentMember:
+    """Development fields of a member (assembled in schema/member.py)."""
+
+    pk: strawberry.Private[int]
+
+    @strawberry.field(description="The member's latest development case (发展党员), if any.")
+    async def development_case(self, info: strawberry.Info) -> DevelopmentCase | None:
+        return await member_case(info.context, self.pk)

@@ -1,7 +1,7 @@
 """GraphQL types of Party dues (党费)."""
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import Row
@@ -12,30 +12,19 @@ from resolvers import dues as resolvers
 from resolvers.context import Context
 from resolvers.ids import pk_of, to_global_id
 from resolvers.write import perform
-from schema.org import Breadcrumb, CountByKey
-from schema.relay import Connection, Node, connection
+from schema.relay import After, Connection, First, Node, connection
+from schema.shared import INPUT, Breadcrumb, CountByKey, MemberRef, member_by_id
 
-if TYPE_CHECKING:
-    from schema.member import Member
-
-MemberRef = Annotated["Member", strawberry.lazy("schema.member")]
 MonthArg = Annotated[
     str | None, strawberry.argument(description="Month as YYYY-MM; the current month by default.")
 ]
 YearArg = Annotated[
     int | None, strawberry.argument(description="Calendar year; the current year by default.")
 ]
-INPUT = strawberry.argument(description="The change to make.")
 
 
 def _rate(collected: int, payable: int) -> float | None:
     return round(collected / payable, 4) if payable else None
-
-
-async def _member(ctx: Context, member_id: int):
-    from schema.member import member_node  # schema.member imports this module's types
-
-    return await member_node(ctx, member_id)
 
 
 @strawberry.type(description="A member's dues category and monthly base for one year.")
@@ -156,7 +145,7 @@ class DuesArrear:
 
     @strawberry.field(description="The member.")
     async def member(self, info: strawberry.Info) -> MemberRef | None:
-        return await _member(info.context, self.member_id)
+        return await member_by_id(info.context, self.member_id)
 
 
 async def org_arrears(
@@ -237,7 +226,7 @@ class DuesPayment(Node):
 
     @strawberry.field(description="The member the dues are for.")
     async def member(self, info: strawberry.Info) -> MemberRef | None:
-        return await _member(info.context, self.member_id)
+        return await member_by_id(info.context, self.member_id)
 
 
 async def payment_node(ctx: Context, pk: int) -> DuesPayment | None:
@@ -372,3 +361,65 @@ class DuesMutation:
             ctx, info.field_name, resolvers.approve_exemption, member_id, input.year, input.reason
         )
         return DuesLedgerPayload(ledger=await member_ledger(ctx, member_id, input.year))  # type: ignore[arg-type]
+
+
+@strawberry.type
+class DuesOrganization:
+    """Dues fields of an organisation (assembled in schema/org.py)."""
+
+    pk: strawberry.Private[int]
+    path: strawberry.Private[str]
+
+    @strawberry.field(description="Dues collection of this subtree for a month (党费收缴).")
+    async def dues(
+        self,
+        info: strawberry.Info,
+        month: MonthArg = None,
+    ) -> DuesCollection:
+        return await org_collection(info.context, self.path, month)
+
+    @strawberry.field(
+        description="Members of this subtree behind with dues at a month; with "
+        "the default of 6 months, those to be flagged as self-lapse."
+    )
+    async def dues_arrears(
+        self,
+        info: strawberry.Info,
+        month: MonthArg = None,
+        min_months: Annotated[
+            int, strawberry.argument(description="At least this many consecutive unpaid months.")
+        ] = 6,
+        first: First = 20,
+        after: After = None,
+    ) -> Connection[DuesArrear]:
+        return await org_arrears(info.context, self.path, month, min_months, first, after)
+
+    @strawberry.field(
+        description="The yearly publication of each branch's dues figures in "
+        "this subtree (党费公示)."
+    )
+    async def dues_publication(
+        self,
+        info: strawberry.Info,
+        year: YearArg = None,
+        first: First = 20,
+        after: After = None,
+    ) -> Connection[BranchDues]:
+        return await org_publication(info.context, self.path, year, first, after)
+
+
+@strawberry.type
+class DuesMember:
+    """Dues fields of a member (assembled in schema/member.py)."""
+
+    pk: strawberry.Private[int]
+
+    @strawberry.field(
+        description="The member's dues ledger for a year (null outside your dues scope)."
+    )
+    async def dues_ledger(
+        self,
+        info: strawberry.Info,
+        year: YearArg = None,
+    ) -> DuesLedger | None:
+        return await member_ledger(info.context, self.pk, year)

@@ -3,7 +3,7 @@
 import datetime as dt
 import enum
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Annotated
+from typing import Self
 
 import strawberry
 from sqlalchemy import Row
@@ -13,13 +13,11 @@ from resolvers import member as resolvers
 from resolvers.context import Context
 from resolvers.ids import to_global_id
 from resolvers.rows import Columns
+from schema.checkin import CheckInMember
+from schema.development import DevelopmentMember
+from schema.dues import DuesMember
 from schema.org import Organization, org_node
 from schema.relay import Node
-
-if TYPE_CHECKING:
-    from schema.checkin import CheckIn
-    from schema.development import DevelopmentCase
-    from schema.dues import DuesLedger
 
 FIELDS = Columns(
     "id", "org_id", "org_path", "employer_org_id", "residential_org_id", "name", "gender",
@@ -47,17 +45,10 @@ def columns_for(fields: frozenset[str]) -> frozenset[str] | None:
     return frozenset(c for f in fields for c in FIELD_COLUMNS[f])
 
 
-CheckInRef = Annotated["CheckIn", strawberry.lazy("schema.checkin")]
-CaseRef = Annotated["DevelopmentCase", strawberry.lazy("schema.development")]
-LedgerRef = Annotated["DuesLedger", strawberry.lazy("schema.dues")]
+@strawberry.type
+class MemberFields(Node):
+    """The directory's own fields of a member; `Member` adds the areas'."""
 
-
-@strawberry.type(
-    description="A Party member or applicant (党员 / 入党申请人). ID-card number, "
-    "phone and address are masked unless you hold `member.pii` for "
-    "the member's organisation."
-)
-class Member(Node):
     pk: strawberry.Private[int]
     org_id: strawberry.Private[int]
     employer_org_id: strawberry.Private[int | None]
@@ -93,7 +84,7 @@ class Member(Node):
     )
 
     @classmethod
-    def from_row(cls, ctx: Context, row: Row) -> "Member":
+    def from_row(cls, ctx: Context, row: Row) -> Self:
         (pk, org_id, org_path, employer, residence, name, gender, ethnicity, birth_date,
          education, id_card, phone, address, status, dues_category, party_post, applied_on,
          joined_on, confirmed_on, floating, lost_contact) = FIELDS(row)  # fmt: skip
@@ -109,9 +100,10 @@ class Member(Node):
             ethnicity=ethnicity,
             birth_date=birth_date,
             education=education,
-            id_card_number=id_card,
-            phone=phone,
-            address=address,
+            # None only for a column the query did not select: never served
+            id_card_number=id_card,  # type: ignore[arg-type]
+            phone=phone,  # type: ignore[arg-type]
+            address=address,  # type: ignore[arg-type]
             status=status,
             dues_category=dues_category,
             party_post=party_post,
@@ -126,34 +118,13 @@ class Member(Node):
     async def organization(self, info: strawberry.Info) -> Organization | None:
         return await org_node(info.context, self.org_id)
 
-    @strawberry.field(
-        description="The member's check-ins you can see (this year's hours), newest first."
-    )
-    async def check_ins(self, info: strawberry.Info) -> list[CheckInRef]:
-        from schema.checkin import member_check_ins
 
-        return await member_check_ins(info.context, self.pk)
+@strawberry.type
+class MemberOrganizations:
+    """The member's other organisations (dual membership: employer, residential community)."""
 
-    @strawberry.field(
-        description="The member's dues ledger for a year (null outside your dues scope)."
-    )
-    async def dues_ledger(
-        self,
-        info: strawberry.Info,
-        year: Annotated[
-            int | None,
-            strawberry.argument(description="Calendar year; the current year by default."),
-        ] = None,
-    ) -> LedgerRef | None:
-        from schema.dues import member_ledger
-
-        return await member_ledger(info.context, self.pk, year)
-
-    @strawberry.field(description="The member's latest development case (发展党员), if any.")
-    async def development_case(self, info: strawberry.Info) -> CaseRef | None:
-        from schema.development import member_case
-
-        return await member_case(info.context, self.pk)
+    employer_org_id: strawberry.Private[int | None]
+    residential_org_id: strawberry.Private[int | None]
 
     @strawberry.field(description="For in-service members: the employer unit's organisation.")
     async def employer(self, info: strawberry.Info) -> Organization | None:
@@ -165,6 +136,16 @@ class Member(Node):
     )
     async def residential_community(self, info: strawberry.Info) -> Organization | None:
         return await org_node(info.context, self.residential_org_id)
+
+
+@strawberry.type(
+    description="A Party member or applicant (党员 / 入党申请人). ID-card number, "
+    "phone and address are masked unless you hold `member.pii` for "
+    "the member's organisation."
+)
+class Member(MemberFields, CheckInMember, DuesMember, DevelopmentMember, MemberOrganizations):
+    """The directory's fields first, then each area's, then the other organisations (the
+    order of the SDL)."""
 
 
 @strawberry.input(description="Filters of the member directory; all given filters must match.")
@@ -221,7 +202,7 @@ class MemberOrder:
     )
 
     def order(self) -> resolvers.Order:
-        return resolvers.order_by(self.field.value, self.direction is OrderDirection.DESC)
+        return resolvers.order_by(self.field.name, self.direction is OrderDirection.DESC)
 
 
 async def member_node(ctx: Context, pk: int | None) -> Member | None:

@@ -42,7 +42,7 @@ def serialize_date(value: dt.date) -> str:
     return value.isoformat()
 
 
-SCALARS = {
+SCALARS: dict[object, ScalarDefinition] = {
     dt.date: ScalarDefinition(
         name="Date",
         description="A calendar date, RFC 3339 full-date (`2026-11-30`), in business time.",

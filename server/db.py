@@ -5,7 +5,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import ColumnElement, CompoundSelect, Executable, Result, Select, event
+from sqlalchemy import ColumnElement, CompoundSelect, Result, Select, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
@@ -31,7 +31,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def column_read(stmt: Executable) -> bool:
+def column_read(stmt: object) -> bool:
     """A SELECT of columns only (no mapped entity to build): rows, not ORM objects.
 
     An entity (or alias, or bundle) appears among a select's raw columns as something other

@@ -217,7 +217,9 @@ class PersistedQueries:
 def is_request_error(result: ExecutionResult) -> bool:
     """Parse and validation failures (and refusals before execution): no data, no paths."""
     return (
-        result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+        result.data is None
+        and bool(result.errors)
+        and all(e.path is None for e in result.errors or ())
     )
 
 

@@ -10,10 +10,10 @@ from graphql import (
     GraphQLError,
     GraphQLInputObjectType,
     GraphQLList,
+    GraphQLNonNull,
     OperationDefinitionNode,
     VariableDefinitionNode,
     get_named_type,
-    get_nullable_type,
     parse,
     print_ast,
     type_from_ast,
@@ -113,13 +113,17 @@ def load_file(path: Path, schema: strawberry.Schema) -> SavedQuery:
 
 def _variable(definition: VariableDefinitionNode, schema: strawberry.Schema) -> Variable:
     gtype = type_from_ast(schema._schema, definition.type)
+    if gtype is None:  # validation refuses such a document first
+        raise ValueError(f"${definition.variable.name.value} has an unknown type")
     named = get_named_type(gtype)
     return Variable(
         name=definition.variable.name.value,
         type=print_ast(definition.type),
         default=print_ast(definition.default_value) if definition.default_value else None,
         base=named.name,
-        is_list=isinstance(get_nullable_type(gtype), GraphQLList),
+        is_list=isinstance(
+            gtype.of_type if isinstance(gtype, GraphQLNonNull) else gtype, GraphQLList
+        ),
         is_input_object=isinstance(named, GraphQLInputObjectType),
     )
 
