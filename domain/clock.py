@@ -3,7 +3,7 @@
 Party work is organised in China time (`DANGJIAN_TIMEZONE`, default Asia/Shanghai) whatever
 the host's zone: a dues payment at 07:30 on 1 January in Chongqing belongs to January, not to
 the 31 December it still is in UTC. Nothing else reads the wall clock (ruff's DTZ rules and
-`tests/test_clock.py` hold that); tests pin the clock with `pinned`.
+`tests/test_architecture.py` hold that); tests pin the clock with `pinned`.
 """
 
 import datetime as dt

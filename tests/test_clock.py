@@ -2,7 +2,6 @@
 with their offset, and every date rule holds on its boundaries (month and year ends, a leap
 day, notices across weekends and holidays) whatever the host's zone."""
 
-import ast
 import base64
 import datetime as dt
 import os
@@ -30,13 +29,6 @@ from schema.scalars import parse_date_time, serialize_date_time
 from tests.conftest import Api, fresh_engine
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("authz", "bench", "datagen", "domain", "migrations", "models", "resolvers", "schema")
-SOURCES = sorted(p for d in (*PACKAGES, "server", "tests") for p in (ROOT / d).rglob("*.py"))
-# the one reader of business time, and JWT lifetimes (protocol time, verified by PyJWT's clock)
-ALLOWED = {("domain/clock.py", "datetime.now"), ("authz/tokens.py", "time.time")}
-ALLOWED |= {("tests/test_auth.py", "time.time")}
-WALL = {"now", "today", "utcnow", "utcfromtimestamp", "fromtimestamp"}
-TIME_READS = {"time", "time_ns", "localtime", "gmtime", "ctime", "strftime"}
 OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+08:00$")
 CHINA = clock().zone
 
@@ -47,49 +39,6 @@ def at(text_: str) -> dt.datetime:
 
 def gid(kind: str, pk: int) -> str:
     return base64.b64encode(f"{kind}:{pk}".encode()).decode()
-
-
-def wall_clock_reads(source: str) -> list[tuple[int, str]]:
-    """Calls that read the wall clock, or build a moment without a zone."""
-    found = []
-    for node in ast.walk(ast.parse(source)):
-        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
-            continue
-        attr, owner = node.func.attr, node.func.value
-        name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", None)
-        if (attr in WALL and name in ("datetime", "date")) or (
-            attr in TIME_READS and name == "time"
-        ):
-            found.append((node.lineno, f"{name}.{attr}"))
-        elif (
-            attr == "combine"
-            and name == "datetime"
-            and len(node.args) < 3
-            and not any(k.arg == "tzinfo" for k in node.keywords)
-        ):
-            found.append((node.lineno, "naive datetime.combine"))
-    return found
-
-
-def test_the_rule_sees_a_wall_clock_read() -> None:
-    assert wall_clock_reads("import datetime as dt\nx = dt.datetime.now()\n") == [
-        (2, "datetime.now")
-    ]
-    assert wall_clock_reads("from datetime import date\ndate.today()\n") == [(2, "date.today")]
-    assert wall_clock_reads("import time\ntime.time()\n") == [(2, "time.time")]
-    assert wall_clock_reads("dt.datetime.combine(d, t)") == [(1, "naive datetime.combine")]
-    assert wall_clock_reads("dt.datetime.combine(d, t, tzinfo=z)\nclock().now()\n") == []
-
-
-def test_only_the_business_clock_reads_the_wall_clock() -> None:
-    assert len(SOURCES) > 100
-    reads = [
-        (str(path.relative_to(ROOT)), line, call)
-        for path in SOURCES
-        for line, call in wall_clock_reads(path.read_text(encoding="utf-8"))
-        if (str(path.relative_to(ROOT)), call) not in ALLOWED
-    ]
-    assert reads == []
 
 
 def test_the_clock_is_pinned_for_the_suite() -> None:
