@@ -17,10 +17,14 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# make run [HOST=0.0.0.0] [PORT=8080]
 run: install
 	$(BIN)/dangjian db upgrade
 	$(BIN)/dangjian seed --scale demo
-	$(BIN)/dangjian serve
+	$(BIN)/dangjian serve --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

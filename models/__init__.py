@@ -31,6 +31,7 @@ from models.member import (
     PartyPost,
 )
 from models.org import BranchKind, Organization, OrgLevel, OrgType
+from models.persisted import PersistedQuery
 
 __all__ = [
     "Account",
@@ -62,6 +63,7 @@ __all__ = [
     "PathString",
     "PaymentChannel",
     "PaymentKind",
+    "PersistedQuery",
     "RoleGrant",
     "ServiceMethod",
     "ServiceRecord",

@@ -9,7 +9,7 @@ from engine.executor import Executor
 from engine.protections import protections
 from resolvers.pagination import DEFAULT_FIRST
 from schema import enums as _enums  # noqa: F401  (registers the GraphQL enums)
-from schema.errors import RuleViolations
+from schema.errors import RuleViolations, Schema
 from schema.query import Mutation, Query
 from schema.scalars import SCALARS
 
@@ -25,7 +25,7 @@ def build_schema(*, production: bool = False, compiled: bool = True) -> strawber
     ]
     if production:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,

@@ -1,10 +1,14 @@
-"""A domain rule's refusal on a read (a malformed period, a step that does not exist) reaches
-the caller as BAD_USER_INPUT with the rule's message; writes map it in the write template."""
+"""Errors as the caller and the operator see them: a domain rule's refusal on a read (a
+malformed period, a step that does not exist) reaches the caller as BAD_USER_INPUT with the
+rule's message (writes map it in the write template); only internal errors are logged."""
 
+import logging
 from collections.abc import Iterator
 
+import strawberry
 from graphql import GraphQLError, located_error
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from domain.errors import RuleViolation
 from resolvers.errors import BadUserInput
@@ -24,3 +28,31 @@ class RuleViolations(SchemaExtension):
         result = self.execution_context.result
         if result is not None and result.errors:
             result.errors = [as_client_error(e) for e in result.errors]
+
+
+log = logging.getLogger("dangjian.errors")
+
+
+class Schema(strawberry.Schema):
+    """strawberry's schema, logging only what went wrong inside. A client error (bad input,
+    refused, unauthenticated) is the caller's: its code is on the request's log line, and a
+    traceback would only bury the real failures."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        ctx = execution_context.context if execution_context is not None else None
+        for error in errors:
+            original = error.original_error
+            if original is None or isinstance(original, GraphQLError | RuleViolation):
+                continue
+            log.error(
+                "internal error",
+                exc_info=(type(original), original, original.__traceback__),
+                extra={
+                    "fields": {
+                        "request_id": getattr(ctx, "request_id", None),
+                        "path": ".".join(str(p) for p in error.path or ()),
+                    }
+                },
+            )

@@ -4,11 +4,12 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -17,11 +18,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from resolvers.context import Context
 from schema import build_schema
 from server.auth import authenticate
-from server.db import Session, make_engine
+from server.db import DatabaseNotReady, Session, check_revision, make_engine
 from server.graphql_http import GraphQLEndpoint, PersistedQueries
+from server.observe import RequestLog, configure_logging
 from server.saved_queries import Registry
 from server.saved_routes import SavedQueryRoutes
-from server.settings import Settings, load_settings
+from server.settings import Settings, cors_policy, load_settings
 
 
 class DatabaseSession:
@@ -51,6 +53,7 @@ class DatabaseSession:
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
     """The application; an invalid saved query stops it here, at start-up."""
     settings = settings or load_settings()
+    configure_logging(settings.production)
     owned = engine is None
     engine = engine or make_engine(settings.database_url)
     schema = build_schema(production=settings.production, compiled=settings.executor == "compiled")
@@ -69,20 +72,18 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             request=request,
             hours_target=settings.hours_target,
         )
-        given = request.headers.get("x-request-id", "")
-        if 0 < len(given) <= 64 and given.replace("-", "").isalnum():
-            ctx.request_id = given  # a caller's correlation id, when it is a plain token
+        ctx.request_id = request.state.request_id  # set by RequestLog, echoed as X-Request-ID
         return ctx
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
+        """Ready when the database answers and is at this code's migration."""
         try:
-            async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except Exception:
-            return JSONResponse({"status": "database unreachable"}, status_code=503)
+            await check_revision(engine)
+        except DatabaseNotReady as e:
+            return JSONResponse({"status": "not ready", "reason": str(e)}, status_code=503)
         return JSONResponse({"status": "ready"})
 
     @contextlib.asynccontextmanager
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             await engine.dispose()
 
     persisted = PersistedQueries(registry, allow_list=settings.allow_list)
+    origins, origin_pattern = cors_policy(settings)
     graphql = GraphQLEndpoint(schema, persisted, context, graphiql=not settings.production)
     saved = SavedQueryRoutes(schema, registry, context)
     return Starlette(
@@ -103,10 +105,22 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             Route("/readyz", readyz),
         ],
         middleware=[
+            Middleware(RequestLog),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(origins),
+                allow_origin_regex=origin_pattern,
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID"],
+                expose_headers=["X-Request-ID"],
+                max_age=600,
+            ),
+            # responses over ~1 KB (pages, CSV) compressed when the client accepts gzip
+            Middleware(GZipMiddleware, minimum_size=1000),
             Middleware(
                 DatabaseSession,
                 sessions=async_sessionmaker(engine, class_=Session, expire_on_commit=False),
-            )
+            ),
         ],
         lifespan=lifespan,
     )

@@ -2,8 +2,10 @@
 
 import asyncio
 import json
-from typing import Annotated
+import sys
+from typing import Annotated, Any
 
+import click
 import typer
 
 from server.settings import load_settings
@@ -13,10 +15,56 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 
-def _engine():
-    from server.db import make_engine
+def _engine(*, create: bool = False):
+    """The database of the settings; only `db upgrade` may create a SQLite file."""
+    from server.db import make_engine, require_file
 
-    return make_engine(load_settings().database_url)
+    url = load_settings().database_url
+    if not create:
+        require_file(url)
+    return make_engine(url)
+
+
+def _ready() -> None:
+    """The database exists and is at this code's migration (else one line and exit 2)."""
+    from server.db import check_revision
+
+    async def check() -> None:
+        engine = _engine()
+        try:
+            await check_revision(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(check())
+
+
+# typer vendors its own click: its usage errors derive from that copy's ClickException
+USAGE_ERRORS: tuple[type[Exception], ...] = tuple(
+    {
+        click.ClickException,
+        *(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"),
+    }
+)
+
+
+def main() -> None:
+    """The `dangjian` command: a mistake or an unready database is one line, not a traceback."""
+    from server.db import DatabaseNotReady
+
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(prog_name="dangjian", standalone_mode=False)
+    except USAGE_ERRORS as e:
+        usage: Any = e  # either click's class: both have show() and exit_code
+        usage.show()  # the usage line and the one-line reason, as click prints them
+        sys.exit(usage.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except (ValueError, DatabaseNotReady) as e:
+        sys.stderr.write(f"dangjian: error: {e}\n")
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 @db_app.command("upgrade")
@@ -25,7 +73,7 @@ def db_upgrade(revision: str = "head") -> None:
     from server.db import upgrade
 
     async def run() -> None:
-        engine = _engine()
+        engine = _engine(create=True)
         await upgrade(engine, revision)
         await engine.dispose()
 
@@ -54,6 +102,7 @@ def seed(
         day = dt.date.fromisoformat(as_of) if as_of else None
     except ValueError:
         raise typer.BadParameter("--as-of must be a date, YYYY-MM-DD") from None
+    _ready()
 
     async def run():
         engine = _engine()
@@ -72,6 +121,7 @@ def seed(
 @app.command()
 def token(username: str, ttl: Annotated[int, typer.Option(help="seconds")] = 3600) -> None:
     """Print a signed JWT for USERNAME (the account's current token version)."""
+    _ready()
     from sqlalchemy import select
 
     from authz.tokens import issue_token
@@ -93,7 +143,16 @@ def token(username: str, ttl: Annotated[int, typer.Option(help="seconds")] = 360
     if ver is None:
         typer.echo(f"no account {username!r}", err=True)
         raise typer.Exit(1)
-    typer.echo(issue_token(settings.jwt_secret, username, ver, ttl=ttl))
+    typer.echo(
+        issue_token(
+            settings.jwt_secret,
+            username,
+            ver,
+            ttl=ttl,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+    )
 
 
 @app.command()
@@ -102,11 +161,21 @@ def serve(
     port: int = 8000,
     workers: Annotated[int, typer.Option(min=1)] = 1,
 ) -> None:
-    """Serve the API under uvicorn."""
+    """Serve the API under uvicorn (refused while the database is not migrated)."""
     from server.serving import serve as run
 
     load_settings()
+    _ready()
     run(host, port, workers)
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """Print the effective settings (DANGJIAN_* variables), secrets hidden."""
+    from server.settings import shown
+
+    for name, value in shown(load_settings()):
+        typer.echo(f"{name}={value}")
 
 
 @app.command("export-schema")
@@ -143,6 +212,7 @@ def query(
         if not sep:
             raise typer.BadParameter(f"--var takes k=v, not {item!r}")
         values.setdefault(key, []).append(value)
+    _ready()
     code = asyncio.run(run_saved(load_settings(), name, user, values, format))
     raise typer.Exit(code)
 
@@ -150,6 +220,7 @@ def query(
 @app.command("audit-purge")
 def audit_purge() -> None:
     """Delete audit rows older than DANGJIAN_AUDIT_RETENTION_DAYS (default 180)."""
+    _ready()
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from domain.clock import clock

@@ -5,8 +5,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import ColumnElement, CompoundSelect, Result, Select, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 import migrations
@@ -62,7 +65,7 @@ class Session(AsyncSession):
         return (await self.execute(statement, params)).scalar()
 
 
-def _alembic_config(connection: Connection) -> Config:
+def _alembic_config(connection: Connection | None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["connection"] = connection
@@ -79,3 +82,47 @@ async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
     """Revert Alembic migrations down to `revision`."""
     async with engine.begin() as conn:
         await conn.run_sync(lambda sync: command.downgrade(_alembic_config(sync), revision))
+
+
+class DatabaseNotReady(Exception):
+    """The database is missing, empty or behind the code's migrations; the message says what
+    to run."""
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for another database or an in-memory one)."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split(":///", 1)[1].split("?", 1)[0] if ":///" in url else ""
+    return Path(path) if path and path != ":memory:" else None
+
+
+def head_revision() -> str:
+    """The newest migration of this code."""
+    return ScriptDirectory.from_config(_alembic_config(None)).get_current_head() or "base"
+
+
+def require_file(url: str) -> None:
+    """Refuse to open a SQLite file that is not there (connecting would create it empty)."""
+    file = sqlite_file(url)
+    if file is not None and not file.exists():
+        raise DatabaseNotReady(f"no database at {file}: run `dangjian db upgrade`")
+
+
+async def check_revision(engine: AsyncEngine) -> None:
+    """The database is at the code's head migration, else DatabaseNotReady with one line."""
+
+    def current(sync: Connection) -> str | None:
+        return MigrationContext.configure(sync).get_current_revision()
+
+    try:
+        async with engine.connect() as conn:
+            found = await conn.run_sync(current)
+    except (OSError, DBAPIError) as e:
+        raise DatabaseNotReady(f"database unreachable: {type(e).__name__}") from None
+    head = head_revision()
+    if found != head:
+        raise DatabaseNotReady(
+            f"database at revision {found or 'none (empty)'}, expected {head}: "
+            "run `dangjian db upgrade`"
+        )

@@ -2,6 +2,7 @@
 `application/graphql-response+json`, Automatic Persisted Queries, and the allow-list mode."""
 
 import json
+import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -10,6 +11,9 @@ from typing import Any
 import orjson
 import strawberry
 from graphql import BREAK, GraphQLError, StringValueNode, Visitor, parse, visit
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
@@ -17,13 +21,16 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from domain.clock import clock
 from engine.protections import MAX_TOKENS
+from models import PersistedQuery
 from resolvers.context import Context
 from server.saved_queries import Registry, sha256
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
-APQ_CACHE_SIZE = 1000
+APQ_CACHE_SIZE = 1000  # per process
+MAX_STORED = 100_000  # in the shared store
 NUL = chr(0)
 
 ContextFactory = Callable[[Request], Awaitable[Context]]
@@ -166,14 +173,35 @@ def refuse_nul(query: str | None, variables: Any) -> None:
 
 class PersistedQueries:
     """Apollo's Automatic Persisted Queries: saved queries pre-registered by hash, others
-    registered (LRU, per process) once their document validates."""
+    registered once their document validates. Registrations live in the database, which every
+    API process shares (behind a load balancer the next request may reach another process);
+    each process keeps an LRU of the ones it has seen. At most MAX_STORED are kept: past that
+    a document still runs, it is just not registered."""
 
     def __init__(self, registry: Registry, *, allow_list: bool) -> None:
         self.registry = registry
         self.allow_list = allow_list
         self.cache: OrderedDict[str, str] = OrderedDict()
 
-    def resolve(self, params: Params) -> tuple[str, str | None]:
+    def remember(self, digest: str, query: str) -> None:
+        self.cache[digest] = query
+        self.cache.move_to_end(digest)
+        while len(self.cache) > APQ_CACHE_SIZE:
+            self.cache.popitem(last=False)
+
+    async def lookup(self, session: AsyncSession, digest: str) -> str | None:
+        """A registered document by hash: this process's LRU, else the shared store."""
+        if digest in self.cache:
+            self.cache.move_to_end(digest)
+            return self.cache[digest]
+        stored = await session.scalar(
+            select(PersistedQuery.document).where(PersistedQuery.hash == digest)
+        )
+        if stored is not None:
+            self.remember(digest, stored)
+        return stored
+
+    async def resolve(self, params: Params, session: AsyncSession) -> tuple[str, str | None]:
         """(query text, hash to register after validation or None)."""
         pq = (params.extensions or {}).get("persistedQuery")
         if pq is None:
@@ -194,12 +222,12 @@ class PersistedQueries:
         if params.query is None:
             saved = self.registry.by_hash.get(digest)
             known = (
-                saved.document if saved else (None if self.allow_list else self.cache.get(digest))
+                saved.document
+                if saved
+                else (None if self.allow_list else await self.lookup(session, digest))
             )
             if known is None:
                 raise RequestError(200, "PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
-            if digest in self.cache:
-                self.cache.move_to_end(digest)
             return known, None
         if sha256(params.query) != digest:
             raise RequestError(400, "provided sha does not match query")
@@ -207,11 +235,20 @@ class PersistedQueries:
             raise RequestError(400, "only saved queries may run here", "PERSISTED_QUERY_REQUIRED")
         return params.query, digest
 
-    def register(self, digest: str, query: str) -> None:
-        self.cache[digest] = query
-        self.cache.move_to_end(digest)
-        while len(self.cache) > APQ_CACHE_SIZE:
-            self.cache.popitem(last=False)
+    async def register(self, session: AsyncSession, digest: str, query: str) -> None:
+        """Store a validated document under its hash, for every process."""
+        if digest in self.cache:
+            return
+        self.remember(digest, query)
+        await session.rollback()  # what the operation read is done with: a fresh transaction
+        stored = await session.scalar(select(func.count()).select_from(PersistedQuery))
+        if (stored or 0) >= MAX_STORED:
+            return
+        session.add(PersistedQuery(hash=digest, document=query, registered_at=clock().now()))
+        try:
+            await session.commit()
+        except IntegrityError:  # registered meanwhile, by this process or another
+            await session.rollback()
 
 
 def is_request_error(result: ExecutionResult) -> bool:
@@ -245,8 +282,9 @@ async def execute(
     allowed = (
         {OperationType.QUERY, OperationType.MUTATION} if allow_mutations else {OperationType.QUERY}
     )
+    note(ctx, operation_name or named_operation(query))
     try:
-        return await schema.execute(
+        result = await schema.execute(
             query,
             variable_values=variables,
             context_value=ctx,
@@ -259,6 +297,33 @@ async def execute(
         ) from None
     except CannotGetOperationTypeError:
         raise RequestError(400, "no operation of that name in the document") from None
+    note(ctx, None, result.errors)
+    return result
+
+
+OPERATION = re.compile(r"\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
+
+
+def named_operation(query: str) -> str | None:
+    """The first operation's name, for the request log (no parse needed)."""
+    found = OPERATION.search(query)
+    return found[1] if found else None
+
+
+def note(ctx: Context, operation: str | None, errors: list[GraphQLError] | None = None) -> None:
+    """What the request log line says of this request: account, operation, error codes."""
+    request = ctx.request
+    if request is None:
+        return
+    state = request.state
+    if ctx.principal is not None:
+        state.account = ctx.principal.username
+    if operation:
+        state.operation = operation
+    if errors:
+        state.error_codes = sorted(
+            {str((e.extensions or {}).get("code", "INTERNAL_SERVER_ERROR")) for e in errors}
+        )
 
 
 def error_response(e: RequestError, media: str = JSON) -> Response:
@@ -306,7 +371,7 @@ class GraphQLEndpoint:
             )
         try:
             params = await read_params(request)
-            query, register = self.persisted.resolve(params)
+            query, register = await self.persisted.resolve(params, request.state.db)
             ctx = await self.context(request)
             result = await execute(
                 self.schema,
@@ -319,6 +384,6 @@ class GraphQLEndpoint:
         except RequestError as e:
             return error_response(e, media)
         if register and not is_request_error(result):
-            self.persisted.register(register, query)
+            await self.persisted.register(request.state.db, register, query)
         status = 400 if media == GRAPHQL_RESPONSE and is_request_error(result) else 200
         return Response(encode(body_of(result)), status, media_type=media)

@@ -24,7 +24,9 @@ def tcp_listener(config: uvicorn.Config) -> socket.socket:
 def serve(host: str, port: int, workers: int, app: str = APP, *, factory: bool = True) -> None:
     """uvicorn with `workers` processes sharing one TCP listener."""
     if workers == 1:
-        uvicorn.run(app, factory=factory, host=host, port=port)
+        uvicorn.run(app, factory=factory, host=host, port=port, access_log=False)
         return
-    config = uvicorn.Config(app, factory=factory, host=host, port=port, workers=workers)
+    config = uvicorn.Config(
+        app, factory=factory, host=host, port=port, workers=workers, access_log=False
+    )
     Multiprocess(config, sockets=[tcp_listener(config)]).run()

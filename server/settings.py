@@ -1,11 +1,19 @@
-"""Settings from environment variables (their names are a contract: README)."""
+"""Settings from environment variables: every `DANGJIAN_*` setting is declared once in `SPEC`
+(name, default, meaning), read by `load_settings`, listed by `dangjian settings` and in the
+README's table (a test compares the two). Their names are a contract."""
 
 import os
-import warnings
+import re
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from domain.clock import DEFAULT_ZONE, ZONE_SETTING, zone_named
 
 DEV_SECRET = "dangjian-development-secret-change-me-0123456789"
 MIN_SECRET_BYTES = 32
+PREFIX = "DANGJIAN_"
 
 
 def async_url(url: str) -> str:
@@ -30,38 +38,173 @@ class Settings:
     audit_retention_days: int = 180
     jwt_issuer: str = "dangjian"
     jwt_audience: str = "dangjian"
-    executor: str = "compiled"  # DANGJIAN_EXECUTOR: compiled (engine/) | stock (strawberry's)
+    executor: str = "compiled"
+    timezone: str = DEFAULT_ZONE
+    cors_origins: tuple[str, ...] | None = None  # None: localhost in development, none else
 
     @property
     def production(self) -> bool:
         return self.env == "production"
 
 
-def load_settings() -> Settings:
-    """Read `DANGJIAN_*` variables; the development JWT secret is refused in production."""
-    env = os.environ.get("DANGJIAN_ENV", "development")
-    if env not in ("development", "production"):
-        raise ValueError(f"DANGJIAN_ENV must be development or production, not {env!r}")
-    secret = os.environ.get("DANGJIAN_JWT_SECRET", "")
+def _choice(*allowed: str) -> Callable[[str, str], str]:
+    def parse(name: str, text: str) -> str:
+        if text not in allowed:
+            raise ValueError(f"{name} must be {' or '.join(allowed)}, not {text!r}")
+        return text
+
+    return parse
+
+
+def _number(kind: type, what: str, low: float) -> Callable[[str, str], Any]:
+    def parse(name: str, text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise ValueError(f"{name} must be {what}, not {text!r}") from None
+        if value < low:
+            raise ValueError(f"{name} must be at least {low}")
+        return value
+
+    return parse
+
+
+def _flag(name: str, text: str) -> bool:
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"{name} must be 1 or 0, not {text!r}")
+
+
+def _zone(name: str, text: str) -> str:
+    zone_named(text)  # an unknown zone is refused here, with the setting's name
+    return text
+
+
+def _text(name: str, text: str) -> str:
+    return text
+
+
+def _origins(name: str, text: str) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in text.split(",") if o.strip())
+    for origin in origins:
+        if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin):
+            raise ValueError(f"{name}: {origin!r} is not an origin (scheme://host[:port])")
+    return origins
+
+
+@dataclass(frozen=True)
+class Spec:
+    env: str
+    field: str
+    default: str
+    meaning: str
+    parse: Callable[[str, str], Any] = _text
+    secret: bool = False
+
+
+SPEC = (
+    Spec("DANGJIAN_ENV", "env", "development",
+         "`development` or `production` (production: no GraphiQL, no introspection, a real "
+         "JWT secret required)", _choice("development", "production")),
+    Spec("DANGJIAN_DATABASE_URL", "database_url", "sqlite+aiosqlite:///dangjian.db",
+         "SQLite file or `postgresql://…` (asyncpg)", lambda _, t: async_url(t), secret=True),
+    Spec("DANGJIAN_JWT_SECRET", "jwt_secret", "(development default)",
+         f"HMAC key of the JWTs, at least {MIN_SECRET_BYTES} bytes", secret=True),
+    Spec("DANGJIAN_JWT_ISSUER", "jwt_issuer", "dangjian", "`iss` of issued and accepted JWTs"),
+    Spec("DANGJIAN_JWT_AUDIENCE", "jwt_audience", "dangjian", "`aud` of issued and accepted JWTs"),
+    Spec(ZONE_SETTING, "timezone", DEFAULT_ZONE,
+         "the business time zone: every today and now, and the offset of every DateTime", _zone),
+    Spec("DANGJIAN_HOURS_TARGET", "hours_target", "50",
+         "volunteer hours a checked-in member should serve a year (pro-rated for shorter "
+         "periods)", _number(float, "a number of hours", 0)),
+    Spec("DANGJIAN_ALLOWLIST", "allow_list", "0",
+         "`1`: run saved queries only (by text, hash or name); anything else gets "
+         "`PERSISTED_QUERY_REQUIRED`", _flag),
+    Spec("DANGJIAN_AUDIT_RETENTION_DAYS", "audit_retention_days", "180",
+         "audit rows older than this are deleted by `dangjian audit-purge`",
+         _number(int, "a whole number of days", 0)),
+    Spec("DANGJIAN_EXECUTOR", "executor", "compiled",
+         "`compiled` (engine/) or `stock` (strawberry's own executor)",
+         _choice("compiled", "stock")),
+    Spec("DANGJIAN_CORS_ORIGINS", "cors_origins", "(localhost in development)",
+         "origins whose browser front-ends may call the API, comma-separated (`*` for any); "
+         "none in production unless set", _origins),
+)  # fmt: skip
+KNOWN = {s.env for s in SPEC}
+_warned: set[str] = set()
+
+
+def warn_once(message: str) -> None:
+    """One line on stderr, once per process (no source line, no repeats)."""
+    if message not in _warned:
+        _warned.add(message)
+        sys.stderr.write(f"dangjian: warning: {message}\n")
+
+
+def load_settings(environ: Any = None) -> Settings:
+    """Every `DANGJIAN_*` variable, parsed and checked; unknown ones are named in a warning,
+    the development JWT secret is refused in production."""
+    env = os.environ if environ is None else environ
+    for name in sorted(n for n in env if n.startswith(PREFIX) and n not in KNOWN):
+        warn_once(f"{name} is not a dangjian setting (`dangjian settings` lists them)")
+    values: dict[str, Any] = {}
+    for spec in SPEC:
+        text = env.get(spec.env)
+        if text is not None and spec.env != "DANGJIAN_JWT_SECRET":
+            values[spec.field] = spec.parse(spec.env, text)
+        elif spec.env == "DANGJIAN_DATABASE_URL":
+            values[spec.field] = spec.default
+    production = values.get("env") == "production"
+    secret = env.get("DANGJIAN_JWT_SECRET", "")
     if not secret:
-        if env == "production":
+        if production:
             raise ValueError("DANGJIAN_JWT_SECRET must be set in production")
-        warnings.warn("DANGJIAN_JWT_SECRET is not set: using the development secret", stacklevel=2)
+        warn_once("DANGJIAN_JWT_SECRET is not set: using the development secret")
         secret = DEV_SECRET
     if len(secret.encode()) < MIN_SECRET_BYTES:
         raise ValueError(f"DANGJIAN_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
-    url = os.environ.get("DANGJIAN_DATABASE_URL", "sqlite+aiosqlite:///dangjian.db")
-    try:
-        target = float(os.environ.get("DANGJIAN_HOURS_TARGET", "50"))
-    except ValueError:
-        raise ValueError("DANGJIAN_HOURS_TARGET must be a number of hours") from None
-    executor = os.environ.get("DANGJIAN_EXECUTOR", "compiled")
-    if executor not in ("compiled", "stock"):
-        raise ValueError(f"DANGJIAN_EXECUTOR must be compiled or stock, not {executor!r}")
-    return Settings(
-        database_url=async_url(url),
-        jwt_secret=secret,
-        env=env,
-        hours_target=target,
-        executor=executor,
-    )
+    values["jwt_secret"] = secret
+    values.setdefault("env", "development")
+    return Settings(**values)
+
+
+def shown(settings: Settings) -> list[tuple[str, str]]:
+    """(variable, effective value) of every setting, secrets hidden."""
+    out = []
+    for spec in SPEC:
+        value = getattr(settings, spec.field)
+        if spec.env == "DANGJIAN_JWT_SECRET":
+            text = "development default" if value == DEV_SECRET else f"set ({len(value)} bytes)"
+        elif spec.env == "DANGJIAN_DATABASE_URL":
+            text = _without_password(value)
+        elif isinstance(value, bool):
+            text = "1" if value else "0"
+        elif spec.env == "DANGJIAN_CORS_ORIGINS":
+            origins, pattern = cors_policy(settings)
+            text = ",".join(origins) or ("localhost on any port" if pattern else "(none)")
+        else:
+            text = str(value)
+        out.append((spec.env, text))
+    return out
+
+
+LOCAL_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
+
+
+def cors_policy(settings: Settings) -> tuple[tuple[str, ...], str | None]:
+    """(origins, origin pattern) allowed: as set; else, in development, local front-ends on
+    any port (a dev server at http://localhost:5173), and none in production."""
+    if settings.cors_origins is not None:
+        return settings.cors_origins, None
+    return (), None if settings.production else LOCAL_ORIGINS
+
+
+def _without_password(url: str) -> str:
+    """`postgresql://user:secret@host/db` → `postgresql://user:***@host/db`."""
+    scheme, sep, rest = url.partition("://")
+    creds, at, host = rest.rpartition("@")
+    if not at or ":" not in creds:
+        return url
+    return f"{scheme}{sep}{creds.split(':', 1)[0]}:***@{host}"

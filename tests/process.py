@@ -4,6 +4,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -34,3 +36,23 @@ def wait_for(url: str, seconds: float = 30) -> httpx.Response:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+@contextmanager
+def serving(env: dict[str, str], *args: str) -> Iterator[str]:
+    """A real `dangjian serve` process (with `args`, e.g. --workers); its base URL once it
+    answers `/healthz`. Stopped with SIGTERM at the end."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(EXE), "serve", "--port", str(port), *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(f"{base}/healthz")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -1,14 +1,21 @@
 """Automatic Persisted Queries with Apollo's exact request shapes, and the allow-list mode."""
 
+import asyncio
 import hashlib
 import json
+import os
+from collections.abc import Iterator
 
 import httpx
+import pytest
+from sqlalchemy import text
 
 from server.app import create_app
+from server.db import make_engine
 from server.saved_queries import QUERIES_DIR
-from server.settings import Settings
-from tests.conftest import Api
+from server.settings import Settings, async_url
+from tests.conftest import Api, postgres_url
+from tests.process import run, serving
 
 QUERY = "query Me { viewer { username } }"
 HASH = hashlib.sha256(QUERY.encode()).hexdigest()
@@ -131,3 +138,69 @@ async def test_allow_list_mode(api: Api) -> None:
             "/queries/community_checkins", headers=headers(api, "huxi_secretary")
         )
         assert by_name.status_code == 200 and "errors" not in by_name.json()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_database(
+    request: pytest.FixtureRequest, cli_env: dict[str, str], tmp_path
+) -> Iterator[dict[str, str]]:
+    """A seeded database of its own for real server processes: a SQLite file, or a
+    PostgreSQL database created here and dropped at the end."""
+    name = f"dangjian_apq_{os.getpid()}"
+    server = postgres_url().replace("+asyncpg", "").rsplit("/", 1)[0]
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/shared.db"
+    else:
+        if not admin(server, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'):
+            if os.environ.get("CI"):
+                pytest.fail("PostgreSQL not reachable (CI requires it)")
+            pytest.skip("PostgreSQL not reachable")
+        url = f"{server}/{name}"
+    env = {**cli_env, "DANGJIAN_DATABASE_URL": url}
+    assert run(env, "db", "upgrade").returncode == 0
+    assert run(env, "seed").returncode == 0
+    yield env
+    if request.param == "postgresql":
+        assert admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def admin(server: str, *statements: str) -> bool:
+    """Run statements on the server's `postgres` database (autocommit); False if unreachable."""
+
+    async def execute() -> bool:
+        engine = make_engine(async_url(f"{server}/postgres"), isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as conn:
+                for statement in statements:
+                    await conn.execute(text(statement))
+            return True
+        except OSError:
+            return False
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(execute())
+
+
+def test_a_registration_on_one_process_runs_on_another(shared_database: dict[str, str]) -> None:
+    """Two API processes share nothing but the database: a hash registered on one runs by
+    hash on the other (behind a load balancer, the retry may go anywhere)."""
+    query = "query Who { viewer { username displayName } }"
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    token = run(shared_database, "token", "jiangjin_admin").stdout.strip()
+    auth = {"Authorization": f"Bearer {token}"}
+    with serving(shared_database) as one, serving(shared_database) as other:
+        unknown = httpx.post(
+            f"{other}/graphql", json={"extensions": extensions(digest)}, headers=auth
+        ).json()
+        assert unknown["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+        registered = httpx.post(
+            f"{one}/graphql",
+            json={"query": query, "extensions": extensions(digest)},
+            headers=auth,
+        ).json()
+        assert registered["data"]["viewer"]["username"] == "jiangjin_admin"
+        by_hash = httpx.post(
+            f"{other}/graphql", json={"extensions": extensions(digest)}, headers=auth
+        ).json()
+        assert by_hash == registered

@@ -3,8 +3,10 @@
 import sqlite3
 import subprocess
 
+import httpx
+
 from authz.tokens import verify_token
-from tests.process import CLI_SECRET, EXE, free_port, run, wait_for
+from tests.process import CLI_SECRET, run, serving
 
 
 def test_upgrade_seed_token(cli_env: dict[str, str]) -> None:
@@ -47,16 +49,39 @@ def test_short_secret_is_refused(cli_env: dict[str, str]) -> None:
 
 
 def test_serve_answers_healthz(cli_env: dict[str, str]) -> None:
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(EXE), "serve", "--port", str(port)],
-        env=cli_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        response = wait_for(f"http://127.0.0.1:{port}/healthz")
+    with serving(cli_env) as base:
+        response = httpx.get(f"{base}/healthz", timeout=10)
         assert response.status_code == 200 and response.json() == {"status": "ok"}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+
+
+def one_error_line(out: subprocess.CompletedProcess[str]) -> str:
+    """The single `dangjian: error: …` line of a refused command (warnings aside)."""
+    lines = [line for line in out.stderr.splitlines() if not line.startswith("dangjian: warning")]
+    assert out.returncode == 2 and len(lines) == 1, out.stderr
+    assert lines[0].startswith("dangjian: error: ")
+    return lines[0].removeprefix("dangjian: error: ")
+
+
+def test_no_command_but_db_upgrade_creates_a_database(cli_env: dict[str, str], tmp_path) -> None:
+    """Run from another folder, `token` names the missing file instead of creating it."""
+    env = {**cli_env, "DANGJIAN_DATABASE_URL": f"sqlite:///{tmp_path}/absent.db"}
+    for args in (("token", "jiangjin_admin"), ("serve",), ("audit-purge",), ("seed",)):
+        message = one_error_line(run(env, *args))
+        assert message == f"no database at {tmp_path}/absent.db: run `dangjian db upgrade`"
+    assert not (tmp_path / "absent.db").exists()
+
+
+def test_serve_refuses_a_database_behind_the_code(cli_env: dict[str, str], tmp_path) -> None:
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    env = {**cli_env, "DANGJIAN_DATABASE_URL": f"sqlite:///{empty}"}
+    assert "database at revision none (empty), expected" in one_error_line(run(env, "serve"))
+    assert run(env, "db", "upgrade", "--revision", "0006").returncode == 0
+    behind = one_error_line(run(env, "serve"))
+    assert behind.startswith("database at revision 0006, expected 0")
+    assert behind.endswith(": run `dangjian db upgrade`")
+
+
+def test_a_bad_setting_is_one_line(cli_env: dict[str, str]) -> None:
+    message = one_error_line(run({**cli_env, "DANGJIAN_ENV": "prod"}, "settings"))
+    assert message == "DANGJIAN_ENV must be development or production, not 'prod'"

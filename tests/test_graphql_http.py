@@ -4,13 +4,12 @@ media types and status codes it does not cover."""
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import Api
-from tests.process import free_port, run, wait_for
+from tests.process import run, serving
 
 AUDIT = Path(__file__).resolve().parent / "http_audit"
 
@@ -23,26 +22,14 @@ def test_reference_audit_passes(cli_env: dict[str, str], tmp_path: Path) -> None
     env = {**cli_env, "DANGJIAN_DATABASE_URL": f"sqlite:///{tmp_path}/audit.db"}
     assert run(env, "db", "upgrade").returncode == 0
     assert run(env, "seed", "--scale", "demo").returncode == 0
-    port = free_port()
-    exe = Path(sys.executable).with_name("dangjian")
-    server = subprocess.Popen(
-        [str(exe), "serve", "--port", str(port)],
-        env=cli_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/healthz")
+    with serving(env) as base:
         audit = subprocess.run(
-            ["node", str(AUDIT / "audit.mjs"), f"http://127.0.0.1:{port}/graphql"],
+            ["node", str(AUDIT / "audit.mjs"), f"{base}/graphql"],
             capture_output=True,
             text=True,
             timeout=120,
             check=False,
         )
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert " 0 errors, 0 warnings" in audit.stdout
 

@@ -34,6 +34,7 @@ TABLES = {
     "service_team",
     "volunteer_post",
     "alembic_version",
+    "persisted_query",
 }
 
 

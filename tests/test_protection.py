@@ -125,3 +125,21 @@ async def test_responses_are_utf8_json(api: Api) -> None:
     )
     assert "殷江洪".encode() in response.content
     assert response.headers["content-type"].startswith("application/json")
+
+
+async def test_readyz_names_a_database_behind_the_code(tmp_path, settings) -> None:
+    import httpx
+
+    from server.app import create_app
+    from server.db import make_engine, upgrade
+
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/behind.db")
+    await upgrade(engine, "0006")
+    app = create_app(settings, engine=engine)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://dangjian.test"
+    ) as client:
+        answer = await client.get("/readyz")
+    await engine.dispose()
+    assert answer.status_code == 503
+    assert answer.json()["reason"].startswith("database at revision 0006, expected")

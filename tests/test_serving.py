@@ -2,12 +2,11 @@
 
 import asyncio
 import socket
-import subprocess
 
 import uvicorn
 
 from server.serving import tcp_listener
-from tests.process import EXE, free_port, wait_for
+from tests.process import free_port, serving, wait_for
 
 
 def test_worker_connections_get_tcp_nodelay() -> None:
@@ -37,17 +36,7 @@ def test_worker_connections_get_tcp_nodelay() -> None:
 
 
 def test_serve_with_two_workers(cli_env: dict[str, str]) -> None:
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(EXE), "serve", "--port", str(port), "--workers", "2"],
-        env=cli_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
+    with serving(cli_env, "--workers", "2") as base:
         for _ in range(4):
-            response = wait_for(f"http://127.0.0.1:{port}/healthz")
+            response = wait_for(f"{base}/healthz")
             assert response.status_code == 200 and response.json() == {"status": "ok"}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
