@@ -20,6 +20,7 @@ from schema import build_schema
 from server.auth import authenticate
 from server.db import DatabaseNotReady, Session, check_revision, make_engine
 from server.graphql_http import GraphQLEndpoint, PersistedQueries
+from server.metrics import Metrics, metrics_route
 from server.observe import RequestLog, configure_logging
 from server.saved_queries import Registry
 from server.saved_routes import SavedQueryRoutes
@@ -92,7 +93,12 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         if owned:
             await engine.dispose()
 
-    persisted = PersistedQueries(registry, allow_list=settings.allow_list)
+    metrics = Metrics(engine)
+    persisted = PersistedQueries(
+        registry,
+        allow_list=settings.allow_list,
+        counted=lambda result: metrics.persisted.labels(result).inc(),
+    )
     origins, origin_pattern = cors_policy(settings)
     graphql = GraphQLEndpoint(schema, persisted, context, graphiql=not settings.production)
     saved = SavedQueryRoutes(schema, registry, context)
@@ -103,9 +109,10 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             Route("/queries/{name}", saved.run),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_route(metrics, settings.metrics_token, settings.production)),
         ],
         middleware=[
-            Middleware(RequestLog),
+            Middleware(RequestLog, metrics=metrics),
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(origins),

@@ -178,10 +178,21 @@ class PersistedQueries:
     each process keeps an LRU of the ones it has seen. At most MAX_STORED are kept: past that
     a document still runs, it is just not registered."""
 
-    def __init__(self, registry: Registry, *, allow_list: bool) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        *,
+        allow_list: bool,
+        counted: Callable[[str], Any] | None = None,
+    ) -> None:
         self.registry = registry
         self.allow_list = allow_list
         self.cache: OrderedDict[str, str] = OrderedDict()
+        self.counted = counted  # told "hit", "miss" or "registered" (the metrics)
+
+    def count(self, result: str) -> None:
+        if self.counted is not None:
+            self.counted(result)
 
     def remember(self, digest: str, query: str) -> None:
         self.cache[digest] = query
@@ -226,6 +237,7 @@ class PersistedQueries:
                 if saved
                 else (None if self.allow_list else await self.lookup(session, digest))
             )
+            self.count("miss" if known is None else "hit")
             if known is None:
                 raise RequestError(200, "PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
             return known, None
@@ -247,6 +259,7 @@ class PersistedQueries:
         session.add(PersistedQuery(hash=digest, document=query, registered_at=clock().now()))
         try:
             await session.commit()
+            self.count("registered")
         except IntegrityError:  # registered meanwhile, by this process or another
             await session.rollback()
 

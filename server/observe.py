@@ -39,8 +39,9 @@ class RequestLog:
     """ASGI middleware: the request id in `scope["state"]`, the `X-Request-ID` header on the
     response, and one log line when the response is sent."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: Any = None) -> None:
         self.app = app
+        self.metrics = metrics  # server.metrics.Metrics, fed the same fields as the log line
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,22 +67,20 @@ class RequestLog:
             await self.app(scope, receive, sending)
         finally:
             STATEMENTS.reset(token)
-            log.info(
-                "request",
-                extra={
-                    "fields": {
-                        "request_id": rid,
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "status": status,
-                        "ms": round((time.perf_counter() - started) * 1000, 1),
-                        "statements": counter[0],
-                        "account": state.get("account"),
-                        "operation": state.get("operation"),
-                        "errors": state.get("error_codes") or [],
-                    }
-                },
-            )
+            fields = {
+                "request_id": rid,
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+                "statements": counter[0],
+                "account": state.get("account"),
+                "operation": state.get("operation"),
+                "errors": state.get("error_codes") or [],
+            }
+            log.info("request", extra={"fields": fields})
+            if self.metrics is not None:
+                self.metrics.observe(fields)
 
 
 class LineFormatter(logging.Formatter):

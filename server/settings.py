@@ -41,6 +41,7 @@ class Settings:
     executor: str = "compiled"
     timezone: str = DEFAULT_ZONE
     cors_origins: tuple[str, ...] | None = None  # None: localhost in development, none else
+    metrics_token: str | None = None
 
     @property
     def production(self) -> bool:
@@ -131,6 +132,9 @@ SPEC = (
     Spec("DANGJIAN_CORS_ORIGINS", "cors_origins", "(localhost in development)",
          "origins whose browser front-ends may call the API, comma-separated (`*` for any); "
          "none in production unless set", _origins),
+    Spec("DANGJIAN_METRICS_TOKEN", "metrics_token", "(none)",
+         "bearer token of `/metrics` in production (without it, `/metrics` is off there; "
+         "open in development)", secret=True),
 )  # fmt: skip
 KNOWN = {s.env for s in SPEC}
 _warned: set[str] = set()
@@ -181,6 +185,8 @@ def shown(settings: Settings) -> list[tuple[str, str]]:
             text = _without_password(value)
         elif isinstance(value, bool):
             text = "1" if value else "0"
+        elif spec.env == "DANGJIAN_METRICS_TOKEN":
+            text = "set" if value else "(none)"
         elif spec.env == "DANGJIAN_CORS_ORIGINS":
             origins, pattern = cors_policy(settings)
             text = ",".join(origins) or ("localhost on any port" if pattern else "(none)")

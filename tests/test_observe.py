@@ -1,13 +1,16 @@
 """One log line per request, no tracebacks for the caller's mistakes, one for ours, and the
 request id returned to the caller."""
 
+import dataclasses
 import json
 import logging
 import re
 
+import httpx
 import pytest
 
 from resolvers import org as org_resolvers
+from server.app import create_app
 from server.observe import LineFormatter
 from tests.conftest import Api
 
@@ -91,3 +94,47 @@ def test_production_lines_are_json() -> None:
         LineFormatter(as_json=False).format(record)
         == "level=info msg=request request_id=r-9 status=200"
     )
+
+
+async def test_metrics_count_requests_statements_and_persisted_queries(api: Api) -> None:
+    headers = {"Authorization": f"Bearer {api.token('jiangjin_admin')}"}
+    await api.client.post("/graphql", json={"query": MEMBERS}, headers=headers)
+    await api.client.post("/graphql", json={"query": MEMBERS})  # UNAUTHENTICATED
+    digest = "0" * 64
+    await api.client.post(
+        "/graphql",
+        json={"extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}},
+        headers=headers,
+    )
+    text = (await api.client.get("/metrics")).text
+
+    def value(sample: str) -> float:
+        found = re.search(rf"^{re.escape(sample)} (\S+)$", text, re.M)
+        assert found, sample
+        return float(found[1])
+
+    assert value('dangjian_requests_total{operation="Directory",outcome="ok"}') >= 1
+    assert value('dangjian_requests_total{operation="Directory",outcome="client_error"}') >= 1
+    assert value('dangjian_persisted_queries_total{result="miss"}') >= 1
+    assert value("dangjian_request_statements_count") >= 3
+    assert value('dangjian_request_seconds_count{path="/graphql"}') >= 3
+    assert value("dangjian_db_connections_in_use") >= 0
+
+
+async def test_metrics_are_closed_in_production_without_the_token(
+    db, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+
+    for token, bearer, status in [
+        (None, None, 404),
+        ("m-secret", "wrong", 404),
+        ("m-secret", "m-secret", 200),
+    ]:
+        prod = dataclasses.replace(settings, env="production", metrics_token=token)
+        app = create_app(prod, engine=db)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://dangjian.test"
+        ) as client:
+            headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+            answer = await client.get("/metrics", headers=headers)
+        assert answer.status_code == status, (token, bearer)

@@ -1,0 +1,90 @@
+"""`/metrics` in Prometheus's text format: requests by operation and outcome, latency,
+statements per request, connections in use, persisted-query lookups.
+
+Each app has its own registry (tests build several). With `serve --workers N` every worker
+counts its own requests and a scrape reaches one of them: scrape each worker on its own port,
+or run one worker per container. Open in development; in production only with
+`DANGJIAN_METRICS_TOKEN`, sent as `Authorization: Bearer <token>` (without one the route
+answers 404, so a public listener exposes nothing).
+"""
+
+import hmac
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.exposition import generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+
+SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+STATEMENT_BUCKETS = (1, 2, 3, 4, 6, 8, 12, 20, 50, 100)
+
+
+class Metrics:
+    def __init__(self, engine: Any) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "dangjian_requests",
+            "HTTP requests by GraphQL operation (or path) and outcome.",
+            ["operation", "outcome"],
+            registry=self.registry,
+        )
+        self.seconds = Histogram(
+            "dangjian_request_seconds",
+            "Request duration in seconds.",
+            ["path"],
+            buckets=SECONDS,
+            registry=self.registry,
+        )
+        self.statements = Histogram(
+            "dangjian_request_statements",
+            "SQL statements per request.",
+            buckets=STATEMENT_BUCKETS,
+            registry=self.registry,
+        )
+        self.persisted = Counter(
+            "dangjian_persisted_queries",
+            "Persisted-query lookups by result: hit, miss, registered.",
+            ["result"],
+            registry=self.registry,
+        )
+        pool = Gauge(
+            "dangjian_db_connections_in_use",
+            "Database connections checked out of the pool.",
+            registry=self.registry,
+        )
+        pool.set_function(lambda: _checked_out(engine))
+
+    def observe(self, fields: dict[str, Any]) -> None:
+        """One finished request (the fields of its log line)."""
+        codes = fields["errors"]
+        if fields["status"] >= 500 or "INTERNAL_SERVER_ERROR" in codes:
+            outcome = "server_error"
+        elif codes or fields["status"] >= 400:
+            outcome = "client_error"
+        else:
+            outcome = "ok"
+        self.requests.labels(fields["operation"] or fields["path"], outcome).inc()
+        self.seconds.labels(_route(fields["path"])).observe(fields["ms"] / 1000)
+        self.statements.observe(fields["statements"])
+
+
+def _checked_out(engine: Any) -> float:
+    checked = getattr(engine.sync_engine.pool, "checkedout", None)
+    return float(checked()) if callable(checked) else 0.0
+
+
+def _route(path: str) -> str:
+    """Paths as routes (`/queries/<name>` stays one series per saved query, which are few)."""
+    return path if path.startswith(("/graphql", "/queries", "/healthz", "/readyz")) else "other"
+
+
+def metrics_route(metrics: Metrics, token: str | None, production: bool):
+    async def route(request: Request) -> Response:
+        if production:
+            given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+            if not token or not hmac.compare_digest(given, token):
+                return Response(status_code=404)
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return route
