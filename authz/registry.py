@@ -108,9 +108,11 @@ async def authorized(
     if pk is None:
         return None
     p = placement(model)
-    owner = p.member if p.member is not None else p.path
-    stmt = select(*columns, p.path.label("_path"), owner.label("_owner"))
-    row = (await session.execute(stmt.where(model.id == pk))).one_or_none()  # type: ignore[attr-defined]
+    placing = [p.path.label("_path")]
+    if p.member is not None:
+        placing.append(p.member.label("_owner"))
+    stmt = select(*columns, *placing).where(model.id == pk)  # type: ignore[attr-defined]
+    row = (await session.execute(stmt)).one_or_none()
     if row is None:
         return None
     member = row._owner if p.member is not None and self_allowed else None

@@ -53,12 +53,27 @@ class Clock:
         return dt.datetime.combine(day, dt.time(), tzinfo=self.zone)
 
 
-_current = Clock(zone_named(os.environ.get(ZONE_SETTING) or DEFAULT_ZONE))
+def _zone_at_start() -> ZoneInfo:
+    """The zone named by the environment; a bad name is left to the settings to refuse (with
+    one line, not a traceback at import), the default serving until then."""
+    try:
+        return zone_named(os.environ.get(ZONE_SETTING) or DEFAULT_ZONE)
+    except ValueError:
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+_current = Clock(_zone_at_start())
 
 
 def clock() -> Clock:
     """The process's business clock."""
     return _current
+
+
+def use_zone(name: str) -> None:
+    """Run the business clock in zone `name` (the setting), keeping a pinned moment."""
+    global _current
+    _current = Clock(zone_named(name), _current._at)
 
 
 @contextmanager

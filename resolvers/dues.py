@@ -211,10 +211,9 @@ def _live(ctx: Context, path: str, period: int, *columns) -> Select:
     )
 
 
-def arrears_months(period: int):
-    """Consecutive unpaid months up to `period` of the current dues_base row's member:
-    since the last live settlement, or since the member first owed."""
-    last_paid = (
+def last_paid(period: int):
+    """The latest month up to `period` that the current dues_base row's member has paid."""
+    return (
         unscoped(select(func.max(DuesMonth.period)), why=CORRELATED)
         .where(
             DuesMonth.member_id == DuesBase.member_id,
@@ -223,12 +222,17 @@ def arrears_months(period: int):
         )
         .scalar_subquery()
     )
+
+
+def arrears_months(period: int):
+    """Consecutive unpaid months up to `period` of the current dues_base row's member:
+    since the last live settlement, or since the member first owed."""
     first_owed = (
         unscoped(select(func.min(EarlierBase.owed_from)), why=CORRELATED)
         .where(EarlierBase.member_id == DuesBase.member_id)
         .scalar_subquery()
     )
-    return literal(period) - func.coalesce(last_paid, first_owed - 1)
+    return literal(period) - func.coalesce(last_paid(period), first_owed - 1)
 
 
 @dataclass(frozen=True)
@@ -300,15 +304,6 @@ BY_MEMBER = Order(None, DuesBase.member_id)
 
 def _arrears_list(ctx: Context, key: ArrearsKey) -> Select:
     months = arrears_months(key.period)
-    last_paid = (
-        unscoped(select(func.max(DuesMonth.period)), why=CORRELATED)
-        .where(
-            DuesMonth.member_id == DuesBase.member_id,
-            DuesMonth.voided_by.is_(None),
-            DuesMonth.period <= key.period,
-        )
-        .scalar_subquery()
-    )
     return _due(
         ctx,
         key.path,
@@ -316,7 +311,7 @@ def _arrears_list(ctx: Context, key: ArrearsKey) -> Select:
         DuesBase.member_id,
         DuesBase.monthly_payable_fen,
         months.label("months"),
-        last_paid.label("last_paid"),
+        last_paid(key.period).label("last_paid"),
     ).where(months >= key.min_months)
 
 

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from domain.clock import use_zone
 from resolvers.context import Context
 from schema import build_schema
 from server.auth import authenticate
@@ -54,6 +55,7 @@ class DatabaseSession:
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
     """The application; an invalid saved query stops it here, at start-up."""
     settings = settings or load_settings()
+    use_zone(settings.timezone)
     configure_logging(settings.production)
     owned = engine is None
     engine = engine or make_engine(settings.database_url)
@@ -100,7 +102,12 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         counted=lambda result: metrics.persisted.labels(result).inc(),
     )
     origins, origin_pattern = cors_policy(settings)
-    graphql = GraphQLEndpoint(schema, persisted, context, graphiql=not settings.production)
+    sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
+        engine, class_=Session, expire_on_commit=False
+    )
+    graphql = GraphQLEndpoint(
+        schema, persisted, context, sessions, graphiql=not settings.production
+    )
     saved = SavedQueryRoutes(schema, registry, context)
     return Starlette(
         routes=[
@@ -126,7 +133,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             Middleware(GZipMiddleware, minimum_size=1000),
             Middleware(
                 DatabaseSession,
-                sessions=async_sessionmaker(engine, class_=Session, expire_on_commit=False),
+                sessions=sessions,
             ),
         ],
         lifespan=lifespan,

@@ -8,11 +8,20 @@ from typing import Annotated, Any
 import click
 import typer
 
-from server.settings import load_settings
+from domain.clock import use_zone
+from server.settings import Settings
+from server.settings import load_settings as read_settings
 
 app = typer.Typer(help="dangjian: role-scoped GraphQL API for Party affairs.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+
+
+def load_settings() -> Settings:
+    """The settings, in effect for this command (the business clock's zone among them)."""
+    settings = read_settings()
+    use_zone(settings.timezone)
+    return settings
 
 
 def _engine(*, create: bool = False):

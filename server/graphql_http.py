@@ -2,6 +2,7 @@
 `application/graphql-response+json`, Automatic Persisted Queries, and the allow-list mode."""
 
 import json
+import logging
 import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -13,7 +14,7 @@ import strawberry
 from graphql import BREAK, GraphQLError, StringValueNode, Visitor, parse, visit
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
@@ -29,6 +30,7 @@ from server.saved_queries import Registry, sha256
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
+log = logging.getLogger("dangjian.apq")
 APQ_CACHE_SIZE = 1000  # per process
 MAX_STORED = 100_000  # in the shared store
 NUL = chr(0)
@@ -247,21 +249,29 @@ class PersistedQueries:
             raise RequestError(400, "only saved queries may run here", "PERSISTED_QUERY_REQUIRED")
         return params.query, digest
 
-    async def register(self, session: AsyncSession, digest: str, query: str) -> None:
-        """Store a validated document under its hash, for every process."""
+    async def register(
+        self, sessions: async_sessionmaker[AsyncSession], digest: str, query: str
+    ) -> None:
+        """Store a validated document under its hash, for every process, in a session of its
+        own (the request's has served the operation). The operation has run: a failure here
+        is logged, never the caller's error."""
         if digest in self.cache:
             return
-        self.remember(digest, query)
-        await session.rollback()  # what the operation read is done with: a fresh transaction
-        stored = await session.scalar(select(func.count()).select_from(PersistedQuery))
-        if (stored or 0) >= MAX_STORED:
-            return
-        session.add(PersistedQuery(hash=digest, document=query, registered_at=clock().now()))
         try:
-            await session.commit()
-            self.count("registered")
+            async with sessions() as session:
+                stored = await session.scalar(select(func.count()).select_from(PersistedQuery))
+                if (stored or 0) < MAX_STORED:
+                    session.add(
+                        PersistedQuery(hash=digest, document=query, registered_at=clock().now())
+                    )
+                    await session.commit()
+                    self.count("registered")
         except IntegrityError:  # registered meanwhile, by this process or another
-            await session.rollback()
+            pass
+        except Exception:
+            log.exception("could not store the persisted query %s", digest)
+            return
+        self.remember(digest, query)
 
 
 def is_request_error(result: ExecutionResult) -> bool:
@@ -354,12 +364,14 @@ class GraphQLEndpoint:
         schema: strawberry.Schema,
         persisted: PersistedQueries,
         context: ContextFactory,
+        sessions: async_sessionmaker[AsyncSession],
         *,
         graphiql: bool,
     ) -> None:
         self.schema = schema
         self.persisted = persisted
         self.context = context
+        self.sessions = sessions  # for registrations, apart from the request's session
         self.graphiql = graphiql
 
     async def handle(self, request: Request) -> Response:
@@ -397,6 +409,6 @@ class GraphQLEndpoint:
         except RequestError as e:
             return error_response(e, media)
         if register and not is_request_error(result):
-            await self.persisted.register(request.state.db, register, query)
+            await self.persisted.register(self.sessions, register, query)
         status = 400 if media == GRAPHQL_RESPONSE and is_request_error(result) else 200
         return Response(encode(body_of(result)), status, media_type=media)

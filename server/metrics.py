@@ -16,6 +16,7 @@ from prometheus_client.exposition import generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
 
+MAX_OPERATIONS = 200  # operation names are the client's: past this many, "other"
 SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 STATEMENT_BUCKETS = (1, 2, 3, 4, 6, 8, 12, 20, 50, 100)
 
@@ -54,6 +55,17 @@ class Metrics:
             registry=self.registry,
         )
         pool.set_function(lambda: _checked_out(engine))
+        self.operations: set[str] = set()
+
+    def operation(self, name: str | None, path: str) -> str:
+        """A bounded label: the operation's name while fewer than MAX_OPERATIONS are known,
+        else `other`; the route for requests without one."""
+        if not name:
+            return _route(path)
+        if name not in self.operations and len(self.operations) >= MAX_OPERATIONS:
+            return "other"
+        self.operations.add(name)
+        return name
 
     def observe(self, fields: dict[str, Any]) -> None:
         """One finished request (the fields of its log line)."""
@@ -64,7 +76,7 @@ class Metrics:
             outcome = "client_error"
         else:
             outcome = "ok"
-        self.requests.labels(fields["operation"] or fields["path"], outcome).inc()
+        self.requests.labels(self.operation(fields["operation"], fields["path"]), outcome).inc()
         self.seconds.labels(_route(fields["path"])).observe(fields["ms"] / 1000)
         self.statements.observe(fields["statements"])
 
@@ -74,16 +86,21 @@ def _checked_out(engine: Any) -> float:
     return float(checked()) if callable(checked) else 0.0
 
 
+ROUTES = ("/graphql", "/queries", "/healthz", "/readyz", "/metrics")
+
+
 def _route(path: str) -> str:
-    """Paths as routes (`/queries/<name>` stays one series per saved query, which are few)."""
-    return path if path.startswith(("/graphql", "/queries", "/healthz", "/readyz")) else "other"
+    """The route of a path (a saved query's name is its operation, not its path)."""
+    if path.startswith("/queries/"):
+        return "/queries/{name}"
+    return path if path in ROUTES else "other"
 
 
 def metrics_route(metrics: Metrics, token: str | None, production: bool):
     async def route(request: Request) -> Response:
         if production:
             given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-            if not token or not hmac.compare_digest(given, token):
+            if not token or not hmac.compare_digest(given.encode(), token.encode()):
                 return Response(status_code=404)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

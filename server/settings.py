@@ -78,6 +78,13 @@ def _flag(name: str, text: str) -> bool:
     raise ValueError(f"{name} must be 1 or 0, not {text!r}")
 
 
+def _database(name: str, text: str) -> str:
+    url = async_url(text)
+    if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ValueError(f"{name} must be a sqlite:// or postgresql:// URL")
+    return url
+
+
 def _zone(name: str, text: str) -> str:
     zone_named(text)  # an unknown zone is refused here, with the setting's name
     return text
@@ -110,7 +117,7 @@ SPEC = (
          "`development` or `production` (production: no GraphiQL, no introspection, a real "
          "JWT secret required)", _choice("development", "production")),
     Spec("DANGJIAN_DATABASE_URL", "database_url", "sqlite+aiosqlite:///dangjian.db",
-         "SQLite file or `postgresql://…` (asyncpg)", lambda _, t: async_url(t), secret=True),
+         "SQLite file or `postgresql://…` (asyncpg)", _database, secret=True),
     Spec("DANGJIAN_JWT_SECRET", "jwt_secret", "(development default)",
          f"HMAC key of the JWTs, at least {MIN_SECRET_BYTES} bytes", secret=True),
     Spec("DANGJIAN_JWT_ISSUER", "jwt_issuer", "dangjian", "`iss` of issued and accepted JWTs"),
@@ -155,7 +162,7 @@ def load_settings(environ: Any = None) -> Settings:
         warn_once(f"{name} is not a dangjian setting (`dangjian settings` lists them)")
     values: dict[str, Any] = {}
     for spec in SPEC:
-        text = env.get(spec.env)
+        text = env.get(spec.env) or None  # an empty variable is an unset one
         if text is not None and spec.env != "DANGJIAN_JWT_SECRET":
             values[spec.field] = spec.parse(spec.env, text)
         elif spec.env == "DANGJIAN_DATABASE_URL":

@@ -26,7 +26,7 @@ from resolvers.context import Context
 from resolvers.development import holidays
 from schema import build_schema
 from schema.scalars import parse_date_time, serialize_date_time
-from tests.conftest import Api, fresh_engine
+from tests.conftest import NOW, Api, fresh_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+08:00$")
@@ -42,12 +42,10 @@ def gid(kind: str, pk: int) -> str:
 
 
 def test_the_clock_is_pinned_for_the_suite() -> None:
-    first = clock().now()
-    time.sleep(0.01)
-    assert clock().now() == first and first.utcoffset() == dt.timedelta(hours=8)
+    assert clock().now() == NOW and clock().now().utcoffset() == dt.timedelta(hours=8)
     with pinned(at("2027-01-01T07:30:00+08:00")):
         assert clock().today() == dt.date(2027, 1, 1)
-    assert clock().now() == first
+    assert clock().now() == NOW
 
 
 def test_datetime_scalar_offsets() -> None:

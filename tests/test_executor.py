@@ -220,13 +220,7 @@ async def test_stock_executor_setting_gives_the_same_answers(db, settings) -> No
         answers.append(response.json())
     assert "errors" not in answers[0] and len(answers[0]["data"]["members"]["edges"]) == 30
     assert answers[0] == answers[1]
-    assert load_settings_with({"DANGJIAN_EXECUTOR": "stock"}).executor == "stock"
+    secret = {"DANGJIAN_JWT_SECRET": "x" * 40}
+    assert load_settings({**secret, "DANGJIAN_EXECUTOR": "stock"}).executor == "stock"
     with pytest.raises(ValueError, match="DANGJIAN_EXECUTOR"):
-        load_settings_with({"DANGJIAN_EXECUTOR": "fast"})
-
-
-def load_settings_with(env: dict[str, str]):
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in {"DANGJIAN_JWT_SECRET": "x" * 40, **env}.items():
-            patch.setenv(key, value)
-        return load_settings()
+        load_settings({**secret, "DANGJIAN_EXECUTOR": "fast"})
