@@ -37,6 +37,7 @@ async def soak(seconds: float) -> int:
             "DANGJIAN_DATABASE_URL": f"sqlite:///{tmp}/soak.db",
             "DANGJIAN_JWT_SECRET": SECRET,
             "DANGJIAN_ENV": "production",
+            "DANGJIAN_RATE_LIMIT": "0",  # one account at full speed: the limit would answer
         }
         for args in (["db", "upgrade"], ["seed", "--scale", "demo"]):
             subprocess.run([str(EXE), *args], env=env, check=True, capture_output=True)

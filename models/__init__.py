@@ -32,6 +32,7 @@ from models.member import (
 )
 from models.org import BranchKind, Organization, OrgLevel, OrgType
 from models.persisted import PersistedQuery
+from models.ratelimit import RateWindow
 
 __all__ = [
     "Account",
@@ -64,6 +65,7 @@ __all__ = [
     "PaymentChannel",
     "PaymentKind",
     "PersistedQuery",
+    "RateWindow",
     "RoleGrant",
     "ServiceMethod",
     "ServiceRecord",

@@ -21,11 +21,13 @@ from schema import build_schema
 from server.auth import authenticate
 from server.db import DatabaseNotReady, Session, check_revision, make_engine
 from server.graphql_http import GraphQLEndpoint, PersistedQueries
-from server.metrics import Metrics, metrics_route
+from server.metrics import Metrics, metrics_route, worker_stopped
 from server.observe import RequestLog, configure_logging
+from server.ratelimit import RateLimit
 from server.saved_queries import Registry
 from server.saved_routes import SavedQueryRoutes
 from server.settings import Settings, cors_policy, load_settings
+from server.shared import shared_state
 
 
 class DatabaseSession:
@@ -92,12 +94,16 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     @contextlib.asynccontextmanager
     async def lifespan(_: Any) -> AsyncIterator[None]:
         yield
+        worker_stopped()
+        await shared.close()
         if owned:
             await engine.dispose()
 
     metrics = Metrics(engine)
+    shared = shared_state(engine, settings.redis_url)
     persisted = PersistedQueries(
         registry,
+        shared,
         allow_list=settings.allow_list,
         counted=lambda result: metrics.persisted.labels(result).inc(),
     )
@@ -105,9 +111,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
         engine, class_=Session, expire_on_commit=False
     )
-    graphql = GraphQLEndpoint(
-        schema, persisted, context, sessions, graphiql=not settings.production
-    )
+    graphql = GraphQLEndpoint(schema, persisted, context, graphiql=not settings.production)
     saved = SavedQueryRoutes(schema, registry, context)
     return Starlette(
         routes=[
@@ -126,9 +130,11 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
                 allow_origin_regex=origin_pattern,
                 allow_methods=["GET", "POST"],
                 allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID"],
-                expose_headers=["X-Request-ID"],
+                expose_headers=["X-Request-ID", "Retry-After"],
                 max_age=600,
             ),
+            # inside CORS, so that a browser can read a 429 and its Retry-After
+            Middleware(RateLimit, shared=shared, settings=settings),
             # responses over ~1 KB (pages, CSV) compressed when the client accepts gzip
             Middleware(GZipMiddleware, minimum_size=1000),
             Middleware(

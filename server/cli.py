@@ -169,13 +169,16 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: Annotated[int, typer.Option(min=1)] = 1,
+    grace: Annotated[
+        int, typer.Option(min=1, help="seconds a stop (SIGTERM) waits for requests in flight")
+    ] = 30,
 ) -> None:
     """Serve the API under uvicorn (refused while the database is not migrated)."""
     from server.serving import serve as run
 
     load_settings()
     _ready()
-    run(host, port, workers)
+    run(host, port, workers, grace=grace)
 
 
 @app.command("settings")

@@ -12,9 +12,6 @@ from typing import Any
 import orjson
 import strawberry
 from graphql import BREAK, GraphQLError, StringValueNode, Visitor, parse, visit
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
@@ -24,15 +21,14 @@ from strawberry.types.graphql import OperationType
 
 from domain.clock import clock
 from engine.protections import MAX_TOKENS
-from models import PersistedQuery
 from resolvers.context import Context
 from server.saved_queries import Registry, sha256
+from server.shared import Shared
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 log = logging.getLogger("dangjian.apq")
 APQ_CACHE_SIZE = 1000  # per process
-MAX_STORED = 100_000  # in the shared store
 NUL = chr(0)
 
 ContextFactory = Callable[[Request], Awaitable[Context]]
@@ -174,48 +170,60 @@ def refuse_nul(query: str | None, variables: Any) -> None:
 
 
 class PersistedQueries:
-    """Apollo's Automatic Persisted Queries: saved queries pre-registered by hash, others
-    registered once their document validates. Registrations live in the database, which every
-    API process shares (behind a load balancer the next request may reach another process);
-    each process keeps an LRU of the ones it has seen. At most MAX_STORED are kept: past that
-    a document still runs, it is just not registered."""
+    """Apollo's Automatic Persisted Queries: saved queries pre-registered by hash for every
+    caller, others registered per account once their document validates. Registrations live
+    in the shared store (`server/shared.py`: the database, or Redis) so that the next request
+    may reach any process; each process keeps an LRU of the ones it has seen.
+
+    Per account, because a hash is a question about a text: a global store would tell any
+    caller whether someone else had run that text, and let one account fill it for all. So an
+    anonymous caller registers nothing and finds only saved queries; a hash another account
+    registered answers PERSISTED_QUERY_NOT_FOUND, exactly as one nobody registered; and past
+    MAX_PER_ACCOUNT a document still runs, unregistered, without touching other accounts."""
 
     def __init__(
         self,
         registry: Registry,
+        shared: Shared,
         *,
         allow_list: bool,
         counted: Callable[[str], Any] | None = None,
     ) -> None:
         self.registry = registry
+        self.shared = shared
         self.allow_list = allow_list
-        self.cache: OrderedDict[str, str] = OrderedDict()
+        self.cache: OrderedDict[tuple[int, str], str] = OrderedDict()
         self.counted = counted  # told "hit", "miss" or "registered" (the metrics)
 
     def count(self, result: str) -> None:
         if self.counted is not None:
             self.counted(result)
 
-    def remember(self, digest: str, query: str) -> None:
-        self.cache[digest] = query
-        self.cache.move_to_end(digest)
+    def remember(self, key: tuple[int, str], query: str) -> None:
+        self.cache[key] = query
+        self.cache.move_to_end(key)
         while len(self.cache) > APQ_CACHE_SIZE:
             self.cache.popitem(last=False)
 
-    async def lookup(self, session: AsyncSession, digest: str) -> str | None:
-        """A registered document by hash: this process's LRU, else the shared store."""
-        if digest in self.cache:
-            self.cache.move_to_end(digest)
-            return self.cache[digest]
-        stored = await session.scalar(
-            select(PersistedQuery.document).where(PersistedQuery.hash == digest)
-        )
+    async def lookup(self, account: int, digest: str) -> str | None:
+        """A document `account` registered: this process's LRU, else the shared store (a
+        store that does not answer is a miss: the client sends the text again)."""
+        key = (account, digest)
+        if key in self.cache:
+            self.cache.move_to_end(key)
+            return self.cache[key]
+        try:
+            stored = await self.shared.document(account, digest)
+        except Exception:
+            log.exception("could not look up the persisted query %s", digest)
+            return None
         if stored is not None:
-            self.remember(digest, stored)
+            self.remember(key, stored)
         return stored
 
-    async def resolve(self, params: Params, session: AsyncSession) -> tuple[str, str | None]:
-        """(query text, hash to register after validation or None)."""
+    async def resolve(self, params: Params, account: int | None) -> tuple[str, str | None]:
+        """(query text, hash to register after validation or None) for a caller (`account`
+        None: not authenticated)."""
         pq = (params.extensions or {}).get("persistedQuery")
         if pq is None:
             if params.query is None:
@@ -234,11 +242,9 @@ class PersistedQueries:
         digest = pq["sha256Hash"]
         if params.query is None:
             saved = self.registry.by_hash.get(digest)
-            known = (
-                saved.document
-                if saved
-                else (None if self.allow_list else await self.lookup(session, digest))
-            )
+            known = saved.document if saved else None
+            if known is None and account is not None and not self.allow_list:
+                known = await self.lookup(account, digest)
             self.count("miss" if known is None else "hit")
             if known is None:
                 raise RequestError(200, "PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
@@ -247,31 +253,24 @@ class PersistedQueries:
             raise RequestError(400, "provided sha does not match query")
         if self.allow_list and digest not in self.registry.by_hash:
             raise RequestError(400, "only saved queries may run here", "PERSISTED_QUERY_REQUIRED")
+        if account is None or digest in self.registry.by_hash:
+            return params.query, None  # nothing to register: anonymous, or saved already
         return params.query, digest
 
-    async def register(
-        self, sessions: async_sessionmaker[AsyncSession], digest: str, query: str
-    ) -> None:
-        """Store a validated document under its hash, for every process, in a session of its
-        own (the request's has served the operation). The operation has run: a failure here
-        is logged, never the caller's error."""
-        if digest in self.cache:
+    async def register(self, account: int, digest: str, query: str) -> None:
+        """Store a validated document under its hash for `account`, for every process. The
+        operation has run: a failure here is logged, never the caller's error."""
+        key = (account, digest)
+        if key in self.cache:
             return
         try:
-            async with sessions() as session:
-                stored = await session.scalar(select(func.count()).select_from(PersistedQuery))
-                if (stored or 0) < MAX_STORED:
-                    session.add(
-                        PersistedQuery(hash=digest, document=query, registered_at=clock().now())
-                    )
-                    await session.commit()
-                    self.count("registered")
-        except IntegrityError:  # registered meanwhile, by this process or another
-            pass
+            stored = await self.shared.register(account, digest, query, clock().now())
         except Exception:
             log.exception("could not store the persisted query %s", digest)
             return
-        self.remember(digest, query)
+        if stored:  # else the account's quota is full, or it was stored meanwhile
+            self.count("registered")
+            self.remember(key, query)
 
 
 def is_request_error(result: ExecutionResult) -> bool:
@@ -364,14 +363,12 @@ class GraphQLEndpoint:
         schema: strawberry.Schema,
         persisted: PersistedQueries,
         context: ContextFactory,
-        sessions: async_sessionmaker[AsyncSession],
         *,
         graphiql: bool,
     ) -> None:
         self.schema = schema
         self.persisted = persisted
         self.context = context
-        self.sessions = sessions  # for registrations, apart from the request's session
         self.graphiql = graphiql
 
     async def handle(self, request: Request) -> Response:
@@ -396,8 +393,9 @@ class GraphQLEndpoint:
             )
         try:
             params = await read_params(request)
-            query, register = await self.persisted.resolve(params, request.state.db)
             ctx = await self.context(request)
+            account = ctx.principal.account_id if ctx.principal else None
+            query, register = await self.persisted.resolve(params, account)
             result = await execute(
                 self.schema,
                 ctx,
@@ -408,7 +406,7 @@ class GraphQLEndpoint:
             )
         except RequestError as e:
             return error_response(e, media)
-        if register and not is_request_error(result):
-            await self.persisted.register(self.sessions, register, query)
+        if register and account is not None and not is_request_error(result):
+            await self.persisted.register(account, register, query)
         status = 400 if media == GRAPHQL_RESPONSE and is_request_error(result) else 200
         return Response(encode(body_of(result)), status, media_type=media)

@@ -1,18 +1,21 @@
 """`/metrics` in Prometheus's text format: requests by operation and outcome, latency,
 statements per request, connections in use, persisted-query lookups.
 
-Each app has its own registry (tests build several). With `serve --workers N` every worker
-counts its own requests and a scrape reaches one of them: scrape each worker on its own port,
-or run one worker per container. Open in development; in production only with
+Each app has its own registry (tests build several). Under `serve --workers N` the workers
+write their samples to files in one folder (`PROMETHEUS_MULTIPROC_DIR`, made by `serve`), and
+whichever worker answers a scrape reports the sum of all of them. Open in development; in
+production only with
 `DANGJIAN_METRICS_TOKEN`, sent as `Authorization: Bearer <token>` (without one the route
 answers 404, so a public listener exposes nothing).
 """
 
 import hmac
+import os
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -49,12 +52,14 @@ class Metrics:
             ["result"],
             registry=self.registry,
         )
-        pool = Gauge(
+        self.pool = Gauge(
             "dangjian_db_connections_in_use",
-            "Database connections checked out of the pool.",
+            "Database connections checked out of the pool (all live workers), as of each "
+            "worker's last request.",
+            multiprocess_mode="livesum",
             registry=self.registry,
         )
-        pool.set_function(lambda: _checked_out(engine))
+        self.engine = engine
         self.operations: set[str] = set()
 
     def operation(self, name: str | None, path: str) -> str:
@@ -79,6 +84,25 @@ class Metrics:
         self.requests.labels(self.operation(fields["operation"], fields["path"]), outcome).inc()
         self.seconds.labels(_route(fields["path"])).observe(fields["ms"] / 1000)
         self.statements.observe(fields["statements"])
+        self.pool.set(_checked_out(self.engine))
+
+    def scrape(self) -> bytes:
+        """This app's samples; every worker's when they write to a shared folder."""
+        if not multiprocess():
+            return generate_latest(self.registry)
+        merged = CollectorRegistry()
+        MultiProcessCollector(merged)
+        return generate_latest(merged)
+
+
+def multiprocess() -> bool:
+    return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+
+
+def worker_stopped() -> None:
+    """A worker's live gauges leave the sum when it stops."""
+    if multiprocess():
+        mark_process_dead(os.getpid())
 
 
 def _checked_out(engine: Any) -> float:
@@ -102,6 +126,6 @@ def metrics_route(metrics: Metrics, token: str | None, production: bool):
             given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
             if not token or not hmac.compare_digest(given.encode(), token.encode()):
                 return Response(status_code=404)
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(metrics.scrape(), media_type=CONTENT_TYPE_LATEST)
 
     return route

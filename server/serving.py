@@ -1,6 +1,9 @@
 """Running the app under uvicorn, one process or several."""
 
+import os
+import shutil
 import socket
+import tempfile
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
@@ -21,12 +24,27 @@ def tcp_listener(config: uvicorn.Config) -> socket.socket:
     return sock
 
 
-def serve(host: str, port: int, workers: int, app: str = APP, *, factory: bool = True) -> None:
-    """uvicorn with `workers` processes sharing one TCP listener."""
-    if workers == 1:
-        uvicorn.run(app, factory=factory, host=host, port=port, access_log=False)
-        return
+def serve(
+    host: str, port: int, workers: int, app: str = APP, *, factory: bool = True, grace: int = 30
+) -> None:
+    """uvicorn with `workers` processes sharing one TCP listener. SIGTERM stops taking new
+    connections and lets requests in flight finish, for up to `grace` seconds."""
     config = uvicorn.Config(
-        app, factory=factory, host=host, port=port, workers=workers, access_log=False
+        app,
+        factory=factory,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        timeout_graceful_shutdown=grace,
     )
-    Multiprocess(config, sockets=[tcp_listener(config)]).run()
+    if workers == 1:
+        uvicorn.Server(config).run()
+        return
+    # the workers' metrics, summed by whichever of them answers a scrape (server/metrics.py)
+    folder = tempfile.mkdtemp(prefix="dangjian-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    try:
+        Multiprocess(config, sockets=[tcp_listener(config)]).run()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

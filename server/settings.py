@@ -42,6 +42,8 @@ class Settings:
     timezone: str = DEFAULT_ZONE
     cors_origins: tuple[str, ...] | None = None  # None: localhost in development, none else
     metrics_token: str | None = None
+    redis_url: str | None = None  # None: what processes share lives in the database
+    rate_limit: int = 1200  # requests per minute per account (per address without one); 0: off
 
     @property
     def production(self) -> bool:
@@ -94,6 +96,12 @@ def _text(name: str, text: str) -> str:
     return text
 
 
+def _redis(name: str, text: str) -> str:
+    if not re.fullmatch(r"rediss?://\S+|unix://\S+", text):
+        raise ValueError(f"{name} must be a redis://, rediss:// or unix:// URL")
+    return text
+
+
 def _origins(name: str, text: str) -> tuple[str, ...]:
     origins = tuple(o.strip().rstrip("/") for o in text.split(",") if o.strip())
     for origin in origins:
@@ -142,6 +150,13 @@ SPEC = (
     Spec("DANGJIAN_METRICS_TOKEN", "metrics_token", "(none)",
          "bearer token of `/metrics` in production (without it, `/metrics` is off there; "
          "open in development)", secret=True),
+    Spec("DANGJIAN_REDIS_URL", "redis_url", "(none: the database)",
+         "where API processes share persisted-query registrations and rate-limit counters "
+         "(`redis://host:6379/0`); unset, they live in the database", _redis, secret=True),
+    Spec("DANGJIAN_RATE_LIMIT", "rate_limit", "1200",
+         "requests per minute per account (per client address without a token), across all "
+         "processes; past it `429` with `Retry-After`; `0` turns it off",
+         _number(int, "a whole number of requests", 0)),
 )  # fmt: skip
 KNOWN = {s.env for s in SPEC}
 _warned: set[str] = set()
@@ -194,6 +209,8 @@ def shown(settings: Settings) -> list[tuple[str, str]]:
             text = "1" if value else "0"
         elif spec.env == "DANGJIAN_METRICS_TOKEN":
             text = "set" if value else "(none)"
+        elif spec.env == "DANGJIAN_REDIS_URL":
+            text = _without_password(value) if value else "(none: the database)"
         elif spec.env == "DANGJIAN_CORS_ORIGINS":
             origins, pattern = cors_policy(settings)
             text = ",".join(origins) or ("localhost on any port" if pattern else "(none)")

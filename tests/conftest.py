@@ -1,6 +1,7 @@
 """Real databases for the suite: a seeded SQLite file and a seeded PostgreSQL schema, and the
 business clock pinned: no test reads the wall clock, so the suite passes on any day."""
 
+import asyncio
 import datetime as dt
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -9,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,7 +21,7 @@ from domain.clock import DEFAULT_ZONE, Clock, clock, pinned
 from models.base import as_stored
 from server.app import create_app
 from server.db import make_engine, upgrade
-from server.settings import Settings
+from server.settings import Settings, async_url
 
 PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 # the suite's "now": the demo data are seeded as of this day (the start of it)
@@ -112,7 +115,7 @@ SECRET = "test-secret-for-the-suite-0123456789abcdef"
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return Settings(database_url="", jwt_secret=SECRET, env="development")
+    return Settings(database_url="", jwt_secret=SECRET, env="development", rate_limit=0)
 
 
 @pytest.fixture(scope="session")
@@ -188,3 +191,71 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "DANGJIAN_JWT_SECRET": CLI_SECRET,
         "DANGJIAN_ENV": "development",
     }
+
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "postgresql+redis"])
+def shared_database(
+    request: pytest.FixtureRequest, cli_env: dict[str, str], tmp_path
+) -> Iterator[dict[str, str]]:
+    """A seeded database of its own for real server processes: a SQLite file, or a
+    PostgreSQL database created here and dropped at the end (with the shared state in a
+    real Redis for the third)."""
+    name = f"dangjian_apq_{os.getpid()}"
+    server = postgres_url().replace("+asyncpg", "").rsplit("/", 1)[0]
+    extra = {}
+    if request.param == "postgresql+redis":
+        if not redis_answers():
+            if os.environ.get("CI"):
+                pytest.fail(f"Redis not reachable at {REDIS_URL} (CI requires it)")
+            pytest.skip("Redis not reachable")
+        extra = {"DANGJIAN_REDIS_URL": REDIS_URL}
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/shared.db"
+    else:
+        if not admin(server, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'):
+            if os.environ.get("CI"):
+                pytest.fail("PostgreSQL not reachable (CI requires it)")
+            pytest.skip("PostgreSQL not reachable")
+        url = f"{server}/{name}"
+    env = {**cli_env, "DANGJIAN_DATABASE_URL": url, **extra}
+    from tests.process import run
+
+    assert run(env, "db", "upgrade").returncode == 0
+    assert run(env, "seed").returncode == 0
+    yield env
+    if request.param != "sqlite":
+        assert admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def redis_answers() -> bool:
+    async def ping() -> bool:
+        client = aioredis.from_url(REDIS_URL)
+        try:
+            return bool(await client.ping())
+        except (OSError, RedisError):
+            return False
+        finally:
+            await client.aclose()
+
+    return asyncio.run(ping())
+
+
+def admin(server: str, *statements: str) -> bool:
+    """Run statements on the server's `postgres` database (autocommit); False if unreachable."""
+
+    async def execute() -> bool:
+        engine = make_engine(async_url(f"{server}/postgres"), isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as conn:
+                for statement in statements:
+                    await conn.execute(text(statement))
+            return True
+        except OSError:
+            return False
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(execute())

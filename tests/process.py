@@ -39,9 +39,9 @@ def wait_for(url: str, seconds: float = 30) -> httpx.Response:
 
 
 @contextmanager
-def serving(env: dict[str, str], *args: str) -> Iterator[str]:
-    """A real `dangjian serve` process (with `args`, e.g. --workers); its base URL once it
-    answers `/healthz`. Stopped with SIGTERM at the end."""
+def server_process(env: dict[str, str], *args: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A real `dangjian serve` process (with `args`, e.g. --workers) and its base URL once it
+    answers `/healthz`; stopped with SIGTERM at the end if still running."""
     port = free_port()
     proc = subprocess.Popen(
         [str(EXE), "serve", "--port", str(port), *args],
@@ -52,7 +52,14 @@ def serving(env: dict[str, str], *args: str) -> Iterator[str]:
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for(f"{base}/healthz")
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@contextmanager
+def serving(env: dict[str, str], *args: str) -> Iterator[str]:
+    """The base URL of a real `dangjian serve` process (see `server_process`)."""
+    with server_process(env, *args) as (base, _):
+        yield base

@@ -35,6 +35,7 @@ TABLES = {
     "volunteer_post",
     "alembic_version",
     "persisted_query",
+    "rate_window",
 }
 
 
