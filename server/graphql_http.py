@@ -16,8 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from strawberry.http.ides import get_graphql_ide_html
+from starlette.responses import Response
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -26,6 +25,7 @@ from domain.clock import clock
 from engine.protections import MAX_TOKENS
 from models import PersistedQuery
 from resolvers.context import Context
+from server.graphiql import page as graphiql_page
 from server.saved_queries import Registry, sha256
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -384,7 +384,7 @@ class GraphQLEndpoint:
             and "text/html" in accept
             and "query" not in request.query_params
         ):
-            return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
+            return graphiql_page()
         media = negotiate(accept)
         if media is None:
             return Response(
