@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 NODE_AUDIT := tests/http_audit/node_modules/.installed
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: install run test lint bench soak
+.PHONY: install run test lint bench soak graphiql-assets
 
 # the tested versions (requirements.lock) as constraints
 $(STAMP): pyproject.toml requirements.lock
@@ -35,8 +36,19 @@ $(NODE_AUDIT): tests/http_audit/package.json
 	if command -v npm >/dev/null; then \
 	  npm install --silent --no-audit --no-fund --prefix tests/http_audit && touch $@; fi
 
-test: install lint $(NODE_AUDIT)
+# Debian's chromium for the GraphiQL browser test (tests/test_graphiql.py): skipped where it
+# cannot be had, except in CI
+$(CHROMIUM):
+	apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } || \
+	  { echo "chromium not available: the GraphiQL browser test is skipped"; test -z "$$CI"; }
+
+test: install lint $(NODE_AUDIT) $(CHROMIUM)
 	$(BIN)/pytest -q
+
+# GraphiQL's assets from npm, at the versions pinned in server/graphiql/vendor.json
+graphiql-assets: install
+	$(PY) -m server.graphiql.refresh
 
 # Benchmarks at Chongqing scale (builds the databases on first use: several minutes).
 # The HTTP load comes from wrk (Debian package) when it can be had, else from a Python client.

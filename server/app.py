@@ -1,4 +1,5 @@
-"""The Starlette application: `/graphql`, `/queries`, `/healthz`, `/readyz`."""
+"""The Starlette application: `/graphql`, `/queries`, `/healthz`, `/readyz`, `/metrics`, and
+GraphiQL's assets in development."""
 
 import contextlib
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from domain.clock import use_zone
 from resolvers.context import Context
 from schema import build_schema
+from server import graphiql
 from server.auth import authenticate
 from server.db import DatabaseNotReady, Session, check_revision, make_engine
 from server.graphql_http import GraphQLEndpoint, PersistedQueries
@@ -121,6 +123,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_route(metrics, settings.metrics_token, settings.production)),
+            *([] if settings.production else graphiql.routes),
         ],
         middleware=[
             Middleware(RequestLog, metrics=metrics),

@@ -13,8 +13,7 @@ import orjson
 import strawberry
 from graphql import BREAK, GraphQLError, StringValueNode, Visitor, parse, visit
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from strawberry.http.ides import get_graphql_ide_html
+from starlette.responses import Response
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -22,6 +21,7 @@ from strawberry.types.graphql import OperationType
 from domain.clock import clock
 from engine.protections import MAX_TOKENS
 from resolvers.context import Context
+from server.graphiql import page as graphiql_page
 from server.saved_queries import Registry, sha256
 from server.shared import Shared
 
@@ -381,7 +381,7 @@ class GraphQLEndpoint:
             and "text/html" in accept
             and "query" not in request.query_params
         ):
-            return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
+            return graphiql_page()
         media = negotiate(accept)
         if media is None:
             return Response(
