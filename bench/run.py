@@ -134,13 +134,15 @@ def _p90(times: list[float]) -> float:
     return round(sorted(times)[max(0, int(len(times) * 0.9) - 1)] * 1000, 3)
 
 
-def serve(argv: list[str], url: str, port: int) -> subprocess.Popen:
+def serve(argv: list[str], url: str, port: int, **settings: str) -> subprocess.Popen:
+    """A production server; `settings` are more DANGJIAN_* variables (by name)."""
     env = {
         **os.environ,
         "DANGJIAN_DATABASE_URL": url,
         "DANGJIAN_JWT_SECRET": SECRET,
         "DANGJIAN_ENV": "production",
         "DANGJIAN_RATE_LIMIT": "0",  # one account at full speed: the limit would answer
+        **settings,
     }
     return subprocess.Popen(
         [*argv, "--port", str(port)],
