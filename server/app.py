@@ -21,6 +21,7 @@ from schema import build_schema
 from server.auth import authenticate
 from server.db import DatabaseNotReady, Session, check_revision, make_engine
 from server.graphql_http import GraphQLEndpoint, PersistedQueries
+from server.limits import BodyLimit
 from server.metrics import Metrics, metrics_route
 from server.observe import RequestLog, configure_logging
 from server.saved_queries import Registry
@@ -58,7 +59,9 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     use_zone(settings.timezone)
     configure_logging(settings.production)
     owned = engine is None
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(
+        settings.database_url, statement_timeout_ms=settings.statement_timeout_ms
+    )
     schema = build_schema(production=settings.production, compiled=settings.executor == "compiled")
     registry = Registry.load(schema)
 
@@ -131,6 +134,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             ),
             # responses over ~1 KB (pages, CSV) compressed when the client accepts gzip
             Middleware(GZipMiddleware, minimum_size=1000),
+            # inside CORS, so that a browser can read the refusal
+            Middleware(BodyLimit, limit=settings.max_body_bytes),
             Middleware(
                 DatabaseSession,
                 sessions=sessions,

@@ -42,6 +42,8 @@ class Settings:
     timezone: str = DEFAULT_ZONE
     cors_origins: tuple[str, ...] | None = None  # None: localhost in development, none else
     metrics_token: str | None = None
+    max_body_bytes: int = 1_048_576
+    statement_timeout_ms: int = 5000
 
     @property
     def production(self) -> bool:
@@ -142,6 +144,12 @@ SPEC = (
     Spec("DANGJIAN_METRICS_TOKEN", "metrics_token", "(none)",
          "bearer token of `/metrics` in production (without it, `/metrics` is off there; "
          "open in development)", secret=True),
+    Spec("DANGJIAN_MAX_BODY_BYTES", "max_body_bytes", "1048576",
+         "largest request body (and GET query string) read, in bytes; larger ones get `413` "
+         "(`414`) unread", _number(int, "a whole number of bytes", 1024)),
+    Spec("DANGJIAN_STATEMENT_TIMEOUT_MS", "statement_timeout_ms", "5000",
+         "longest one SQL statement of a request may run, in milliseconds (`0`: no limit); "
+         "past it the field gets `TIMEOUT`", _number(int, "a whole number of milliseconds", 0)),
 )  # fmt: skip
 KNOWN = {s.env for s in SPEC}
 _warned: set[str] = set()
