@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.calendar import working_days
+from domain.calendar import within_calendar, working_days
 from domain.errors import RuleViolation
 from models import ActingLevel, CaseStatus, Decision, MemberStatus
 
@@ -211,6 +211,7 @@ def check_evidence(
             raise RuleViolation(
                 f"step {s.number} needs a public notice first (noticeFrom, noticeTo)"
             )
+        within_calendar(ev.notice_from, ev.notice_to, what="a public notice")
         if not ev.notice_from <= ev.notice_to < acted_on:
             raise RuleViolation("the public notice must end before the decision")
         if working_days(ev.notice_from, ev.notice_to, holidays) < NOTICE_WORKING_DAYS:

@@ -9,18 +9,22 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLField,
     GraphQLInterfaceType,
-    GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
-    IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     ValidationContext,
     ValidationRule,
+    ValueNode,
     VariableNode,
     get_named_type,
+    get_nullable_type,
+    is_composite_type,
+    is_list_type,
+    value_from_ast_untyped,
 )
 from graphql.execution import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import (
@@ -37,6 +41,7 @@ MAX_ALIASES = 30
 MAX_TOKENS = 3000
 MAX_DIRECTIVES = 20
 MAX_NODES = 10_000
+UNSIZED_LIST = 10  # items reckoned in a list of objects without a size (a member's check-ins)
 
 
 class LimitExceeded(GraphQLError):
@@ -66,8 +71,10 @@ def requested_nodes(
     variables: dict[str, Any],
     default_first: int,
 ) -> int:
-    """GitHub-style node count: every connection's `first` (`default_first` when absent)
-    times those of its ancestors."""
+    """GitHub-style node count: every connection's `first` times those of its ancestors,
+    and every list of objects times its size: the length of its list argument (`nodes(ids:)`)
+    or UNSIZED_LIST. `first` is what the resolver will see: the literal, the variable as sent
+    or its default, the argument's default, else `default_first`."""
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
@@ -79,56 +86,80 @@ def requested_nodes(
     ]
     if not ops:
         return 0
-    root = schema.get_root_type(ops[0].operation)
+    defaults = {d.variable.name.value: d.default_value for d in ops[0].variable_definitions or ()}
 
-    def first_of(node: FieldNode) -> int:
+    def argument(node: FieldNode, field: GraphQLField, name: str) -> Any:
         for arg in node.arguments or ():
-            if arg.name.value == "first":
-                if isinstance(arg.value, IntValueNode):
-                    return int(arg.value.value)
-                if isinstance(arg.value, VariableNode):
-                    value = variables.get(arg.value.name.value)
-                    return value if isinstance(value, int) else default_first
-        return default_first
+            if arg.name.value == name:
+                value: ValueNode | None = arg.value
+                if isinstance(value, VariableNode):
+                    if value.name.value in variables:
+                        return variables[value.name.value]
+                    value = defaults.get(value.name.value)
+                if value is not None:
+                    return value_from_ast_untyped(value, variables)
+        return field.args[name].default_value
 
-    def walk(
-        selection_set: SelectionSetNode | None,
-        parent: GraphQLNamedType | None,
-        multiplier: int,
-        seen: frozenset[str],
-    ) -> int:
-        if selection_set is None or not isinstance(
-            parent, GraphQLObjectType | GraphQLInterfaceType
-        ):
+    def first_of(node: FieldNode, field: GraphQLField) -> int:
+        first = argument(node, field, "first")
+        return first if isinstance(first, int) and not isinstance(first, bool) else default_first
+
+    def size_of(node: FieldNode, field: GraphQLField) -> int:
+        for name, arg in field.args.items():
+            if is_list_type(get_nullable_type(arg.type)):
+                value = argument(node, field, name)
+                if isinstance(value, list):
+                    return len(value)
+        return UNSIZED_LIST
+
+    # nodes below one selection set, per item of its parent: a fragment spread many times is
+    # counted once (validation has ruled out cycles; `busy` guards anyway)
+    counted: dict[tuple[int, str, bool], int] = {}
+    busy: set[tuple[int, str, bool]] = set()
+
+    def walk(selection_set: SelectionSetNode | None, parent: Any, listed: bool) -> int:
+        """`listed`: `parent` is a connection, whose lists (`edges`) are its items."""
+        if selection_set is None or not is_composite_type(parent):
             return 0
+        key = (id(selection_set), parent.name, listed)
+        if key in counted or key in busy:
+            return counted.get(key, 0)
+        busy.add(key)
+        fields = (
+            parent.fields if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType) else {}
+        )
         total = 0
         for sel in selection_set.selections:
             if isinstance(sel, FieldNode):
-                field = parent.fields.get(sel.name.value)
+                field = fields.get(sel.name.value)
                 if field is None:
                     continue
-                count = multiplier
+                child = get_named_type(field.type)
                 if "first" in field.args:
-                    count = multiplier * max(first_of(sel), 1)
-                    total += count
-                total += walk(sel.selection_set, get_named_type(field.type), count, seen)
+                    total += max(first_of(sel, field), 1) * (
+                        1 + walk(sel.selection_set, child, True)
+                    )
+                elif (
+                    not listed
+                    and is_list_type(get_nullable_type(field.type))
+                    and is_composite_type(child)
+                ):
+                    total += size_of(sel, field) * (1 + walk(sel.selection_set, child, False))
+                else:
+                    total += walk(sel.selection_set, child, False)
             elif isinstance(sel, InlineFragmentNode):
                 target = (
                     schema.get_type(sel.type_condition.name.value) if sel.type_condition else parent
                 )
-                total += walk(sel.selection_set, target, multiplier, seen)
-            elif isinstance(sel, FragmentSpreadNode) and sel.name.value not in seen:
-                frag = fragments.get(sel.name.value)
-                if frag:
-                    total += walk(
-                        frag.selection_set,
-                        schema.get_type(frag.type_condition.name.value),
-                        multiplier,
-                        seen | {sel.name.value},
-                    )
+                total += walk(sel.selection_set, target, listed)
+            elif isinstance(sel, FragmentSpreadNode) and (frag := fragments.get(sel.name.value)):
+                target = schema.get_type(frag.type_condition.name.value)
+                total += walk(frag.selection_set, target, listed)
+        busy.discard(key)
+        counted[key] = total
         return total
 
-    return walk(ops[0].selection_set, root, 1, frozenset())
+    return walk(ops[0].selection_set, schema.get_root_type(ops[0].operation), False)
 
 
 class NodeLimit(SchemaExtension):

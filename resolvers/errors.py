@@ -1,6 +1,11 @@
 """Client errors: their message and `extensions.code` reach the caller; all else is masked."""
 
+import sqlite3
+
 from graphql import GraphQLError
+from sqlalchemy.exc import DBAPIError
+
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE of a statement past statement_timeout
 
 
 class ClientError(GraphQLError):
@@ -32,3 +37,20 @@ class Conflict(ClientError):
     """A stale version or a concurrent change: reload and try again."""
 
     code = "CONFLICT"
+
+
+class Timeout(ClientError):
+    """A statement ran past DANGJIAN_STATEMENT_TIMEOUT_MS: the caller should ask for less."""
+
+    code = "TIMEOUT"
+
+
+def is_timeout(error: BaseException | None) -> bool:
+    """A statement cancelled for running past the timeout: PostgreSQL's query_canceled, or
+    the interrupt of the SQLite progress handler (`server.db.sqlite_deadlines`)."""
+    if not isinstance(error, DBAPIError):
+        return False
+    orig = error.orig
+    return getattr(orig, "sqlstate", None) == QUERY_CANCELED or (
+        isinstance(orig, sqlite3.OperationalError) and str(orig) == "interrupted"
+    )

@@ -2,8 +2,12 @@
 
 import base64
 import binascii
+import re
 
 from resolvers.errors import BadUserInput
+
+MAX_ID = 2**31 - 1  # primary keys are PostgreSQL `integer`s: past this no row exists
+DIGITS = re.compile(r"[0-9]+")
 
 
 def to_global_id(type_name: str, pk: int) -> str:
@@ -14,12 +18,13 @@ def from_global_id(gid: str) -> tuple[str, int]:
     """(type name, primary key); malformed ids are the caller's error."""
     try:
         type_name, _, raw = base64.b64decode(gid, validate=True).decode().partition(":")
-        pk = int(raw)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadUserInput(f"malformed id {gid[:40]!r}") from None
-    if not type_name or pk < 0:
+    if not type_name or not DIGITS.fullmatch(raw):
         raise BadUserInput(f"malformed id {gid[:40]!r}")
-    return type_name, pk
+    if len(raw) > len(str(MAX_ID)) or int(raw) > MAX_ID:
+        raise BadUserInput(f"id {gid[:40]!r} is out of range (at most {MAX_ID})")
+    return type_name, int(raw)
 
 
 def pk_of(gid: str, type_name: str) -> int | None:

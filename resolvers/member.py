@@ -16,7 +16,7 @@ from models import DuesCategory, FloatingStatus, Gender, Member, MemberStatus
 from resolvers.batch import page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
-from resolvers.org import member_scope, members_in, members_of, scoped_members
+from resolvers.org import member_scope, members_in, members_of, name_contains, scoped_members
 from resolvers.pagination import Order, Page, cut, make_page, page_size
 
 MEMBER_COLUMNS = tuple(Member.__table__.c)
@@ -116,7 +116,7 @@ class MemberQuery:
         if self.age_max is not None:
             conds.append(Member.birth_date > years_before(today, self.age_max + 1))
         if self.name:
-            conds.append(Member.name.contains(self.name, autoescape=True))
+            conds.append(name_contains(Member.name, self.name, "filter.name"))
         return stmt.where(*conds)
 
 

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, func, select
 
 from authz.paths import path_ids, subtree
 from authz.registry import in_scope, scoped, unscoped
@@ -11,8 +11,10 @@ from authz.resources import Action, Resource
 from authz.scope import Scope
 from domain.calendar import years_before
 from models import Education, Gender, Member, MemberStatus, Organization, OrgLevel, OrgType
+from models.base import Column
 from resolvers.batch import count_rows, keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
+from resolvers.errors import BadUserInput
 from resolvers.ids import pk_of
 from resolvers.pagination import Order, Page, make_page, paged
 
@@ -107,6 +109,17 @@ async def under_path(ctx: Context, under: str | None) -> str | None:
     return path if path is not None else NOWHERE
 
 
+MAX_NAME_FILTER = 100  # characters: the longest name is a fraction of it
+
+
+def name_contains(column: Column[str], text: str, argument: str) -> ColumnElement[bool]:
+    """Names containing `text`, of a bounded length (SQLite refuses LIKE patterns past
+    50,000 bytes; a long one is a scan for nothing anyway)."""
+    if len(text) > MAX_NAME_FILTER:
+        raise BadUserInput(f"{argument} must be at most {MAX_NAME_FILTER} characters")
+    return column.contains(text, autoescape=True)
+
+
 @dataclass(frozen=True)
 class OrgQuery:
     under: str | None = None  # a visible path
@@ -125,7 +138,7 @@ async def list_orgs(ctx: Context, q: OrgQuery, first: int | None, after: str | N
     if q.org_type:
         stmt = stmt.where(Organization.org_type == q.org_type)
     if q.search:
-        stmt = stmt.where(Organization.name.contains(q.search, autoescape=True))
+        stmt = stmt.where(name_contains(Organization.name, q.search, "search"))
     page_stmt, size = paged(stmt, BY_PATH, first, after)
     rows = (await ctx.session.execute(page_stmt)).all()
 

@@ -7,14 +7,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+import orjson
 from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, literal, tuple_
 
 from models.base import Column
 from resolvers.errors import BadUserInput
+from resolvers.ids import MAX_ID
 
 T = TypeVar("T")
 DEFAULT_FIRST = 20
 MAX_FIRST = 100
+MAX_CURSOR = 1000  # characters; this API's cursors are a few dozen
 
 
 @dataclass
@@ -66,8 +69,12 @@ class Order:
         """The (sort key, id) a cursor encodes, the key in its column's Python type (a moment
         as written: aware, so its column type stores it in UTC)."""
         value, last_id = decode_cursor(cursor)
-        kind = _temporal(self.key) if self.key is not None else None
-        if kind is not None and isinstance(value, str):
+        if value is None:  # a row without a sort key (a birth date not recorded)
+            return value, last_id
+        if self.key is None or not isinstance(value, str):
+            raise BadUserInput("malformed cursor")  # every sort key travels as text
+        kind = _temporal(self.key)
+        if kind is not None:
             try:
                 value = kind.fromisoformat(value)
             except ValueError:
@@ -104,12 +111,15 @@ def encode_cursor(key: Any, pk: int) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[Any, int]:
+    """(sort key, id) of a cursor; anything else, in whatever shape, is a malformed cursor."""
     try:
-        key, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(pk, int):
+        if len(cursor) > MAX_CURSOR:
             raise ValueError
-    except (ValueError, TypeError):
+        key, pk = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError):  # binascii.Error and orjson.JSONDecodeError among them
         raise BadUserInput("malformed cursor") from None
+    if not isinstance(pk, int) or isinstance(pk, bool) or not 0 <= pk <= MAX_ID:
+        raise BadUserInput("malformed cursor")
     return key, pk
 
 

@@ -23,6 +23,7 @@ from server import graphiql
 from server.auth import authenticate
 from server.db import DatabaseNotReady, Session, check_revision, make_engine
 from server.graphql_http import GraphQLEndpoint, PersistedQueries
+from server.limits import BodyLimit
 from server.metrics import Metrics, metrics_route, worker_stopped
 from server.observe import RequestLog, configure_logging
 from server.ratelimit import RateLimit
@@ -62,7 +63,9 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     use_zone(settings.timezone)
     configure_logging(settings.production)
     owned = engine is None
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(
+        settings.database_url, statement_timeout_ms=settings.statement_timeout_ms
+    )
     schema = build_schema(production=settings.production, compiled=settings.executor == "compiled")
     registry = Registry.load(schema)
 
@@ -140,6 +143,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             Middleware(RateLimit, shared=shared, settings=settings),
             # responses over ~1 KB (pages, CSV) compressed when the client accepts gzip
             Middleware(GZipMiddleware, minimum_size=1000),
+            # inside CORS, so that a browser can read the refusal
+            Middleware(BodyLimit, limit=settings.max_body_bytes),
             Middleware(
                 DatabaseSession,
                 sessions=sessions,

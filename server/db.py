@@ -1,5 +1,6 @@
 """Async engine construction and schema migration."""
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -8,17 +9,21 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import ColumnElement, CompoundSelect, Result, Select, event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 import migrations
 
 MIGRATIONS_DIR = Path(migrations.__file__).parent
+PROGRESS_STEPS = 10_000  # SQLite VM instructions between two looks at a statement's deadline
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine; SQLite files get WAL, a busy timeout and foreign keys."""
+def make_engine(url: str, *, statement_timeout_ms: int = 0, **kwargs: Any) -> AsyncEngine:
+    """An async engine; SQLite files get WAL, a busy timeout and foreign keys. With
+    `statement_timeout_ms`, a statement running longer is cancelled
+    (`resolvers.errors.is_timeout`): the API's engine has one, the command line's
+    (migrations, seeding) none."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
@@ -30,8 +35,56 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
+        if statement_timeout_ms:
+            sqlite_deadlines(engine, statement_timeout_ms / 1000)
         return engine
+    if statement_timeout_ms:
+        connect_args = kwargs.pop("connect_args", {})
+        server_settings = {
+            **connect_args.get("server_settings", {}),
+            "statement_timeout": str(statement_timeout_ms),
+        }
+        kwargs["connect_args"] = {**connect_args, "server_settings": server_settings}
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+class Deadline:
+    """When the statement running on one SQLite connection must stop (None: none running).
+    Set and cleared on the event loop, read by SQLite's progress handler in aiosqlite's
+    thread: a float swap is atomic there."""
+
+    __slots__ = ("at",)
+
+    def __init__(self) -> None:
+        self.at: float | None = None
+
+    def passed(self) -> bool:
+        at = self.at
+        return at is not None and time.monotonic() > at
+
+
+def sqlite_deadlines(engine: AsyncEngine, seconds: float) -> None:
+    """SQLite has no statement timeout: a progress handler, called every few thousand VM
+    steps, interrupts a statement past its deadline (`sqlite3.OperationalError:
+    interrupted`). Only the statement itself: commits and rollbacks are never cut."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _handler(dbapi_conn: Any, record: Any) -> None:
+        deadline = record.info["deadline"] = Deadline()
+        dbapi_conn.run_async(lambda raw: raw.set_progress_handler(deadline.passed, PROGRESS_STEPS))
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _start(conn: Connection, *_: Any) -> None:
+        conn.connection.info["deadline"].at = time.monotonic() + seconds
+
+    @event.listens_for(engine.sync_engine, "after_cursor_execute")
+    def _stop(conn: Connection, *_: Any) -> None:
+        conn.connection.info["deadline"].at = None
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _failed(context: ExceptionContext) -> None:
+        if context.connection is not None and not context.connection.closed:
+            context.connection.connection.info["deadline"].at = None
 
 
 def column_read(stmt: object) -> bool:

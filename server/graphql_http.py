@@ -1,7 +1,6 @@
 """`/graphql` per the GraphQL-over-HTTP spec: GET and POST, `application/json` and
 `application/graphql-response+json`, Automatic Persisted Queries, and the allow-list mode."""
 
-import json
 import logging
 import re
 from collections import OrderedDict
@@ -29,6 +28,9 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 log = logging.getLogger("dangjian.apq")
 APQ_CACHE_SIZE = 1000  # per process
+MAX_VARIABLE_DEPTH = 16
+MAX_VARIABLE_VALUES = 2000
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024  # past the node budget's worth of the widest rows
 NUL = chr(0)
 
 ContextFactory = Callable[[Request], Awaitable[Context]]
@@ -90,8 +92,8 @@ def _json_param(raw: str | None, name: str) -> Any:
     if raw is None or raw == "":
         return None
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
+        return orjson.loads(raw)  # nesting is bounded (1024) where json's would recurse
+    except orjson.JSONDecodeError:
         raise RequestError(400, f"{name} must be JSON") from None
 
 
@@ -125,18 +127,34 @@ async def read_params(request: Request) -> Params:
     params = Params(
         raw.get("query"), raw.get("variables"), raw.get("operationName"), raw.get("extensions")
     )
-    refuse_nul(params.query, params.variables)
+    check_input(params.query, params.variables)
     return params
 
 
-def has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return NUL in value
-    if isinstance(value, dict):
-        return any(has_nul(v) for v in value.values())
-    if isinstance(value, list):
-        return any(has_nul(v) for v in value)
-    return False
+def check_values(variables: Any) -> None:
+    """Variables, bounded before any parsing of the document: at most MAX_VARIABLE_DEPTH
+    levels of nesting and MAX_VARIABLE_VALUES values in all (no input of the schema comes
+    near either: these only stop a request from costing its size), no NUL. A loop, not a
+    recursion: a deep value must not exhaust the stack."""
+    pending, count = [(variables, 0)], 0
+    while pending:
+        value, depth = pending.pop()
+        count += 1
+        if count > MAX_VARIABLE_VALUES:
+            raise RequestError(
+                400, f"more than {MAX_VARIABLE_VALUES} values in the variables", "BAD_USER_INPUT"
+            )
+        if isinstance(value, str) and NUL in value:
+            raise RequestError(400, "NUL characters are not allowed", "BAD_USER_INPUT")
+        children = value.values() if isinstance(value, dict) else value
+        if isinstance(value, dict | list):
+            if depth == MAX_VARIABLE_DEPTH:
+                raise RequestError(
+                    400,
+                    f"variables nest deeper than {MAX_VARIABLE_DEPTH} levels",
+                    "BAD_USER_INPUT",
+                )
+            pending.extend((child, depth + 1) for child in children)
 
 
 def nul_in_literals(query: str) -> bool:
@@ -162,10 +180,12 @@ def nul_in_literals(query: str) -> bool:
     return found
 
 
-def refuse_nul(query: str | None, variables: Any) -> None:
-    """NUL characters have no meaning in this API and databases treat them badly (SQLite's
-    LIKE stops at one, PostgreSQL rejects them): refused up front, in text and variables."""
-    if (query and nul_in_literals(query)) or has_nul(variables):
+def check_input(query: str | None, variables: Any) -> None:
+    """The variables bounded (`check_values`), then NUL characters, which have no meaning in
+    this API and databases treat badly (SQLite's LIKE stops at one, PostgreSQL rejects them),
+    refused in the document too."""
+    check_values(variables)
+    if query and nul_in_literals(query):
         raise RequestError(400, "NUL characters are not allowed", "BAD_USER_INPUT")
 
 
@@ -348,6 +368,16 @@ def note(ctx: Context, operation: str | None, errors: list[GraphQLError] | None 
         )
 
 
+def result_response(result: ExecutionResult, status: int, refused: int, media: str) -> Response:
+    """The result as JSON; one past MAX_RESPONSE_BYTES is refused with status `refused` (a
+    backstop behind the node budget: rows wider than it reckons)."""
+    body = encode(body_of(result))
+    if len(body) > MAX_RESPONSE_BYTES:
+        message = f"the response would exceed {MAX_RESPONSE_BYTES} bytes: request smaller pages"
+        return error_response(RequestError(refused, message, "RESPONSE_TOO_LARGE"), media)
+    return Response(body, status, media_type=media)
+
+
 def error_response(e: RequestError, media: str = JSON) -> Response:
     error = GraphQLError(e.message, extensions={"code": e.code})
     return Response(
@@ -392,8 +422,8 @@ class GraphQLEndpoint:
                 media_type=JSON,
             )
         try:
-            params = await read_params(request)
-            ctx = await self.context(request)
+            params = await read_params(request)  # bounded before the document is parsed
+            ctx = await self.context(request)  # the caller known before any work on the query
             account = ctx.principal.account_id if ctx.principal else None
             query, register = await self.persisted.resolve(params, account)
             result = await execute(
@@ -408,5 +438,5 @@ class GraphQLEndpoint:
             return error_response(e, media)
         if register and account is not None and not is_request_error(result):
             await self.persisted.register(account, register, query)
-        status = 400 if media == GRAPHQL_RESPONSE and is_request_error(result) else 200
-        return Response(encode(body_of(result)), status, media_type=media)
+        refused = 400 if media == GRAPHQL_RESPONSE else 200
+        return result_response(result, refused if is_request_error(result) else 200, refused, media)

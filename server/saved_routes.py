@@ -1,9 +1,9 @@
 """`GET /queries` (the catalogue) and `GET /queries/<name>` (run as the caller, JSON or CSV)."""
 
-import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
+import orjson
 import strawberry
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -15,12 +15,11 @@ from server.csv_export import encode_rows, first_connection, rows_of
 from server.graphql_http import (
     ContextFactory,
     RequestError,
-    body_of,
-    encode,
+    check_input,
     error_response,
     execute,
     is_request_error,
-    refuse_nul,
+    result_response,
 )
 from server.saved_queries import Registry, SavedQuery, Variable
 
@@ -41,7 +40,7 @@ def _scalar(variable: Variable, text: str) -> Any:
                 return text.lower() in TRUE
             raise ValueError
         if variable.is_input_object:
-            return json.loads(text)
+            return orjson.loads(text)  # JSONDecodeError is a ValueError
     except ValueError:
         raise RequestError(
             400, f"variable {variable.name} must be a {base}", "BAD_USER_INPUT"
@@ -54,7 +53,6 @@ def coerce(
 ) -> dict[str, Any]:
     """Variables from query-string text by their GraphQL types; scope-typed IDs default to
     the caller's own scope root."""
-    refuse_nul(None, dict(values))
     known = {v.name: v for v in saved.variables}
     unknown = sorted(set(values) - set(known) - RESERVED)
     if unknown:
@@ -73,6 +71,7 @@ def coerce(
             out[name] = to_global_id("Organization", principal.grants[0].org_id)
         elif variable.type.endswith("!") and variable.default is None:
             raise RequestError(400, f"variable {name} is required", "BAD_USER_INPUT")
+    check_input(None, out)
     return out
 
 
@@ -109,7 +108,7 @@ class SavedQueryRoutes:
             return error_response(e)
         if not wants_csv or result.errors:
             status = 400 if is_request_error(result) else 200
-            return Response(encode(body_of(result)), status, media_type="application/json")
+            return result_response(result, status, 400, "application/json")
         bom = request.query_params.get("bom") == "1"
         pages = self.pages(request, saved, variables, result.data)
         return StreamingResponse(

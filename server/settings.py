@@ -44,6 +44,8 @@ class Settings:
     metrics_token: str | None = None
     redis_url: str | None = None  # None: what processes share lives in the database
     rate_limit: int = 1200  # requests per minute per account (per address without one); 0: off
+    max_body_bytes: int = 1_048_576
+    statement_timeout_ms: int = 5000
 
     @property
     def production(self) -> bool:
@@ -157,6 +159,12 @@ SPEC = (
          "requests per minute per account (per client address without a token), across all "
          "processes; past it `429` with `Retry-After`; `0` turns it off",
          _number(int, "a whole number of requests", 0)),
+    Spec("DANGJIAN_MAX_BODY_BYTES", "max_body_bytes", "1048576",
+         "largest request body (and GET query string) read, in bytes; larger ones get `413` "
+         "(`414`) unread", _number(int, "a whole number of bytes", 1024)),
+    Spec("DANGJIAN_STATEMENT_TIMEOUT_MS", "statement_timeout_ms", "5000",
+         "longest one SQL statement of a request may run, in milliseconds (`0`: no limit); "
+         "past it the field gets `TIMEOUT`", _number(int, "a whole number of milliseconds", 0)),
 )  # fmt: skip
 KNOWN = {s.env for s in SPEC}
 _warned: set[str] = set()

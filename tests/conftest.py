@@ -2,6 +2,7 @@
 business clock pinned: no test reads the wall clock, so the suite passes on any day."""
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -121,11 +122,18 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 async def api(db: AsyncEngine, settings: Settings) -> AsyncIterator["Api"]:
     """The ASGI app over the seeded database, driven through real HTTP requests."""
-    app = create_app(settings, engine=db)
+    async with api_over(db, settings) as api:
+        yield api
+
+
+@contextlib.asynccontextmanager
+async def api_over(engine: AsyncEngine, settings: Settings) -> AsyncIterator["Api"]:
+    """The ASGI app of `settings` over `engine`, and a client of it."""
+    app = create_app(settings, engine=engine)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://dangjian.test"
     ) as client:
-        yield Api(client, settings, db)
+        yield Api(client, settings, engine)
 
 
 class Api:
@@ -171,11 +179,8 @@ async def writable_api(
     name = f"w_{request.module.__name__.rsplit('.', 1)[-1]}"
     engine = await fresh_engine(request.param, str(tmp_path_factory.mktemp("w")), name)
     await seed(engine, "demo")
-    app = create_app(settings, engine=engine)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://dangjian.test"
-    ) as client:
-        yield Api(client, settings, engine)
+    async with api_over(engine, settings) as api:
+        yield api
     await engine.dispose()
 
 

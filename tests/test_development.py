@@ -135,6 +135,8 @@ async def test_all_25_steps(writable_api: Api, steps: list[dict]) -> None:
     w = Walker(api, case["id"], case["version"])
     assert "step 2 (党组织派人谈话) is next" in await w.refused(3, "2023-03-20")
     await w.take(2, "2023-03-20")
+    ancient = await w.refused(3, "2023-04-20", noticeFrom="0001-01-01", noticeTo="2023-04-17")
+    assert ancient == "a public notice must lie between 1900-01-01 and 2100-12-31"
     await w.take(3, "2023-04-20", noticeFrom="2023-04-10", noticeTo="2023-04-17")
     await w.take(4, "2023-04-25")
     await w.take(5, "2023-05-05", people=people[:1])

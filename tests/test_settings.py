@@ -4,6 +4,7 @@ each behaviour-changing setting, observed over HTTP or on the database."""
 import datetime as dt
 import os
 import re
+import socket
 import sqlite3
 from dataclasses import fields
 from pathlib import Path
@@ -125,6 +126,23 @@ def test_allow_list_setting_in_a_real_server(seeded: dict[str, str]) -> None:
             timeout=30,
         )
         assert saved.status_code == 200 and "data" in saved.json()
+
+
+def test_body_limit_setting_in_a_real_server(seeded: dict[str, str]) -> None:
+    """A declared length past DANGJIAN_MAX_BODY_BYTES is answered at once: the server does
+    not wait for a body it would not read."""
+    with serving({**seeded, "DANGJIAN_MAX_BODY_BYTES": "4096"}) as base:
+        host, port = base.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as conn:
+            conn.sendall(
+                b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 104857600\r\n\r\n"
+            )
+            answer = b"".join(iter(lambda: conn.recv(65536), b"")).decode()  # until it closes
+        assert answer.startswith("HTTP/1.1 413 "), answer
+        assert "REQUEST_TOO_LARGE" in answer and "4096 bytes" in answer
+        fits = post(base, "{ __typename }")
+        assert fits == {"data": {"__typename": "Query"}}
 
 
 def test_retention_setting_changes_what_is_purged(seeded: dict[str, str]) -> None:
