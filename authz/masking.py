@@ -31,11 +31,15 @@ SENSITIVE = {
     "phone": mask_phone,
     "address": mask_address,
     "monthly_base_fen": lambda _: "***",
+    # a member's amounts give the base to within a band (docs/ARCHITECTURE.md, "Money figures")
+    "monthly_payable_fen": lambda _: "***",
+    "amount_fen": lambda _: "***",
 }
 
 
 def redact(values: dict | None) -> dict | None:
-    """A copy with PII and income bases masked (for audit trails and logs)."""
+    """A copy with PII, income bases and the amounts derived from them masked (for audit
+    trails and logs: whoever reads the trail)."""
     if values is None:
         return None
     return {

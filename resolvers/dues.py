@@ -101,8 +101,17 @@ def dues_rows(ctx: Context, model: type, *columns) -> Select:
 
 
 def base_visible(ctx: Context, org_path: str, member_id: int) -> bool:
-    """Income bases are sensitive: shown like PII, only with `dues.base`."""
+    """Income bases are sensitive: shown like PII, only with `dues.base`; so are a member's
+    amounts (owed, paid), which give the base to within a band's rounding (docs/ARCHITECTURE.md,
+    "Money figures")."""
     return ctx.scope(Resource.DUES_BASE, Action.READ).covers(org_path, member_id)
+
+
+def totals_visible(ctx: Context, path: str) -> bool:
+    """A subtree's money totals, only where every base summed is visible (`dues.base` over the
+    subtree): totals change one member at a time (a payment, a member newly owing), and with
+    the paid months and arrears anyone with `dues.read` sees, a change is a member's amount."""
+    return ctx.scope(Resource.DUES_BASE, Action.READ).covers(path)
 
 
 # ---- the ledger ----------------------------------------------------------------------------
@@ -121,6 +130,7 @@ class LedgerMonth:
 @dataclass(frozen=True)
 class Ledger:
     year: int
+    org_path: str
     base: Row | None
     months: tuple[LedgerMonth, ...]
 
@@ -137,11 +147,11 @@ async def load_ledgers(ctx: Context, keys: Sequence[tuple[int, int]]) -> list[Le
             )
         )
     }
-    members = scoped(dues_scope(ctx), Member, Member.id, Member.joined_on).where(
+    members = scoped(dues_scope(ctx), Member, Member.id, Member.org_path).where(
         Member.id.in_(member_ids)
     )
-    joined = {m: j for m, j in await ctx.session.execute(members)}
-    visible = set(joined)
+    paths = {m: p for m, p in await ctx.session.execute(members)}
+    visible = set(paths)
     lo, hi = period_of(min(years), 1), period_of(max(years), 12)
     settled: dict[tuple[int, int], Row] = {}
     for row in await ctx.session.execute(
@@ -183,7 +193,7 @@ async def load_ledgers(ctx: Context, keys: Sequence[tuple[int, int]]) -> list[Le
                     paid.payment_id if paid else None,
                 )
             )
-        out.append(Ledger(year, base, tuple(months)))
+        out.append(Ledger(year, paths[member_id], base, tuple(months)))
     return out
 
 
@@ -309,6 +319,7 @@ def _arrears_list(ctx: Context, key: ArrearsKey) -> Select:
         key.path,
         key.period,
         DuesBase.member_id,
+        DuesBase.org_path,
         DuesBase.monthly_payable_fen,
         months.label("months"),
         last_paid(key.period).label("last_paid"),
