@@ -28,6 +28,7 @@ from domain.dues import (
     period_of,
     period_of_date,
 )
+from domain.errors import recuse
 from models import (
     DuesBase,
     DuesMonth,
@@ -423,6 +424,7 @@ async def set_base(
     ctx = w.ctx
     principal = ctx.require()
     member = await _member(w, member_id, Action.WRITE, Resource.DUES_BASE)
+    recuse(principal.member_id, member.id, "set your own dues base")
     if not 2008 <= year <= ctx.today.year + 1:
         raise BadUserInput("year is out of range")
     if member.status not in PAYING or member.joined_on is None:
@@ -484,6 +486,7 @@ async def approve_exemption(w: Write, member_id: int | None, year: int, reason: 
         )
     if member is None or parent is None or not can(principal, Resource.DUES, Action.EXEMPT, parent):
         raise Forbidden("exemptions are approved one level above the member's branch")
+    recuse(principal.member_id, member.id, "exempt yourself from dues")
     if not reason.strip():
         raise BadUserInput("a reason is required")
     exempt = (

@@ -368,7 +368,10 @@ class DuesMutation:
         )
         return DuesPaymentPayload(payment=await payment_node(ctx, pk))
 
-    @strawberry.mutation(description="Set a member's yearly dues base (the branch, once a year).")
+    @strawberry.mutation(
+        description="Set a member's yearly dues base (the branch, once a year); never your own "
+        "(FORBIDDEN: another official must)."
+    )
     async def set_dues_base(
         self, info: strawberry.Info, input: Annotated[SetDuesBaseInput, INPUT]
     ) -> DuesLedgerPayload:
@@ -386,7 +389,10 @@ class DuesMutation:
         )
         return DuesLedgerPayload(ledger=await member_ledger(ctx, member_id, input.year))  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Exempt a member from a year's dues (one level up).")
+    @strawberry.mutation(
+        description="Exempt a member from a year's dues (one level up); never yourself "
+        "(FORBIDDEN: another official must)."
+    )
     async def exempt_dues(
         self, info: strawberry.Info, input: Annotated[ExemptDuesInput, INPUT]
     ) -> DuesLedgerPayload:

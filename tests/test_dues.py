@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.errors import RuleViolation
 from resolvers.dues import load_rule_set
 from tests.conftest import Api
+from tests.test_write import audited_refusal
 
 # (category, monthly base in fen, branch-set amount, payable in fen) — 中组发〔2008〕3号
 BOUNDARIES = [
@@ -376,3 +377,39 @@ async def test_exemption_is_approved_one_level_up(writable_api: Api) -> None:
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     done = await api.data(exempt, {"m": gid("Member", member)}, user="banan_admin")
     assert done["exemptDues"]["ledger"]["base"] == {"exempt": True, "exemptionReason": "重病住院"}
+
+
+async def test_an_official_does_not_exempt_herself_or_set_her_own_base(writable_api: Api) -> None:
+    """殷江洪 (huxi_secretary, a member of 浒溪社区第一党支部) may exempt and set bases in her
+    community, not for herself; the refusals are audited and change nothing."""
+    api = writable_api
+    me = (await one(api, "SELECT id FROM member WHERE name = '殷江洪'"))[0]
+    peer = (
+        await one(
+            api,
+            """SELECT m.id FROM member m JOIN organization o ON o.id = m.org_id
+            WHERE o.name = '中共浒溪社区第一党支部' AND m.name <> '殷江洪' AND m.status = 'FULL'
+            AND m.dues_category = 'EMPLOYED' ORDER BY m.id LIMIT 1""",
+        )
+    )[0]
+    exempt = """mutation($m: ID!, $y: Int!) { exemptDues(input: {memberId: $m, year: $y,
+        reason: "家庭困难"}) { ledger { base { exempt } } } }"""
+    base = """mutation($m: ID!) { setDuesBase(input: {memberId: $m, year: 2027,
+        monthlyBaseFen: 1}) { ledger { base { monthlyPayableFen } } } }"""
+    before = await one(
+        api, "SELECT COUNT(*), SUM(CASE WHEN exempt THEN 1 ELSE 0 END) FROM dues_base"
+    )
+    for field, query, variables in (
+        ("exemptDues", exempt, {"m": gid("Member", me), "y": 2026}),
+        ("setDuesBase", base, {"m": gid("Member", me)}),
+    ):
+        error = await audited_refusal(api, field, query, variables, "huxi_secretary")
+        assert error["extensions"]["code"] == "FORBIDDEN" and "回避" in error["message"], field
+    assert (
+        await one(api, "SELECT COUNT(*), SUM(CASE WHEN exempt THEN 1 ELSE 0 END) FROM dues_base")
+        == before
+    )
+    done = await api.data(base, {"m": gid("Member", peer)}, user="huxi_secretary")
+    assert done["setDuesBase"]["ledger"]["base"]["monthlyPayableFen"] == 0
+    done = await api.data(exempt, {"m": gid("Member", peer), "y": 2027}, user="huxi_secretary")
+    assert done["exemptDues"]["ledger"]["base"]["exempt"] is True
