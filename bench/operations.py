@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.common import this_year
-from domain.calendar import years_before
+from domain.calendar import born_before
 from domain.clock import clock
 from models import Education, Gender, MemberStatus
 
@@ -48,7 +48,7 @@ STATS_SQL = (
         [f"COUNT(*) FILTER (WHERE status = '{v.name}')" for v in MemberStatus]
         + [f"COUNT(*) FILTER (WHERE gender = '{v.name}')" for v in Gender]
         + [f"COUNT(*) FILTER (WHERE education = '{v.name}')" for v in Education]
-        + [f"COUNT(*) FILTER (WHERE birth_date > :b{age})" for age in (30, 40, 50, 60, 70)]
+        + [f"COUNT(*) FILTER (WHERE birth_date >= :b{age})" for age in (30, 40, 50, 60, 70)]
     )
     + " FROM member WHERE org_path >= :p AND org_path < :q"
 )
@@ -95,7 +95,7 @@ async def operations(engine: AsyncEngine) -> list[Operation]:
             {"p": banan.path, "q": banan.path[:-1] + "0"},
         )
     j = {"p": jiangjin.path, "q": jiangjin.path[:-1] + "0"}
-    born_after = {f"b{age}": years_before(clock().today(), age) for age in (30, 40, 50, 60, 70)}
+    born_after = {f"b{age}": born_before(clock().today().year, age) for age in (30, 40, 50, 60, 70)}
     h = {
         "p": huxi.path,
         "q": huxi.path[:-1] + "0",

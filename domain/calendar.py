@@ -78,12 +78,11 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def years_before(today: dt.date, years: int) -> dt.date:
-    """The same calendar day `years` earlier (29 February falls back to the 28th)."""
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:
-        return today.replace(year=today.year - years, day=28)
+def born_before(year: int, age: int) -> dt.date:
+    """Members born before this day reach `age` or more in `year`. Ages count as the Party
+    statistics count them, at the year's end (this year − year of birth): by the year alone,
+    so no age filter or band tells a birthday (`member.pii`, docs/ARCHITECTURE.md)."""
+    return dt.date(year - age + 1, 1, 1)
 
 
 def working_days(start: dt.date, end: dt.date, holidays: Mapping[dt.date, bool]) -> int:

@@ -14,7 +14,8 @@ from authz.registry import authorized, in_scope, scoped, unscoped
 from authz.resources import Action, Resource
 from authz.scope import Scope
 from domain.calendar import Period
-from domain.checkin import check_service, period_target
+from domain.checkin import check_day, check_service, days_touched, period_target
+from domain.errors import recuse
 from models import (
     CheckIn,
     CheckInStatus,
@@ -481,6 +482,7 @@ async def log_service(
         if home is None:
             raise BadUserInput("checkInId is required: your own organisation is not in a community")
         community_id, community_path = home.id, home.path
+    await _check_day(ctx, me.id, started_at, ended_at)
     record = ServiceRecord(
         check_in_id=check_in_id,
         member_id=me.id,
@@ -509,16 +511,43 @@ async def log_service(
     return record.id
 
 
+async def _check_day(
+    ctx: Context, member_id: int, started_at: dt.datetime, ended_at: dt.datetime
+) -> None:
+    """`domain.checkin.check_day` against the member's records of the days the new one
+    touches."""
+    days = days_touched(started_at, ended_at)
+    others = await ctx.session.execute(
+        unscoped(
+            select(ServiceRecord.started_at, ServiceRecord.ended_at),
+            why="the caller's own service records",
+        ).where(
+            ServiceRecord.member_id == member_id,
+            ServiceRecord.status != ServiceStatus.REJECTED,
+            ServiceRecord.started_at < days[-1],
+            ServiceRecord.ended_at > days[0],
+        )
+    )
+    check_day(started_at, ended_at, [(r.started_at, r.ended_at) for r in others])
+
+
 async def review_service(w: Write, record_id: int | None, approve: bool, note: str | None) -> int:
     """The community side verifies or rejects a PENDING record; repeating the same decision
     is a no-op, a different one is refused."""
     ctx = w.ctx
     principal = ctx.require()
     record = await authorized(
-        ctx.session, principal, ServiceRecord, record_id, Action.VERIFY, ServiceRecord.id
+        ctx.session,
+        principal,
+        ServiceRecord,
+        record_id,
+        Action.VERIFY,
+        ServiceRecord.id,
+        ServiceRecord.member_id,
     )
     if record is None:
         raise Forbidden("you may not review this service record")
+    recuse(principal.member_id, record.member_id, "review your own service")
     path = record._path
     decision = ServiceStatus.VERIFIED if approve else ServiceStatus.REJECTED
     now = ctx.now

@@ -28,6 +28,7 @@ from domain.dues import (
     period_of,
     period_of_date,
 )
+from domain.errors import recuse
 from models import (
     DuesBase,
     DuesMonth,
@@ -101,8 +102,17 @@ def dues_rows(ctx: Context, model: type, *columns) -> Select:
 
 
 def base_visible(ctx: Context, org_path: str, member_id: int) -> bool:
-    """Income bases are sensitive: shown like PII, only with `dues.base`."""
+    """Income bases are sensitive: shown like PII, only with `dues.base`; so are a member's
+    amounts (owed, paid), which give the base to within a band's rounding (docs/ARCHITECTURE.md,
+    "Money figures")."""
     return ctx.scope(Resource.DUES_BASE, Action.READ).covers(org_path, member_id)
+
+
+def totals_visible(ctx: Context, path: str) -> bool:
+    """A subtree's money totals, only where every base summed is visible (`dues.base` over the
+    subtree): totals change one member at a time (a payment, a member newly owing), and with
+    the paid months and arrears anyone with `dues.read` sees, a change is a member's amount."""
+    return ctx.scope(Resource.DUES_BASE, Action.READ).covers(path)
 
 
 # ---- the ledger ----------------------------------------------------------------------------
@@ -121,6 +131,7 @@ class LedgerMonth:
 @dataclass(frozen=True)
 class Ledger:
     year: int
+    org_path: str
     base: Row | None
     months: tuple[LedgerMonth, ...]
 
@@ -137,11 +148,11 @@ async def load_ledgers(ctx: Context, keys: Sequence[tuple[int, int]]) -> list[Le
             )
         )
     }
-    members = scoped(dues_scope(ctx), Member, Member.id, Member.joined_on).where(
+    members = scoped(dues_scope(ctx), Member, Member.id, Member.org_path).where(
         Member.id.in_(member_ids)
     )
-    joined = {m: j for m, j in await ctx.session.execute(members)}
-    visible = set(joined)
+    paths = {m: p for m, p in await ctx.session.execute(members)}
+    visible = set(paths)
     lo, hi = period_of(min(years), 1), period_of(max(years), 12)
     settled: dict[tuple[int, int], Row] = {}
     for row in await ctx.session.execute(
@@ -183,7 +194,7 @@ async def load_ledgers(ctx: Context, keys: Sequence[tuple[int, int]]) -> list[Le
                     paid.payment_id if paid else None,
                 )
             )
-        out.append(Ledger(year, base, tuple(months)))
+        out.append(Ledger(year, paths[member_id], base, tuple(months)))
     return out
 
 
@@ -309,6 +320,7 @@ def _arrears_list(ctx: Context, key: ArrearsKey) -> Select:
         key.path,
         key.period,
         DuesBase.member_id,
+        DuesBase.org_path,
         DuesBase.monthly_payable_fen,
         months.label("months"),
         last_paid(key.period).label("last_paid"),
@@ -412,6 +424,7 @@ async def set_base(
     ctx = w.ctx
     principal = ctx.require()
     member = await _member(w, member_id, Action.WRITE, Resource.DUES_BASE)
+    recuse(principal.member_id, member.id, "set your own dues base")
     if not 2008 <= year <= ctx.today.year + 1:
         raise BadUserInput("year is out of range")
     if member.status not in PAYING or member.joined_on is None:
@@ -473,6 +486,7 @@ async def approve_exemption(w: Write, member_id: int | None, year: int, reason: 
         )
     if member is None or parent is None or not can(principal, Resource.DUES, Action.EXEMPT, parent):
         raise Forbidden("exemptions are approved one level above the member's branch")
+    recuse(principal.member_id, member.id, "exempt yourself from dues")
     if not reason.strip():
         raise BadUserInput("a reason is required")
     exempt = (

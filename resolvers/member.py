@@ -5,13 +5,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Row, Select, func, null
+from sqlalchemy import ColumnElement, Integer, Row, Select, cast, extract, func, null
 
 from authz.masking import mask_address, mask_id_card, mask_phone
 from authz.paths import subtree
 from authz.resources import Action, Resource
 from authz.scope import Scope
-from domain.calendar import years_before
+from domain.calendar import born_before
 from models import DuesCategory, FloatingStatus, Gender, Member, MemberStatus
 from resolvers.batch import page_batch, rows_by_id
 from resolvers.context import Context
@@ -20,11 +20,13 @@ from resolvers.org import member_scope, members_in, members_of, name_contains, s
 from resolvers.pagination import Order, Page, cut, make_page, page_size
 
 MEMBER_COLUMNS = tuple(Member.__table__.c)
+# the year alone: an order (and its cursors) by the full date would tell birthdays
+BIRTH_YEAR = cast(extract("year", Member.birth_date), Integer).label("birth_year")
 SORT_KEYS = {
     "TREE": Member.org_path,
     "ID": None,
     "NAME": Member.name,
-    "BIRTH_DATE": Member.birth_date,
+    "BIRTH_DATE": BIRTH_YEAR,
 }
 
 
@@ -41,26 +43,32 @@ def pii(
     id_card: str | None,
     phone: str | None,
     address: str | None,
-) -> tuple[str | None, str | None, str | None]:
-    """(ID-card number, phone, address) as the caller may see them: masked without
-    `member.pii` for the member's org (None where the column was not read)."""
+    born: dt.date | None,
+) -> tuple[str | None, str | None, str | None, dt.date | None]:
+    """(ID-card number, phone, address, birth date) as the caller may see them: masked, and
+    the birth date withheld (it is 8 digits of the ID card), without `member.pii` for the
+    member's org; None where the column was not read."""
     if ctx.scope(Resource.MEMBER_PII, Action.READ).covers(org_path, member_id):
-        return id_card, phone, address
+        return id_card, phone, address, born
     return (
         id_card and mask_id_card(id_card),
         phone and mask_phone(phone),
         address and mask_address(address),
+        None,
     )
 
 
 def projected(columns: frozenset[str] | None, order: Order) -> tuple[ColumnElement, ...]:
     """The member columns, those outside `columns` (None: all) read as NULL under their own
     name: rows keep one shape, and a page reads and decodes only what its fields need. The id,
-    the org path (scope, masking) and the sort key are always read (cursors)."""
+    the org path (scope, masking) and the sort key are always read (cursors), the key after
+    the columns where it is an expression (the year of birth)."""
+    key = order.key.key if order.key is not None else "id"
+    derived = (order.key,) if order.key is BIRTH_YEAR else ()
     if columns is None:
-        return MEMBER_COLUMNS
-    keep = columns | {"id", "org_path", order.key.key if order.key is not None else "id"}
-    return tuple(c if c.key in keep else null().label(c.key) for c in MEMBER_COLUMNS)
+        return MEMBER_COLUMNS + derived
+    keep = columns | {"id", "org_path", key}
+    return tuple(c if c.key in keep else null().label(c.key) for c in MEMBER_COLUMNS) + derived
 
 
 async def load_members(ctx: Context, ids: Sequence[int]) -> list[Row | None]:
@@ -112,9 +120,9 @@ class MemberQuery:
         if self.joined_to:
             conds.append(Member.joined_on <= self.joined_to)
         if self.age_min is not None:
-            conds.append(Member.birth_date <= years_before(today, self.age_min))
+            conds.append(Member.birth_date < born_before(today.year, self.age_min))
         if self.age_max is not None:
-            conds.append(Member.birth_date > years_before(today, self.age_max + 1))
+            conds.append(Member.birth_date >= born_before(today.year, self.age_max + 1))
         if self.name:
             conds.append(name_contains(Member.name, self.name, "filter.name"))
         return stmt.where(*conds)

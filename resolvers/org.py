@@ -9,7 +9,7 @@ from authz.paths import path_ids, subtree
 from authz.registry import in_scope, scoped, unscoped
 from authz.resources import Action, Resource
 from authz.scope import Scope
-from domain.calendar import years_before
+from domain.calendar import born_before
 from models import Education, Gender, Member, MemberStatus, Organization, OrgLevel, OrgType
 from models.base import Column
 from resolvers.batch import count_rows, keyed_union, page_batch, rows_by_id
@@ -218,13 +218,16 @@ STAT_COUNTS = (
 
 def member_stats_select(ctx: Context, path: str) -> Select:
     """One row counting the caller's members of the subtree at `path`: in all, per status,
-    gender and education, and born after each age-band boundary. Filtered aggregates over the
-    index `ix_member_stats` alone, with no grouping (a grouped scan sorted every member)."""
+    gender and education, and younger than each age-band boundary this year (ages by the year
+    of birth: `born_before`). Filtered aggregates over the index `ix_member_stats` alone, with
+    no grouping (a grouped scan sorted every member)."""
     counts = [func.count().label("total")]
     for dim, column, values in STAT_COUNTS:
         counts += [func.count().filter(column == v).label(f"{dim}_{v.name}") for v in values]
     counts += [
-        func.count().filter(Member.birth_date > years_before(ctx.today, age)).label(f"age_{age}")
+        func.count()
+        .filter(Member.birth_date >= born_before(ctx.today.year, age))
+        .label(f"age_{age}")
         for age, _ in AGE_BANDS
     ]
     return scoped_members(ctx, *counts).where(subtree(Member.org_path, path))

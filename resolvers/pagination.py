@@ -39,7 +39,7 @@ class Page(Generic[T]):
 class Order:
     """Sort by `key` (then id as tie-breaker), ascending or descending."""
 
-    key: Column[Any] | None
+    key: Column[Any] | None  # a column, or a labelled expression of one
     id_col: Column[int]
     descending: bool = False
 

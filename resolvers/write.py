@@ -3,7 +3,8 @@
 A mutation field hands `perform` its GraphQL field name and an action. The action checks the
 permission, loads what it changes through the session (never through the request's loaders,
 which may hold what an earlier field of the same document read), applies the rules of
-`domain/` (a `RuleViolation` becomes BAD_USER_INPUT) and says what changed (`Write.record`).
+`domain/` (a `RuleViolation` becomes BAD_USER_INPUT, an `OwnWork` FORBIDDEN) and says what
+changed (`Write.record`).
 The template then flushes (integrity errors become client errors), writes one audit row per
 change under the field name, commits, and clears the loaders so later fields and the payload
 see the change. On any failure it rolls back and records the refusal under the field name, in
@@ -20,9 +21,9 @@ from sqlalchemy import CursorResult, Executable
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import RuleViolation
+from domain.errors import OwnWork, RuleViolation
 from resolvers.context import Context
-from resolvers.errors import BadUserInput, ClientError, Conflict
+from resolvers.errors import BadUserInput, ClientError, Conflict, Forbidden
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -116,6 +117,8 @@ async def perform(
             result = await action(write, *args)
         except RuleViolation as violation:
             raise BadUserInput(str(violation)) from None
+        except OwnWork as own:
+            raise Forbidden(str(own)) from None
         await write.flush()
     except Replay as replay:
         await ctx.session.rollback()

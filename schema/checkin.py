@@ -344,7 +344,10 @@ class CheckInMutation:
         )
         return CheckInPayload(check_in=await check_in_node(ctx, pk))
 
-    @strawberry.mutation(description="Log volunteer service for review.")
+    @strawberry.mutation(
+        description="Log volunteer service for review: it may not overlap your other records, "
+        "and a business day holds at most 12 hours of your service."
+    )
     async def log_service(
         self, info: strawberry.Info, input: Annotated[LogServiceInput, INPUT]
     ) -> ServiceRecordPayload:
@@ -361,7 +364,10 @@ class CheckInMutation:
         )
         return ServiceRecordPayload(service_record=await service_node(ctx, pk))
 
-    @strawberry.mutation(description="Verify or reject a pending service record (community side).")
+    @strawberry.mutation(
+        description="Verify or reject a pending service record (community side); never your "
+        "own (FORBIDDEN: another official must)."
+    )
     async def review_service(
         self, info: strawberry.Info, input: Annotated[ReviewServiceInput, INPUT]
     ) -> ServiceRecordPayload:

@@ -23,8 +23,20 @@ YearArg = Annotated[
 ]
 
 
-def _rate(collected: int, payable: int) -> float | None:
-    return round(collected / payable, 4) if payable else None
+# who sees money figures (docs/ARCHITECTURE.md, "Money figures"): a member's amounts give the
+# income base to within a band's rounding, so they go with the base
+AMOUNT = (
+    "null unless you may see the member's income base (the member, the branch and the "
+    "officials above it; not auditors): the amount gives the base to within a band"
+)
+TOTAL = (
+    "null unless you may see every income base of the subtree (not auditors): totals "
+    "change one member at a time, and the change is that member's amount"
+)
+
+
+def _rate(collected: int | None, payable: int | None) -> float | None:
+    return round(collected / payable, 4) if collected is not None and payable else None
 
 
 @strawberry.type(description="A member's dues category and monthly base for one year.")
@@ -35,7 +47,9 @@ class DuesBase:
         description="After-tax monthly income or pension, in fen; null unless you may see "
         "income bases (they are sensitive, like PII)."
     )
-    monthly_payable_fen: int = strawberry.field(description="Dues owed per month, in fen.")
+    monthly_payable_fen: int | None = strawberry.field(
+        description=f"Dues owed per month, in fen; {AMOUNT}."
+    )
     rule_set: str = strawberry.field(description="The rules it was computed by.")
     exempt: bool = strawberry.field(description="Exempted for hardship that year.")
     exemption_reason: str | None = strawberry.field(description="Why, if exempt.")
@@ -44,8 +58,8 @@ class DuesBase:
 @strawberry.type(description="One month of a member's dues ledger.")
 class LedgerMonth:
     month: str = strawberry.field(description="YYYY-MM.")
-    payable_fen: int = strawberry.field(description="Owed for the month, in fen.")
-    paid_fen: int = strawberry.field(description="Paid for the month, in fen.")
+    payable_fen: int | None = strawberry.field(description=f"Owed for the month, in fen; {AMOUNT}.")
+    paid_fen: int | None = strawberry.field(description=f"Paid for the month, in fen; {AMOUNT}.")
     paid_at: dt.datetime | None = strawberry.field(description="When it was paid.")
     channel: PaymentChannel | None = strawberry.field(description="How it was paid.")
     payment_id: strawberry.ID | None = strawberry.field(description="The payment.")
@@ -56,20 +70,20 @@ class DuesLedger:
     year: int = strawberry.field(description="The year.")
     base: DuesBase | None = strawberry.field(description="Category and base, if set.")
     months: list[LedgerMonth] = strawberry.field(description="January to December.")
-    payable_fen: int = strawberry.field(description="Owed in the year, in fen.")
-    paid_fen: int = strawberry.field(description="Paid for the year, in fen.")
+    payable_fen: int | None = strawberry.field(description=f"Owed in the year, in fen; {AMOUNT}.")
+    paid_fen: int | None = strawberry.field(description=f"Paid for the year, in fen; {AMOUNT}.")
 
 
 def ledger_of(ctx: Context, member_id: int, led: resolvers.Ledger) -> DuesLedger:
+    shown = resolvers.base_visible(ctx, led.org_path, member_id)
     base = None
     if led.base is not None:
         b = led.base
-        shown = resolvers.base_visible(ctx, b.org_path, member_id)
         base = DuesBase(
             year=b.year,
             category=DuesCategory[b.category],
             monthly_base_fen=b.monthly_base_fen if shown else None,
-            monthly_payable_fen=b.monthly_payable_fen,
+            monthly_payable_fen=b.monthly_payable_fen if shown else None,
             rule_set=b.rule_set,
             exempt=b.exempt,
             exemption_reason=b.exemption_reason,
@@ -77,8 +91,8 @@ def ledger_of(ctx: Context, member_id: int, led: resolvers.Ledger) -> DuesLedger
     months = [
         LedgerMonth(
             month=month_label(m.period),
-            payable_fen=m.payable_fen,
-            paid_fen=m.paid_fen,
+            payable_fen=m.payable_fen if shown else None,
+            paid_fen=m.paid_fen if shown else None,
             paid_at=m.paid_at,
             channel=m.channel,
             payment_id=strawberry.ID(to_global_id("DuesPayment", m.payment_id))
@@ -91,8 +105,8 @@ def ledger_of(ctx: Context, member_id: int, led: resolvers.Ledger) -> DuesLedger
         year=led.year,
         base=base,
         months=months,
-        payable_fen=sum(m.payable_fen for m in led.months),
-        paid_fen=sum(m.paid_fen for m in led.months),
+        payable_fen=sum(m.payable_fen for m in led.months) if shown else None,
+        paid_fen=sum(m.paid_fen for m in led.months) if shown else None,
     )
 
 
@@ -104,13 +118,17 @@ async def member_ledger(ctx: Context, member_id: int, year: int | None) -> DuesL
 @strawberry.type(description="Dues collection of an organisation's subtree for one month.")
 class DuesCollection:
     month: str = strawberry.field(description="YYYY-MM.")
-    payable_fen: int = strawberry.field(description="Owed by the subtree's members, in fen.")
-    collected_fen: int = strawberry.field(description="Paid for the month, in fen.")
+    payable_fen: int | None = strawberry.field(
+        description=f"Owed by the subtree's members, in fen; {TOTAL}."
+    )
+    collected_fen: int | None = strawberry.field(
+        description=f"Paid for the month, in fen; {TOTAL}."
+    )
     members_due: int = strawberry.field(description="Members owing dues for the month.")
     members_paid: int = strawberry.field(description="Members who paid for the month.")
     members_unpaid: int = strawberry.field(description="Members owing who have not paid.")
     collection_rate: float | None = strawberry.field(
-        description="Collected ÷ payable (null when nothing is owed)."
+        description="Collected ÷ payable (null when nothing is owed, or when the amounts are)."
     )
     arrears: list[CountByKey] = strawberry.field(
         description="Members owing by consecutive unpaid months up to this one: 0 … 5, 6+ "
@@ -121,14 +139,16 @@ class DuesCollection:
 async def org_collection(ctx: Context, path: str, month: str | None) -> DuesCollection:
     period = parse_month(month) if month else period_of_date(ctx.today)
     c = await resolvers.collection(ctx, path, period)
+    shown = resolvers.totals_visible(ctx, path)
+    payable, collected = (c.payable_fen, c.collected_fen) if shown else (None, None)
     return DuesCollection(
         month=month_label(period),
-        payable_fen=c.payable_fen,
-        collected_fen=c.collected_fen,
+        payable_fen=payable,
+        collected_fen=collected,
         members_due=c.members_due,
         members_paid=c.members_paid,
         members_unpaid=max(0, c.members_due - c.members_paid),
-        collection_rate=_rate(c.collected_fen, c.payable_fen),
+        collection_rate=_rate(collected, payable),
         arrears=[CountByKey(key=k, count=c.arrears.get(k, 0)) for k in resolvers.ARREARS_BUCKETS],
     )
 
@@ -138,7 +158,9 @@ class DuesArrear:
     member_id: strawberry.Private[int]
     months: int = strawberry.field(description="Consecutive unpaid months.")
     last_paid_month: str | None = strawberry.field(description="Last month paid, YYYY-MM.")
-    monthly_payable_fen: int = strawberry.field(description="Owed per month, in fen.")
+    monthly_payable_fen: int | None = strawberry.field(
+        description=f"Owed per month, in fen; {AMOUNT}."
+    )
     self_lapse: bool = strawberry.field(
         description="Six or more consecutive months: for the branch to handle (自行脱党)."
     )
@@ -166,7 +188,9 @@ async def org_arrears(
             member_id=r.member_id,
             months=r.months,
             last_paid_month=month_label(r.last_paid) if r.last_paid is not None else None,
-            monthly_payable_fen=r.monthly_payable_fen,
+            monthly_payable_fen=r.monthly_payable_fen
+            if resolvers.base_visible(ctx, r.org_path, r.member_id)
+            else None,
             self_lapse=r.months >= FLAG_MONTHS,
         ),
     )
@@ -177,24 +201,31 @@ async def org_arrears(
 )
 class BranchDues:
     organization: Breadcrumb = strawberry.field(description="The branch.")
-    payable_fen: int = strawberry.field(description="Owed for the year, in fen.")
-    collected_fen: int = strawberry.field(description="Collected for the year, in fen.")
-    collection_rate: float | None = strawberry.field(description="Collected ÷ payable.")
+    payable_fen: int | None = strawberry.field(description=f"Owed for the year, in fen; {TOTAL}.")
+    collected_fen: int | None = strawberry.field(
+        description=f"Collected for the year, in fen; {TOTAL}."
+    )
+    collection_rate: float | None = strawberry.field(
+        description="Collected ÷ payable (null when nothing is owed, or when the amounts are)."
+    )
 
 
 async def org_publication(
     ctx: Context, path: str, year: int | None, first: int | None, after: str | None
 ) -> Connection[BranchDues]:
     page = await resolvers.publication(ctx, path, year or ctx.today.year, first, after)
-    return connection(
-        page,
-        lambda r: BranchDues(
+
+    def branch(r: Row) -> BranchDues:
+        shown = resolvers.totals_visible(ctx, r.path)
+        payable, collected = (r.payable_fen, r.collected_fen) if shown else (None, None)
+        return BranchDues(
             organization=Breadcrumb.from_row(r),
-            payable_fen=r.payable_fen,
-            collected_fen=r.collected_fen,
-            collection_rate=_rate(r.collected_fen, r.payable_fen),
-        ),
-    )
+            payable_fen=payable,
+            collected_fen=collected,
+            collection_rate=_rate(collected, payable),
+        )
+
+    return connection(page, branch)
 
 
 @strawberry.type(description="An entry of the dues ledger: a payment or a reversal of one.")
@@ -202,19 +233,23 @@ class DuesPayment(Node):
     pk: strawberry.Private[int]
     member_id: strawberry.Private[int]
     kind: PaymentKind = strawberry.field(description="Payment or reversal.")
-    amount_fen: int = strawberry.field(description="Amount in fen (negative for a reversal).")
+    amount_fen: int | None = strawberry.field(
+        description=f"Amount in fen (negative for a reversal); {AMOUNT}."
+    )
     channel: PaymentChannel = strawberry.field(description="How it was paid.")
     paid_at: dt.datetime = strawberry.field(description="When it was recorded.")
     note: str | None = strawberry.field(description="Reason of a reversal.")
 
     @classmethod
-    def from_row(cls, row: Row) -> "DuesPayment":
+    def from_row(cls, ctx: Context, row: Row) -> "DuesPayment":
         return cls(
             id=strawberry.ID(to_global_id("DuesPayment", row.id)),
             pk=row.id,
             member_id=row.member_id,
             kind=row.kind,
-            amount_fen=row.amount_fen,
+            amount_fen=row.amount_fen
+            if resolvers.base_visible(ctx, row.org_path, row.member_id)
+            else None,
             channel=row.channel,
             paid_at=row.paid_at,
             note=row.note,
@@ -231,7 +266,7 @@ class DuesPayment(Node):
 
 async def payment_node(ctx: Context, pk: int) -> DuesPayment | None:
     row = await resolvers.get_payment(ctx, pk)
-    return DuesPayment.from_row(row) if row else None
+    return DuesPayment.from_row(ctx, row) if row else None
 
 
 @strawberry.input(description="Pay dues for whole months.")
@@ -333,7 +368,10 @@ class DuesMutation:
         )
         return DuesPaymentPayload(payment=await payment_node(ctx, pk))
 
-    @strawberry.mutation(description="Set a member's yearly dues base (the branch, once a year).")
+    @strawberry.mutation(
+        description="Set a member's yearly dues base (the branch, once a year); never your own "
+        "(FORBIDDEN: another official must)."
+    )
     async def set_dues_base(
         self, info: strawberry.Info, input: Annotated[SetDuesBaseInput, INPUT]
     ) -> DuesLedgerPayload:
@@ -351,7 +389,10 @@ class DuesMutation:
         )
         return DuesLedgerPayload(ledger=await member_ledger(ctx, member_id, input.year))  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Exempt a member from a year's dues (one level up).")
+    @strawberry.mutation(
+        description="Exempt a member from a year's dues (one level up); never yourself "
+        "(FORBIDDEN: another official must)."
+    )
     async def exempt_dues(
         self, info: strawberry.Info, input: Annotated[ExemptDuesInput, INPUT]
     ) -> DuesLedgerPayload:

@@ -28,7 +28,8 @@ FIELDS = Columns(
 # the columns each Member field reads beyond id and org path (`resolvers.member.projected`)
 FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
     "__typename": (), "id": (), "name": ("name",), "gender": ("gender",),
-    "ethnicity": ("ethnicity",), "birthDate": ("birth_date",), "education": ("education",),
+    "ethnicity": ("ethnicity",), "birthDate": ("birth_date",), "birthYear": ("birth_date",),
+    "education": ("education",),
     "idCardNumber": ("id_card_number",), "phone": ("phone",), "address": ("address",),
     "status": ("status",), "duesCategory": ("dues_category",), "partyPost": ("party_post",),
     "appliedOn": ("applied_on",), "joinedOn": ("joined_on",), "confirmedOn": ("confirmed_on",),
@@ -56,17 +57,23 @@ class MemberFields(Node):
     name: str = strawberry.field(description="Name (姓名).")
     gender: Gender = strawberry.field(description="Gender.")
     ethnicity: str = strawberry.field(description="Ethnic group (民族), e.g. 汉族, 土家族.")
-    birth_date: dt.date = strawberry.field(description="Date of birth.")
+    birth_date: dt.date | None = strawberry.field(
+        description="Date of birth; null without PII permission (it is 8 digits of the ID-card "
+        "number): `birthYear` is shown to all."
+    )
+    birth_year: int = strawberry.field(description="Year of birth.")
     education: Education = strawberry.field(description="Highest education (学历).")
     id_card_number: str = strawberry.field(
-        description="Citizen ID number (身份证号); masked as `500***********1234` without PII "
-        "permission."
+        description="Citizen ID number (身份证号); without PII permission only the province is "
+        "shown, `500***************`: with the address and the year of birth, any further "
+        "digit would narrow the number to a few guesses."
     )
     phone: str = strawberry.field(
-        description="Mobile phone; masked as `138****5678` without PII permission."
+        description="Mobile phone; only the last 4 digits without PII permission, `*******5678`."
     )
     address: str = strawberry.field(
-        description="Home address; only the district part without PII permission."
+        description="Home address; only its first 6 characters (province and district) without "
+        "PII permission, `重庆市江津区****`."
     )
     status: MemberStatus = strawberry.field(description="Pipeline status.")
     dues_category: DuesCategory = strawberry.field(description="Dues category (党费类别).")
@@ -88,7 +95,9 @@ class MemberFields(Node):
         (pk, org_id, org_path, employer, residence, name, gender, ethnicity, birth_date,
          education, id_card, phone, address, status, dues_category, party_post, applied_on,
          joined_on, confirmed_on, floating, lost_contact) = FIELDS(row)  # fmt: skip
-        id_card, phone, address = resolvers.pii(ctx, org_path, pk, id_card, phone, address)
+        id_card, phone, address, born = resolvers.pii(
+            ctx, org_path, pk, id_card, phone, address, birth_date
+        )
         return cls(
             id=strawberry.ID(to_global_id("Member", pk)),
             pk=pk,
@@ -98,7 +107,9 @@ class MemberFields(Node):
             name=name,
             gender=gender,
             ethnicity=ethnicity,
-            birth_date=birth_date,
+            birth_date=born,
+            # None only for a column the query did not select: never served
+            birth_year=birth_date and birth_date.year,
             education=education,
             # None only for a column the query did not select: never served
             id_card_number=id_card,  # type: ignore[arg-type]
@@ -140,8 +151,9 @@ class MemberOrganizations:
 
 @strawberry.type(
     description="A Party member or applicant (党员 / 入党申请人). ID-card number, "
-    "phone and address are masked unless you hold `member.pii` for "
-    "the member's organisation."
+    "phone and address are masked, and the birth date withheld, unless you hold "
+    "`member.pii` for the member's organisation; the masks hold together with what else "
+    "you may read (ages and the birth-date order go by the year of birth)."
 )
 class Member(MemberFields, CheckInMember, DuesMember, DevelopmentMember, MemberOrganizations):
     """The directory's fields first, then each area's, then the other organisations (the
@@ -166,8 +178,14 @@ class MemberFilter:
     joined_to: dt.date | None = strawberry.field(
         default=None, description="Joined on or before this date."
     )
-    age_min: int | None = strawberry.field(default=None, description="At least this old today.")
-    age_max: int | None = strawberry.field(default=None, description="At most this old today.")
+    age_min: int | None = strawberry.field(
+        default=None,
+        description="Reaching at least this age this year (this year − year of birth, as Party "
+        "statistics count ages: by the year, so that no filter tells a birthday).",
+    )
+    age_max: int | None = strawberry.field(
+        default=None, description="Reaching at most this age this year (as `ageMin`)."
+    )
     name: str | None = strawberry.field(default=None, description="Name contains this text.")
 
     def query(self, under: str | None) -> resolvers.MemberQuery:
@@ -183,7 +201,10 @@ class MemberOrderField(enum.Enum):
     )
     ID = strawberry.enum_value("ID", description="Registration order.")
     NAME = strawberry.enum_value("NAME", description="Name (Unicode order).")
-    BIRTH_DATE = strawberry.enum_value("BIRTH_DATE", description="Date of birth.")
+    BIRTH_DATE = strawberry.enum_value(
+        "BIRTH_DATE",
+        description="Year of birth, then registration order (a finer order would tell birthdays).",
+    )
 
 
 @strawberry.enum(description="Sort direction.")

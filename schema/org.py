@@ -38,7 +38,10 @@ class OrgStats:
     def by_gender(self) -> list[CountByKey]:
         return counts(self.data["gender"])
 
-    @strawberry.field(description="Members by age band: UNDER_30, 30_39, …, 70_PLUS.")
+    @strawberry.field(
+        description="Members by the age they reach this year (this year − year of birth): "
+        "UNDER_30, 30_39, …, 70_PLUS."
+    )
     def by_age_band(self) -> list[CountByKey]:
         return counts(self.data["age_band"])
 

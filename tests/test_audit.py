@@ -61,7 +61,7 @@ async def test_changes_and_refusals_are_recorded(writable_api: Api) -> None:
     assert len(mine) == 1
     assert mine[0]["success"] and mine[0]["requestId"] == "req-0001"
     assert mine[0]["username"] == "jiangjin_admin" and mine[0]["roles"] == "district_admin"
-    assert json.loads(mine[0]["after"])["amount_fen"] == monthly
+    assert json.loads(mine[0]["after"])["amount_fen"] == "***"  # it gives the base
     everyone = (await api.data(LOG, {"op": "payDues"}, user="cq_admin"))["auditLog"]
     failures = [e["node"] for e in everyone["edges"] if not e["node"]["success"]]
     assert any(
@@ -75,7 +75,7 @@ async def test_changes_and_refusals_are_recorded(writable_api: Api) -> None:
     )
 
 
-async def test_income_bases_are_masked_in_the_trail(writable_api: Api) -> None:
+async def test_income_bases_and_amounts_are_masked_in_the_trail(writable_api: Api) -> None:
     api = writable_api
     member = (
         await one(
@@ -93,7 +93,8 @@ async def test_income_bases_are_masked_in_the_trail(writable_api: Api) -> None:
     )
     rows = (await api.data(LOG, {"op": "setDuesBase"}, user="cq_admin"))["auditLog"]["edges"]
     after = json.loads(rows[0]["node"]["after"])
-    assert after["monthly_base_fen"] == "***" and after["monthly_payable_fen"] == 12185
+    assert after["monthly_base_fen"] == after["monthly_payable_fen"] == "***"
+    assert after["year"] == 2027 and after["category"] == "EMPLOYED"
 
 
 async def test_scope_of_the_trail(writable_api: Api) -> None:

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import Api
+from tests.test_write import audited_refusal
 
 REPORT = """mutation($c: ID!, $g: ID) { reportCheckIn(input: {communityId: $c, gridId: $g}) {
   checkIn { id status community { name } member { name } } } }"""
@@ -148,14 +149,15 @@ async def test_log_review_and_end(writable_api: Api, chenjia_check_in: str) -> N
     assert again["reportCheckIn"]["checkIn"]["status"] == "ACTIVE"
 
 
+async def log_at_home(api: Api, start: str, end: str, what: str = "巡逻") -> dict:
+    """殷江洪 (huxi_secretary) logs service in her own community (no check-in)."""
+    variables = {"ci": None, "s": start, "e": end, "d": what}
+    return (await api.data(LOG, variables, user="huxi_secretary"))["logService"]["serviceRecord"]
+
+
 async def test_own_member_logs_at_home(writable_api: Api) -> None:
     api = writable_api
-    data = await api.data(
-        LOG,
-        {"ci": None, "s": "2026-11-18T14:00:00", "e": "2026-11-18T15:00:00", "d": "楼道安全排查"},
-        user="huxi_secretary",
-    )
-    record = data["logService"]["serviceRecord"]
+    record = await log_at_home(api, "2026-11-18T14:00:00", "2026-11-18T15:00:00", "楼道安全排查")
     assert record["community"]["name"] == "中共浒溪社区党委"
     error = await error_of(
         api,
@@ -181,3 +183,57 @@ async def test_mutations_over_get_are_405(writable_api: Api) -> None:
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 405
+
+
+async def test_an_official_does_not_verify_her_own_service(writable_api: Api) -> None:
+    """殷江洪 (huxi_secretary) serves in her own community: another official verifies it."""
+    api = writable_api
+    record = (await log_at_home(api, "2026-11-09T09:00:00", "2026-11-09T11:00:00"))["id"]
+    error = await audited_refusal(
+        api, "reviewService", REVIEW, {"id": record, "ok": True}, "huxi_secretary"
+    )
+    assert error["extensions"]["code"] == "FORBIDDEN" and "回避" in error["message"]
+    pending = await api.data(
+        "query($id: ID!) { node(id: $id) { ... on ServiceRecord { status } } }",
+        {"id": record},
+        user="huxi_secretary",
+    )
+    assert pending["node"]["status"] == "PENDING"
+    done = await api.data(REVIEW, {"id": record, "ok": True}, user="shengquan_admin")
+    assert done["reviewService"]["serviceRecord"]["status"] == "VERIFIED"
+
+
+@pytest.mark.parametrize(
+    "day, records, refused, message",
+    [
+        # the same hour twice, or one inside another: one person serves once at a time
+        ("2026-10-13", [("09:00", "10:00")], ("09:30", "10:30"), "overlaps"),
+        ("2026-10-14", [("09:00", "12:00")], ("10:00", "11:00"), "overlaps"),
+        # 12 hours a day at the most: 8 + 4 hours, then one more
+        ("2026-10-15", [("00:00", "08:00"), ("08:00", "12:00")], ("12:00", "13:00"), "12 hours"),
+    ],
+)
+async def test_service_records_do_not_overlap_or_exceed_a_day(
+    writable_api: Api,
+    day: str,
+    records: list[tuple[str, str]],
+    refused: tuple[str, str],
+    message: str,
+) -> None:
+    api = writable_api
+    for start, end in records:
+        await log_at_home(api, f"{day}T{start}:00", f"{day}T{end}:00")
+    variables = {"ci": None, "s": f"{day}T{refused[0]}:00", "e": f"{day}T{refused[1]}:00"}
+    error = await error_of(api, LOG, {**variables, "d": "巡逻"}, "huxi_secretary")
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and message in error["message"]
+
+
+async def test_a_day_counts_the_service_crossing_midnight(writable_api: Api) -> None:
+    """22:00 to 08:00 is 2 hours of one day and 8 of the next; adjacent records are fine."""
+    api = writable_api
+    await log_at_home(api, "2026-10-01T22:00:00", "2026-10-02T08:00:00")
+    await log_at_home(api, "2026-10-02T08:00:00", "2026-10-02T12:00:00")
+    late = {"ci": None, "s": "2026-10-02T12:00:00", "e": "2026-10-02T12:30:00", "d": "巡逻"}
+    error = await error_of(api, LOG, late, "huxi_secretary")
+    assert error["message"] == "at most 12 hours of service a day"
+    assert await log_at_home(api, "2026-10-01T18:00:00", "2026-10-01T22:00:00")

@@ -17,7 +17,7 @@ from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScala
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.calendar import parse_period, working_days, years_before
+from domain.calendar import born_before, parse_period, working_days
 from domain.clock import clock, pinned
 from domain.dues import period_of_date
 from models import AuditEntry
@@ -80,8 +80,8 @@ def test_periods_on_their_boundaries() -> None:
     assert parse_period("2028-02", clock().today()).days == 29
     assert parse_period("2028-Q1", clock().today()).days == 91
     assert period_of_date(dt.date(2028, 2, 29)) == period_of_date(dt.date(2028, 2, 1))
-    assert years_before(dt.date(2028, 2, 29), 1) == dt.date(2027, 2, 28)
-    assert years_before(dt.date(2028, 2, 29), 4) == dt.date(2024, 2, 29)
+    # ages by the year of birth: born in 1996, 30 all through 2026 (birthdays stay untold)
+    assert born_before(2026, 30) == dt.date(1997, 1, 1)
 
 
 @contextmanager

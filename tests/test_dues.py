@@ -2,7 +2,9 @@
 
 import asyncio
 import base64
+import csv
 import datetime as dt
+import io
 import uuid
 
 import pytest
@@ -12,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.errors import RuleViolation
 from resolvers.dues import load_rule_set
 from tests.conftest import Api
+from tests.test_write import audited_refusal
 
 # (category, monthly base in fen, branch-set amount, payable in fen) — 中组发〔2008〕3号
 BOUNDARIES = [
@@ -206,22 +209,80 @@ async def test_branch_secretary_cannot_pay_outside_the_branch(writable_api: Api)
     assert await one(api, "SELECT COUNT(*) FROM dues_payment") == before
 
 
-async def test_auditor_sees_figures_not_bases(api: Api) -> None:
-    member_gid, *_ = await ouli(api)
-    audited = await api.data(LEDGER, {"id": member_gid}, user="jiangjin_auditor")
-    admin = await api.data(LEDGER, {"id": member_gid}, user="jiangjin_admin")
-    assert audited["node"]["duesLedger"]["base"]["monthlyBaseFen"] is None
-    assert admin["node"]["duesLedger"]["base"]["monthlyBaseFen"] > 0
-    assert audited["node"]["duesLedger"]["months"] == admin["node"]["duesLedger"]["months"]
-    district = (
-        await one(api, "SELECT id FROM organization WHERE name = '中共重庆市江津区委员会'")
-    )[0]
-    figures = await api.data(
-        COLLECTION,
-        {"id": gid("Organization", district), "month": "2026-09"},
-        user="jiangjin_auditor",
+MONEY = """query($id: ID!, $org: ID!) {
+  node(id: $id) { ... on Member { duesLedger(year: 2026) { payableFen paidFen
+    base { monthlyBaseFen monthlyPayableFen category } months { payableFen paidFen paymentId } } } }
+  organization(id: $org) {
+    dues(month: "2026-09") { payableFen collectedFen collectionRate membersDue membersPaid }
+    duesArrears(month: "2026-10", minMonths: 1, first: 100) {
+      edges { node { monthlyPayableFen months member { id } } } }
+    duesPublication(year: 2026, first: 100) {
+      edges { node { payableFen collectedFen collectionRate } } } } }"""
+PAYMENTS = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on DuesPayment { amountFen kind } } }"
+
+
+def money(data: object) -> list:
+    """Every money figure in a response: amounts in fen and the rates computed from them."""
+    if isinstance(data, list):
+        return [v for item in data for v in money(item)]
+    if isinstance(data, dict):
+        return [
+            v
+            for k, item in data.items()
+            for v in ([item] if k.endswith("Fen") or k == "collectionRate" else money(item))
+        ]
+    return []
+
+
+async def money_seen(api: Api, user: str) -> dict:
+    """A paying member's ledger and payments (the first of 江津区's in the seed), 江津区's
+    collection, arrears and publication, as `user`."""
+    district = await one(
+        api, "SELECT id, path FROM organization WHERE name = '中共重庆市江津区委员会'"
     )
-    assert figures["organization"]["dues"]["payableFen"] > 0
+    payer = await one(
+        api,
+        "SELECT MIN(member_id) FROM dues_month WHERE org_path >= :a AND org_path < :z",
+        a=district.path,
+        z=district.path[:-1] + "0",
+    )
+    variables = {"id": gid("Member", payer[0]), "org": gid("Organization", district.id)}
+    data = await api.data(MONEY, variables, user=user)
+    paid = [m["paymentId"] for m in data["node"]["duesLedger"]["months"] if m["paymentId"]]
+    data["payments"] = (await api.data(PAYMENTS, {"ids": paid}, user=user))["nodes"]
+    return data
+
+
+async def test_money_figures_go_with_the_income_base(api: Api) -> None:
+    """An auditor sees who owes and who paid, when and how, but no amount: a member's payable
+    divided by the bands gives the base; a total changing by one member gives their payable."""
+    admin = await money_seen(api, "jiangjin_admin")
+    audited = await money_seen(api, "jiangjin_auditor")
+    figures = money(admin)
+    assert len(figures) > 30 and all(f is not None for f in figures)
+    assert set(money(audited)) == {None}
+    assert len(money(audited)) == len(figures)
+    ledger = audited["node"]["duesLedger"]
+    assert ledger["base"]["category"] and audited["payments"]
+    assert [e["node"]["months"] for e in audited["organization"]["duesArrears"]["edges"]] == [
+        e["node"]["months"] for e in admin["organization"]["duesArrears"]["edges"]
+    ]
+    assert audited["organization"]["dues"]["membersPaid"] > 0
+    assert [p["kind"] for p in audited["payments"]] == [p["kind"] for p in admin["payments"]]
+    ouli_own = await api.data(LEDGER, {"id": (await ouli(api))[0]}, user="ouli")
+    assert ouli_own["node"]["duesLedger"]["base"]["monthlyPayableFen"] > 0
+    district = gid("Organization", (await ouli(api))[3])
+    csv_path = f"/queries/arrears_list?org={district}&month=2026-10&minMonths=1&format=csv"
+    rows = {}
+    for user in ("jiangjin_admin", "jiangjin_auditor"):
+        response = await api.client.get(
+            csv_path, headers={"Authorization": f"Bearer {api.token(user)}"}
+        )
+        rows[user] = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
+    column = "monthlyPayableFen"
+    assert rows["jiangjin_admin"] and all(r[column] for r in rows["jiangjin_admin"])
+    assert len(rows["jiangjin_auditor"]) == len(rows["jiangjin_admin"])
+    assert not any(r[column] for r in rows["jiangjin_auditor"])
 
 
 async def test_arrears_list_matches_sql(api: Api) -> None:
@@ -316,3 +377,39 @@ async def test_exemption_is_approved_one_level_up(writable_api: Api) -> None:
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     done = await api.data(exempt, {"m": gid("Member", member)}, user="banan_admin")
     assert done["exemptDues"]["ledger"]["base"] == {"exempt": True, "exemptionReason": "重病住院"}
+
+
+async def test_an_official_does_not_exempt_herself_or_set_her_own_base(writable_api: Api) -> None:
+    """殷江洪 (huxi_secretary, a member of 浒溪社区第一党支部) may exempt and set bases in her
+    community, not for herself; the refusals are audited and change nothing."""
+    api = writable_api
+    me = (await one(api, "SELECT id FROM member WHERE name = '殷江洪'"))[0]
+    peer = (
+        await one(
+            api,
+            """SELECT m.id FROM member m JOIN organization o ON o.id = m.org_id
+            WHERE o.name = '中共浒溪社区第一党支部' AND m.name <> '殷江洪' AND m.status = 'FULL'
+            AND m.dues_category = 'EMPLOYED' ORDER BY m.id LIMIT 1""",
+        )
+    )[0]
+    exempt = """mutation($m: ID!, $y: Int!) { exemptDues(input: {memberId: $m, year: $y,
+        reason: "家庭困难"}) { ledger { base { exempt } } } }"""
+    base = """mutation($m: ID!) { setDuesBase(input: {memberId: $m, year: 2027,
+        monthlyBaseFen: 1}) { ledger { base { monthlyPayableFen } } } }"""
+    before = await one(
+        api, "SELECT COUNT(*), SUM(CASE WHEN exempt THEN 1 ELSE 0 END) FROM dues_base"
+    )
+    for field, query, variables in (
+        ("exemptDues", exempt, {"m": gid("Member", me), "y": 2026}),
+        ("setDuesBase", base, {"m": gid("Member", me)}),
+    ):
+        error = await audited_refusal(api, field, query, variables, "huxi_secretary")
+        assert error["extensions"]["code"] == "FORBIDDEN" and "回避" in error["message"], field
+    assert (
+        await one(api, "SELECT COUNT(*), SUM(CASE WHEN exempt THEN 1 ELSE 0 END) FROM dues_base")
+        == before
+    )
+    done = await api.data(base, {"m": gid("Member", peer)}, user="huxi_secretary")
+    assert done["setDuesBase"]["ledger"]["base"]["monthlyPayableFen"] == 0
+    done = await api.data(exempt, {"m": gid("Member", peer), "y": 2027}, user="huxi_secretary")
+    assert done["exemptDues"]["ledger"]["base"]["exempt"] is True

@@ -1,6 +1,7 @@
 """The member directory over HTTP, per demo account, against an independent tree walk."""
 
 import base64
+import json
 from collections import Counter
 
 import pytest
@@ -73,7 +74,7 @@ async def test_ouli_sees_only_herself_in_clear(api: Api) -> None:
 
 
 MEMBER_BY_NAME = """query($name: String) { members(filter: {name: $name}) {
-    edges { node { id name idCardNumber phone address } } } }"""
+    edges { node { id name idCardNumber phone address birthDate birthYear } } } }"""
 
 
 async def test_auditor_sees_masked_pii_admin_in_clear(api: Api) -> None:
@@ -82,11 +83,11 @@ async def test_auditor_sees_masked_pii_admin_in_clear(api: Api) -> None:
     masked = audited["members"]["edges"][0]["node"]
     shown = clear["members"]["edges"][0]["node"]
     assert masked["id"] == shown["id"]
-    assert (
-        masked["idCardNumber"] == shown["idCardNumber"][:3] + "*" * 11 + shown["idCardNumber"][-4:]
-    )
-    assert masked["phone"] == shown["phone"][:3] + "****" + shown["phone"][-4:]
+    assert masked["idCardNumber"] == shown["idCardNumber"][:3] + "*" * 15
+    assert masked["phone"] == "*" * 7 + shown["phone"][-4:]
     assert masked["address"].endswith("****") and "*" not in shown["address"]
+    assert shown["birthDate"] == "1984-11-26" and masked["birthDate"] is None
+    assert masked["birthYear"] == shown["birthYear"] == 1984
 
 
 async def test_out_of_scope_member_is_null_like_a_missing_one(api: Api) -> None:
@@ -102,17 +103,22 @@ async def test_out_of_scope_member_is_null_like_a_missing_one(api: Api) -> None:
 
 
 async def test_filters_and_sorting(api: Api) -> None:
+    """Ages and the birth-date order go by the year of birth (a finer one tells birthdays)."""
     data = await api.data(
         """{ members(first: 100, orderBy: {field: BIRTH_DATE, direction: DESC},
           filter: {ageMin: 30, ageMax: 39, gender: FEMALE}) {
-          edges { node { birthDate gender } } } }""",
+          edges { cursor node { id birthYear gender } } } }""",
         user="jiangjin_admin",
     )
-    nodes = [e["node"] for e in data["members"]["edges"]]
+    edges = data["members"]["edges"]
+    nodes = [e["node"] for e in edges]
     assert nodes, "some women in their thirties in 江津区"
-    dates = [n["birthDate"] for n in nodes]
-    assert dates == sorted(dates, reverse=True)
+    order = [(n["birthYear"], pk(n["id"])) for n in nodes]
+    assert order == sorted(order, reverse=True)
+    assert {n["birthYear"] for n in nodes} <= set(range(2026 - 39, 2026 - 30 + 1))
     assert Counter(n["gender"] for n in nodes) == {"FEMALE": len(nodes)}
+    cursor = json.loads(base64.urlsafe_b64decode(edges[0]["cursor"]))
+    assert cursor == [nodes[0]["birthYear"], pk(nodes[0]["id"])]
 
 
 async def test_name_sort_pages_are_contiguous(api: Api) -> None:

@@ -48,7 +48,7 @@ async def test_scope_org_counts_equal_tree_walk(api: Api, user: str, role: str, 
 
 
 def age_band(born: dt.date, today: dt.date) -> str:
-    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    age = today.year - born.year  # the age reached this year: bands go by the year of birth
     for limit, band in (
         (30, "UNDER_30"),
         (40, "30_39"),

@@ -41,6 +41,28 @@ REFUSED = {
 }
 
 
+async def audited_refusal(api: Api, field: str, query: str, variables: dict, user: str) -> dict:
+    """The error of a refused mutation, recorded as one failed row of `field` with its code."""
+    request_id = uuid.uuid4().hex
+    response = await api.client.post(
+        "/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {api.token(user)}", "X-Request-ID": request_id},
+    )
+    error = response.json()["errors"][0]
+    async with api.engine.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT operation, username, success, error_code FROM audit_log"
+                " WHERE request_id = :r"
+            ),
+            {"r": request_id},
+        )
+        trail = [tuple(r) for r in rows]
+    assert trail == [(field, user, False, error["extensions"]["code"])], trail
+    return error
+
+
 async def test_refusals_are_audited_under_the_field_name(writable_api: Api) -> None:
     """`somethingHarmless: payDues(…)` is recorded as payDues, for every mutation."""
     api = writable_api
