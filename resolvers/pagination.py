@@ -71,8 +71,10 @@ class Order:
         value, last_id = decode_cursor(cursor)
         if value is None:  # a row without a sort key (a birth date not recorded)
             return value, last_id
-        if self.key is None or not isinstance(value, str):
-            raise BadUserInput("malformed cursor")  # every sort key travels as text
+        if self.key is None or not isinstance(value, _carried(self.key)):
+            raise BadUserInput("malformed cursor")  # a key of its column's kind, no other
+        if isinstance(value, bool) or (isinstance(value, int) and abs(value) > MAX_ID):
+            raise BadUserInput("malformed cursor")
         kind = _temporal(self.key)
         if kind is not None:
             try:
@@ -96,6 +98,16 @@ class Order:
     def cursor(self, row: Any) -> str:
         key = getattr(row, str(self.key.key)) if self.key is not None else None
         return encode_cursor(key, getattr(row, str(self.id_col.key)))
+
+
+def _carried(col: Column[Any]) -> type:
+    """How a cursor carries a key of `col`: whole numbers as numbers, everything else as
+    text (dates and moments in ISO form)."""
+    try:
+        python = col.type.python_type
+    except NotImplementedError:
+        return str
+    return int if python is int else str
 
 
 def _temporal(col: Column[Any]) -> type[dt.date] | None:
