@@ -14,6 +14,7 @@ use three entry points and nothing else (`tests/test_architecture.py` holds that
   before); `why` says which, for the reader and the reviewer.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -101,10 +102,12 @@ async def authorized(
     *columns: Any,
     resource: Resource | None = None,
     self_allowed: bool = True,
+    refused: Callable[[str], None] | None = None,
 ) -> Row | None:
     """`columns` of row `pk` (and its placing columns) if `principal` may do `action` on it
     (as `resource`, by default the model's; as its owner too unless not `self_allowed`); None
-    otherwise, the same answer as for a missing row."""
+    otherwise, the same answer as for a missing row. `refused` is told the path of a row that
+    exists but is not the principal's to change (for the audit trail, never the caller)."""
     if pk is None:
         return None
     p = placement(model)
@@ -116,7 +119,11 @@ async def authorized(
     if row is None:
         return None
     member = row._owner if p.member is not None and self_allowed else None
-    return row if can(principal, resource or p.resource, action, row._path, member) else None
+    if can(principal, resource or p.resource, action, row._path, member):
+        return row
+    if refused is not None:
+        refused(row._path)
+    return None
 
 
 def unscoped(statement: S, *, why: str) -> S:

@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import platform
+import secrets
 import statistics
 import subprocess
 import sys
@@ -28,7 +29,7 @@ from server.settings import async_url
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-SECRET = "bench-secret-0123456789abcdef0123456789"
+SECRET = secrets.token_hex(32)  # production refuses any secret written in the repository
 EXE = Path(sys.executable).with_name("dangjian")
 WARMUP_SECONDS = 4
 

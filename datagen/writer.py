@@ -63,11 +63,14 @@ class BulkWriter:
         return len(rows)
 
     async def clear(self) -> None:
-        """Empty every seeded table (children first)."""
+        """Empty every seeded table, children first, and the audit trail, whose rows name
+        accounts (append-only forbids changing a row, not deleting it: the trigger is on
+        UPDATE only, as retention deletes too)."""
+        tables = (*TABLES, "audit_log")
         if self.postgres:
-            await self.conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+            await self.conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             return
-        for table in reversed(TABLES):
+        for table in reversed(tables):
             await self.conn.execute(text(f"DELETE FROM {table}"))
 
     async def finish(self) -> None:

@@ -29,4 +29,6 @@ class AuditEntry(Base):
     error_code: Mapped[str | None] = mapped_column(String(40))
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
-    request_id: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[str] = mapped_column(String(64))  # X-Request-ID: the caller's if valid
+    # ours, beside the caller's (which a client chooses); NULL only on rows before it was kept
+    server_request_id: Mapped[str | None] = mapped_column(String(32))

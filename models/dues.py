@@ -70,6 +70,8 @@ class DuesPayment(Base):
     __table_args__ = (
         Index("ix_dues_payment_member_id_id", "member_id", "id"),
         Index("ix_dues_payment_org_path_paid_at", "org_path", "paid_at"),
+        # a key names one request of the account recording it: another's key is no concern
+        UniqueConstraint("recorded_by", "idempotency_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,7 +85,7 @@ class DuesPayment(Base):
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("dues_payment.id"))
     note: Mapped[str | None] = mapped_column(String(200))
-    idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(80))
     request_hash: Mapped[str | None] = mapped_column(String(64))
 
 

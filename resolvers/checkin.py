@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 
 from authz.enforcer import can
 from authz.paths import path_ids, subtree
-from authz.registry import authorized, in_scope, scoped, unscoped
+from authz.registry import in_scope, scoped, unscoped
 from authz.resources import Action, Resource
 from authz.scope import Scope
 from domain.calendar import Period
@@ -536,14 +536,8 @@ async def review_service(w: Write, record_id: int | None, approve: bool, note: s
     is a no-op, a different one is refused."""
     ctx = w.ctx
     principal = ctx.require()
-    record = await authorized(
-        ctx.session,
-        principal,
-        ServiceRecord,
-        record_id,
-        Action.VERIFY,
-        ServiceRecord.id,
-        ServiceRecord.member_id,
+    record = await w.authorized(
+        ServiceRecord, record_id, Action.VERIFY, ServiceRecord.id, ServiceRecord.member_id
     )
     if record is None:
         raise Forbidden("you may not review this service record")
@@ -597,6 +591,7 @@ async def end_check_in(w: Write, check_in_id: int | None) -> int:
         raise NotFound("no such check-in")
     own = ci.member_id == principal.member_id
     if not own and not can(principal, Resource.CHECKIN, Action.VERIFY, ci.community_path):
+        w.refuse(to_global_id("CheckIn", ci.id), ci.community_path)
         raise Forbidden("only the member or the community may end this check-in")
     if ci.status == CheckInStatus.ACTIVE:
         end = (

@@ -42,8 +42,31 @@ def _plain(value: Any) -> str:
     return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
+MAX_AUDIT_TEXT = 200  # characters of one string in a before/after document
+MAX_AUDIT_ITEMS = 50  # items of one list there
+MAX_AUDIT_JSON = 4000  # characters of the whole document
+
+
+def _bounded(value: Any) -> Any:
+    """`value` with long strings and lists cut, saying how much was left out."""
+    if isinstance(value, str) and len(value) > MAX_AUDIT_TEXT:
+        return f"{value[:MAX_AUDIT_TEXT]}…(+{len(value) - MAX_AUDIT_TEXT} characters)"
+    if isinstance(value, dict):
+        return {k: _bounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        more = [f"…(+{len(value) - MAX_AUDIT_ITEMS} items)"] if len(value) > MAX_AUDIT_ITEMS else []
+        return [_bounded(v) for v in value[:MAX_AUDIT_ITEMS]] + more
+    return value
+
+
 def _json(state: dict | None) -> str | None:
-    return json.dumps(redact(state), ensure_ascii=False, default=_plain) if state else None
+    """A before/after state as bounded JSON: a trail row stays small whatever was sent."""
+    if not state:
+        return None
+    text = json.dumps(_bounded(redact(state)), ensure_ascii=False, default=_plain)
+    if len(text) > MAX_AUDIT_JSON:
+        return json.dumps({"truncated": f"{len(text)} characters"})
+    return text
 
 
 @dataclass
@@ -55,7 +78,9 @@ class Context:
     now: dt.datetime = field(default_factory=lambda: clock().now())
     request: Any = None
     hours_target: float = 50.0  # volunteer hours a year (a setting: DANGJIAN_HOURS_TARGET)
+    # the caller's X-Request-ID when valid, else ours; ours is recorded beside it in any case
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    server_request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)
     _scopes: dict[tuple[Resource, Action], Scope] = field(default_factory=dict)
 
@@ -107,6 +132,7 @@ class Context:
                 success=success,
                 error_code=error_code,
                 request_id=self.request_id,
+                server_request_id=self.server_request_id,
                 before=_json(before),
                 after=_json(after),
             )

@@ -10,7 +10,7 @@ from sqlalchemy import Row, Select, false, func, or_, select, update
 
 from authz.enforcer import can
 from authz.paths import subtree
-from authz.registry import authorized, in_scope, scoped, unscoped
+from authz.registry import in_scope, scoped, unscoped
 from authz.resources import Action, Resource
 from authz.scope import Scope
 from domain.development import (
@@ -245,8 +245,9 @@ async def _acting_case(ctx: Context, case_id: int | None) -> Row:
     return case
 
 
-def _may_act(ctx: Context, level: ActingLevel, path: str) -> None:
-    if not can(ctx.require(), Resource.DEVELOPMENT, acting(level), path):
+def _may_act(w: Write, level: ActingLevel, case: Row) -> None:
+    if not can(w.ctx.require(), Resource.DEVELOPMENT, acting(level), case.org_path):
+        w.refuse(to_global_id("DevelopmentCase", case.id), case.org_path)
         raise Forbidden(
             f"this step is taken by the {level.name.lower()} tier "
             f"({level.value}) of the applicant's organisation"
@@ -313,7 +314,7 @@ async def act(
     ctx = w.ctx
     principal = ctx.require()
     case = await _acting_case(ctx, case_id)
-    _may_act(ctx, step(number).level, case.org_path)
+    _may_act(w, step(number).level, case)
     if case.version != expected_version:
         raise Conflict("the case changed since you read it: reload and try again")
     history = await _history(ctx, case.id)
@@ -350,9 +351,7 @@ async def open_case(w: Write, member_id: int | None, applied_on: dt.date) -> int
     """Step 1: the branch records an application (递交入党申请书) and opens the case."""
     ctx = w.ctx
     principal = ctx.require()
-    member = await authorized(
-        ctx.session,
-        principal,
+    member = await w.authorized(
         Member,
         member_id,
         Action.ACT_BRANCH,
@@ -405,7 +404,7 @@ async def extend_probation(
     ctx = w.ctx
     principal = ctx.require()
     case = await _acting_case(ctx, case_id)
-    _may_act(ctx, STREET, case.org_path)
+    _may_act(w, STREET, case)
     if case.status is not CaseStatus.OPEN or not 19 <= case.next_step <= 23:
         raise BadUserInput("probation can be extended only during probation")
     if case.extension_months:

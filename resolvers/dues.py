@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 
 from authz.enforcer import can
 from authz.paths import subtree
-from authz.registry import authorized, scoped, unscoped
+from authz.registry import scoped, unscoped
 from authz.resources import Action, Resource
 from authz.scope import Scope
 from domain.dues import (
@@ -400,9 +400,7 @@ PAYER = (
 
 async def _member(w: Write, member_id: int | None, action: Action, resource: Resource) -> Row:
     """The member whose dues change, if the caller may (FORBIDDEN otherwise, as for none)."""
-    member = await authorized(
-        w.session, w.ctx.require(), Member, member_id, action, *PAYER, resource=resource
-    )
+    member = await w.authorized(Member, member_id, action, *PAYER, resource=resource)
     if member is None:
         raise Forbidden(
             "you may not set dues bases for this member"
@@ -485,6 +483,8 @@ async def approve_exemption(w: Write, member_id: int | None, year: int, reason: 
             )
         )
     if member is None or parent is None or not can(principal, Resource.DUES, Action.EXEMPT, parent):
+        if member is not None:
+            w.refuse(to_global_id("Member", member.id), member.org_path)
         raise Forbidden("exemptions are approved one level above the member's branch")
     recuse(principal.member_id, member.id, "exempt yourself from dues")
     if not reason.strip():
@@ -515,14 +515,16 @@ class PayRequest:
 
 
 async def _replay(ctx: Context, key: str, digest: str) -> int | None:
-    """The first answer for a key already used with this content; refuse other content."""
+    """The first answer for a key this account already used with this content; refuse other
+    content. Keys are the account's own: another account's key is a fresh one here."""
     found = (
         await ctx.session.execute(
             unscoped(
                 select(DuesPayment.id, DuesPayment.request_hash).where(
-                    DuesPayment.idempotency_key == key
+                    DuesPayment.recorded_by == ctx.require().account_id,
+                    DuesPayment.idempotency_key == key,
                 ),
-                why="an idempotency key names one request whoever sends it again",
+                why="an idempotency key names one earlier request of the caller's own account",
             )
         )
     ).one_or_none()
@@ -595,11 +597,8 @@ async def pay(w: Write, req: PayRequest) -> int:
             return done  # the same request, committed meanwhile by a concurrent retry
         raise BadUserInput(f"{month_label(min(paid))} is already paid")
     payer = req.payer_id or member.id
-    proxy = unscoped(
-        select(Member.id).where(Member.id == payer),
-        why="a payer by proxy (代缴) may be any member of the city",
-    )
-    if payer != member.id and await ctx.session.scalar(proxy) is None:
+    if payer != member.id and not await w.authorized(Member, payer, Action.READ, Member.id):
+        # a payer by proxy (代缴) is a member the recorder may see; others are as missing ones
         raise BadUserInput("payerId must name a member")
     payment = DuesPayment(
         kind=PaymentKind.PAYMENT,
@@ -649,9 +648,7 @@ async def reverse(w: Write, payment_id: int | None, reason: str, key: str) -> in
     """A reversing entry for a payment (corrections never edit the ledger)."""
     ctx = w.ctx
     principal = ctx.require()
-    original = await authorized(
-        ctx.session,
-        principal,
+    original = await w.authorized(
         DuesPayment,
         payment_id,
         Action.PAY,

@@ -76,7 +76,7 @@ class Order:
         if isinstance(value, bool) or (isinstance(value, int) and abs(value) > MAX_ID):
             raise BadUserInput("malformed cursor")
         kind = _temporal(self.key)
-        if kind is not None:
+        if kind is not None and isinstance(value, str):  # temporal keys travel as text
             try:
                 value = kind.fromisoformat(value)
             except ValueError:

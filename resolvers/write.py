@@ -17,13 +17,16 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from graphql import GraphQLError
-from sqlalchemy import CursorResult, Executable
+from sqlalchemy import CursorResult, Executable, Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authz.registry import authorized
+from authz.resources import Action
 from domain.errors import OwnWork, RuleViolation
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, ClientError, Conflict, Forbidden
+from resolvers.ids import to_global_id
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -52,10 +55,34 @@ class Write:
         self.ctx = ctx
         self.operation = operation
         self.changes: list[Change] = []
+        self.refused: list[Change] = []
 
     @property
     def session(self) -> AsyncSession:
         return self.ctx.session
+
+    async def authorized(
+        self, model: type, pk: int | None, action: Action, *columns: Any, **options: Any
+    ) -> Row | None:
+        """`authz.registry.authorized` for the caller, noting a target found and refused."""
+        if pk is None:
+            return None
+        return await authorized(
+            self.session,
+            self.ctx.require(),
+            model,
+            pk,
+            action,
+            *columns,
+            refused=lambda path: self.refuse(to_global_id(model.__name__, pk), path),
+            **options,
+        )
+
+    def refuse(self, target: str, scope_path: str) -> None:
+        """A target that exists but is not the caller's to change: if the write fails, the
+        attempt is recorded in its organisation's trail too, where its administrators look
+        (the caller is told nothing of it)."""
+        self.refused.append(Change(target, scope_path, None, None))
 
     def record(
         self,
@@ -94,16 +121,19 @@ def _code(error: Exception) -> str:
     return "INTERNAL_SERVER_ERROR"
 
 
-async def _record_refusal(ctx: Context, operation: str, error: Exception) -> None:
-    """The refused or failed attempt, under the caller's own scope (never the target's: an
-    out-of-scope target must not show up in anyone's trail through its path)."""
+async def _record_refusal(write: Write, error: Exception) -> None:
+    """The refused or failed attempt, under the caller's own scope, and under the
+    organisation of each target the write found and refused (`Write.refuse`)."""
+    ctx, code = write.ctx, _code(error)
     principal = ctx.principal
     scope = principal.grants[0].path if principal and principal.grants else "/"
-    ctx.audit(operation, None, scope, success=False, error_code=_code(error))
+    ctx.audit(write.operation, None, scope, success=False, error_code=code)
+    for target in {r.scope_path: r for r in write.refused if r.scope_path != scope}.values():
+        ctx.audit(write.operation, target.target, target.scope_path, success=False, error_code=code)
     try:
         await ctx.session.commit()
     except Exception:  # the refusal stands; the trail's failure must not hide it
-        log.exception("could not record the refused %s", operation)
+        log.exception("could not record the refused %s", write.operation)
         await ctx.session.rollback()
 
 
@@ -127,7 +157,7 @@ async def perform(
     except Exception as error:
         await ctx.session.rollback()
         ctx.clear_loaders()
-        await _record_refusal(ctx, operation, error)
+        await _record_refusal(write, error)
         raise
     for change in write.changes:
         ctx.audit(

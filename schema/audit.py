@@ -21,7 +21,13 @@ class AuditEntry:
     error_code: str | None = strawberry.field(description="Why not, when it failed.")
     before: str | None = strawberry.field(description="JSON of the state before (masked).")
     after: str | None = strawberry.field(description="JSON of the state after (masked).")
-    request_id: str = strawberry.field(description="The request's ID (X-Request-ID).")
+    request_id: str = strawberry.field(
+        description="The request's ID as answered in X-Request-ID: the caller's, when valid."
+    )
+    server_request_id: str | None = strawberry.field(
+        description="The ID the server gave the request, whatever the caller sent "
+        "(null on entries from before it was recorded)."
+    )
 
     @classmethod
     def from_row(cls, r: Row) -> "AuditEntry":
@@ -36,6 +42,7 @@ class AuditEntry:
             before=r.before,
             after=r.after,
             request_id=r.request_id,
+            server_request_id=r.server_request_id,
         )
 
 

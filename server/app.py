@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             hours_target=settings.hours_target,
         )
         ctx.request_id = request.state.request_id  # set by RequestLog, echoed as X-Request-ID
+        ctx.server_request_id = request.state.server_request_id
         return ctx
 
     async def healthz(_: Request) -> Response:

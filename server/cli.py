@@ -111,6 +111,8 @@ def seed(
         day = dt.date.fromisoformat(as_of) if as_of else None
     except ValueError:
         raise typer.BadParameter("--as-of must be a date, YYYY-MM-DD") from None
+    if reset and load_settings().production:
+        raise ValueError("seed --reset erases every row, the audit trail too: not in production")
     _ready()
 
     async def run():

@@ -1,6 +1,7 @@
 """Async engine construction and schema migration."""
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -125,16 +126,34 @@ def _alembic_config(connection: Connection | None) -> Config:
     return cfg
 
 
+async def _migrate(engine: AsyncEngine, step: Callable[[Config], None]) -> None:
+    """Run `step` in one transaction. On SQLite, foreign keys are off meanwhile (outside a
+    transaction is the only place SQLite lets them change): rebuilding a table that others
+    refer to drops it for a moment. Then they are checked, and on again."""
+    async with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await conn.commit()  # ends the autobegun transaction; SQLite itself opened none
+        try:
+            async with conn.begin():
+                await conn.run_sync(lambda sync: step(_alembic_config(sync)))
+                if sqlite and (await conn.exec_driver_sql("PRAGMA foreign_key_check")).first():
+                    raise RuntimeError("a migration left rows whose foreign keys point nowhere")
+        finally:
+            if sqlite:
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Apply Alembic migrations up to `revision`."""
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda sync: command.upgrade(_alembic_config(sync), revision))
+    await _migrate(engine, lambda cfg: command.upgrade(cfg, revision))
 
 
 async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
     """Revert Alembic migrations down to `revision`."""
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda sync: command.downgrade(_alembic_config(sync), revision))
+    await _migrate(engine, lambda cfg: command.downgrade(cfg, revision))
 
 
 class DatabaseNotReady(Exception):

@@ -1,9 +1,12 @@
 """What an operator sees of each request: one log line (request id, account, operation, status,
 duration, statements, error codes), JSON in production and readable in development, and the
-request id returned to the caller as `X-Request-ID` (the caller's, when it is a plain token)."""
+request id returned to the caller as `X-Request-ID` (the caller's, when it is a plain token).
+The server's own id is kept beside it whatever the caller sent: a client chooses its id, and
+may send another request's."""
 
 import json
 import logging
+import re
 import sys
 import time
 import uuid
@@ -27,12 +30,13 @@ def _count(*_: Any) -> None:
         counter[0] += 1
 
 
-def request_id_of(given: str) -> str:
-    """The caller's correlation id when it is a plain token (≤ 64 letters, digits, dashes),
-    else a new one."""
-    if 0 < len(given) <= 64 and given.replace("-", "").isalnum():
-        return given
-    return uuid.uuid4().hex
+CLIENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def request_id_of(given: str, ours: str) -> str:
+    """The caller's correlation id when it is a plain token (1 to 64 ASCII letters, digits,
+    dots, underscores, dashes), else ours."""
+    return given if CLIENT_ID.fullmatch(given) else ours
 
 
 class RequestLog:
@@ -48,9 +52,11 @@ class RequestLog:
             await self.app(scope, receive, send)
             return
         given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-        rid = request_id_of(given)
+        ours = uuid.uuid4().hex
+        rid = request_id_of(given, ours)
         state = scope.setdefault("state", {})
         state["request_id"] = rid
+        state["server_request_id"] = ours
         counter = [0]
         token = STATEMENTS.set(counter)
         started = time.perf_counter()
@@ -69,6 +75,7 @@ class RequestLog:
             STATEMENTS.reset(token)
             fields = {
                 "request_id": rid,
+                "server_request_id": ours,
                 "method": scope["method"],
                 "path": scope["path"],
                 "status": status,

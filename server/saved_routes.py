@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from authz.principal import Principal
 from resolvers.context import Context
 from resolvers.ids import to_global_id
+from resolvers.pagination import MAX_FIRST
 from server.csv_export import encode_rows, first_connection, rows_of
 from server.graphql_http import (
     ContextFactory,
@@ -101,6 +102,8 @@ class SavedQueryRoutes:
                 )
             values = {k: request.query_params.getlist(k) for k in request.query_params}
             variables = coerce(saved, values, ctx.principal)
+            if wants_csv and any(v.name == "first" for v in saved.variables):
+                variables["first"] = MAX_FIRST  # an export follows every page: few and full
             result = await execute(
                 self.schema, ctx, saved.document, variables, None, allow_mutations=False
             )
@@ -124,7 +127,8 @@ class SavedQueryRoutes:
         self, request: Request, saved: SavedQuery, variables: dict[str, Any], data: Any
     ) -> AsyncIterator[list[dict[str, Any]]]:
         """Rows of the first connection, following cursors (when the query takes `$after`)
-        up to CSV_ROW_CAP rows."""
+        up to CSV_ROW_CAP rows: one execution per page of MAX_FIRST rows, whatever `first`
+        the caller gave (it sizes pages, and an export reads them all)."""
         pages_allowed = any(v.name == "after" for v in saved.variables)
         sent = 0
         while True:

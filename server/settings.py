@@ -2,9 +2,11 @@
 (name, default, meaning), read by `load_settings`, listed by `dangjian settings` and in the
 README's table (a test compares the two). Their names are a contract."""
 
+import math
 import os
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +15,23 @@ from domain.clock import DEFAULT_ZONE, ZONE_SETTING, zone_named
 
 DEV_SECRET = "dangjian-development-secret-change-me-0123456789"
 MIN_SECRET_BYTES = 32
+# Secrets written in this repository (the development default, the tests', the benchmarks'):
+# anyone can sign tokens with them, so production refuses them. tests/test_settings.py finds
+# every secret literal of the repository and fails until it is listed here.
+PUBLISHED_SECRETS = frozenset(
+    {
+        DEV_SECRET,
+        "test-secret-0123456789abcdef0123456789",
+        "test-secret-for-the-suite-0123456789abcdef",
+        "settings-test-secret-0123456789abcdef0123",
+        "schemathesis-secret-0123456789abcdef0123",
+        "another-secret-0123456789abcdef0123",
+        "bench-secret-0123456789abcdef0123456789",
+    }
+)
+# what a production secret must carry at least, estimated from its characters' frequencies
+# (a random 32-character hex string has about 120 bits; `aaaa…` or a repeated word far less)
+MIN_SECRET_BITS = 96
 PREFIX = "DANGJIAN_"
 
 
@@ -129,7 +148,9 @@ SPEC = (
     Spec("DANGJIAN_DATABASE_URL", "database_url", "sqlite+aiosqlite:///dangjian.db",
          "SQLite file or `postgresql://…` (asyncpg)", _database, secret=True),
     Spec("DANGJIAN_JWT_SECRET", "jwt_secret", "(development default)",
-         f"HMAC key of the JWTs, at least {MIN_SECRET_BYTES} bytes", secret=True),
+         f"HMAC key of the JWTs, at least {MIN_SECRET_BYTES} bytes; in production a random "
+         "one (a secret published in this repository, or a repetitive one, is refused)",
+         secret=True),
     Spec("DANGJIAN_JWT_ISSUER", "jwt_issuer", "dangjian", "`iss` of issued and accepted JWTs"),
     Spec("DANGJIAN_JWT_AUDIENCE", "jwt_audience", "dangjian", "`aud` of issued and accepted JWTs"),
     Spec(ZONE_SETTING, "timezone", DEFAULT_ZONE,
@@ -179,7 +200,7 @@ def warn_once(message: str) -> None:
 
 def load_settings(environ: Any = None) -> Settings:
     """Every `DANGJIAN_*` variable, parsed and checked; unknown ones are named in a warning,
-    the development JWT secret is refused in production."""
+    a published or guessable JWT secret is refused in production."""
     env = os.environ if environ is None else environ
     for name in sorted(n for n in env if n.startswith(PREFIX) and n not in KNOWN):
         warn_once(f"{name} is not a dangjian setting (`dangjian settings` lists them)")
@@ -199,9 +220,28 @@ def load_settings(environ: Any = None) -> Settings:
         secret = DEV_SECRET
     if len(secret.encode()) < MIN_SECRET_BYTES:
         raise ValueError(f"DANGJIAN_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+    if production:
+        _production_secret(secret)
     values["jwt_secret"] = secret
     values.setdefault("env", "development")
     return Settings(**values)
+
+
+def _production_secret(secret: str) -> None:
+    """Refuse a secret anyone may know (published here) or guess (little variety): with it,
+    anyone could sign a token as any account."""
+    if secret in PUBLISHED_SECRETS:
+        raise ValueError(
+            "DANGJIAN_JWT_SECRET is a secret published in the dangjian repository: "
+            "set a random one in production (e.g. `openssl rand -hex 32`)"
+        )
+    counts = Counter(secret).values()
+    bits = -sum(n * math.log2(n / len(secret)) for n in counts)
+    if bits < MIN_SECRET_BITS or re.fullmatch(r"(.+?)\1+", secret):
+        raise ValueError(
+            "DANGJIAN_JWT_SECRET is too easy to guess (repeated or few distinct characters): "
+            "set a random one in production (e.g. `openssl rand -hex 32`)"
+        )
 
 
 def shown(settings: Settings) -> list[tuple[str, str]]:

@@ -3,6 +3,7 @@
 import base64
 import datetime as dt
 import json
+import re
 import uuid
 
 import pytest
@@ -12,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import clock
 from resolvers.audit import purge
+from resolvers.context import MAX_AUDIT_ITEMS, MAX_AUDIT_JSON, MAX_AUDIT_TEXT, Context
 from tests.conftest import Api
 
 LOG = """query($op: String) { auditLog(operation: $op, first: 100) { totalCount
-  edges { node { username roles operation target success errorCode before after requestId } } } }"""
+  edges { node { username roles operation target success errorCode before after requestId
+  serverRequestId } } } }"""
 
 
 def gid(kind: str, pk: int) -> str:
@@ -64,15 +67,13 @@ async def test_changes_and_refusals_are_recorded(writable_api: Api) -> None:
     assert json.loads(mine[0]["after"])["amount_fen"] == "***"  # it gives the base
     everyone = (await api.data(LOG, {"op": "payDues"}, user="cq_admin"))["auditLog"]
     failures = [e["node"] for e in everyone["edges"] if not e["node"]["success"]]
-    assert any(
-        f["username"] == "qnt_grid1_secretary" and f["errorCode"] == "FORBIDDEN" for f in failures
-    )
-    # the branch secretary's refused attempt is recorded in the branch's scope, not 江津区's
-    assert not any(
-        not e["node"]["success"]
-        for e in rows["edges"]
-        if e["node"]["username"] == "qnt_grid1_secretary"
-    )
+    assert {
+        (f["target"], f["errorCode"]) for f in failures if f["username"] == "qnt_grid1_secretary"
+    } == {(None, "FORBIDDEN"), (variables["m"], "FORBIDDEN")}
+    # the branch secretary's refused attempt on 欧丽 is recorded in the secretary's own scope
+    # and in 欧丽's organisation, where 江津区's auditor sees it
+    attempts = [e["node"] for e in rows["edges"] if e["node"]["username"] == "qnt_grid1_secretary"]
+    assert [(a["target"], a["success"]) for a in attempts] == [(variables["m"], False)]
 
 
 async def test_income_bases_and_amounts_are_masked_in_the_trail(writable_api: Api) -> None:
@@ -119,3 +120,67 @@ async def test_retention_purge(writable_api: Api) -> None:
         assert await purge(session, 180, clock().today()) == 0
         assert await purge(session, 0, clock().today() + dt.timedelta(days=1)) == before
     assert (await one(api, "SELECT COUNT(*) FROM audit_log"))[0] == 0
+
+
+async def trail_of(api: Api, server_id: str):
+    return await one(
+        api,
+        "SELECT operation, request_id, server_request_id, after FROM audit_log"
+        " WHERE server_request_id = :s",
+        s=server_id,
+    )
+
+
+@pytest.mark.parametrize(
+    "given, kept",
+    [
+        ("trace.42_x-1", True),
+        ("ÿ-latin-1-letters", False),  # letters, but not ASCII
+        ("x" * 65, False),
+        ("two words", False),
+    ],
+)
+async def test_request_ids_in_the_trail(writable_api: Api, given: str, kept: bool) -> None:
+    """A write under an alias is recorded under the field name, with the caller's request id
+    when it is a plain token (else ours) and ours beside it whatever was sent."""
+    api = writable_api
+    member = (await one(api, "SELECT id FROM member WHERE name = '欧丽'"))[0]
+    response = await api.client.post(
+        "/graphql",
+        json={
+            "query": """mutation($m: ID!) { harmless: exemptDues(input: {memberId: $m,
+              year: 2026, reason: "家庭困难"}) { ledger { year } } }""",
+            "variables": {"m": gid("Member", member)},
+        },
+        headers={
+            "Authorization": f"Bearer {api.token('jiangjin_admin')}",
+            "X-Request-ID": given.encode(),
+        },
+    )
+    assert "errors" not in response.json()
+    answered = response.headers["x-request-id"]
+    rows = (await api.data(LOG, {"op": "exemptDues"}, user="jiangjin_admin"))["auditLog"]
+    entry = next(e["node"] for e in rows["edges"] if e["node"]["requestId"] == answered)
+    ours = entry["serverRequestId"]
+    assert re.fullmatch(r"[0-9a-f]{32}", ours)
+    assert answered == (given if kept else ours)
+    operation, request_id, _, _ = await trail_of(api, ours)
+    assert (operation, request_id) == ("exemptDues", answered)
+
+
+async def test_before_and_after_are_bounded(writable_api: Api) -> None:
+    """Whatever an action hands the trail, a row stays small: long strings and lists are cut
+    and say so, and an oversized document is replaced by its size."""
+    api = writable_api
+    async with AsyncSession(api.engine) as session:
+        ctx = Context(session=session, principal=None)
+        ctx.audit("reviewService", None, "/1/", after={"note": "备" * 1_000_000, "ids": [7] * 99})
+        await session.commit()
+        wide = Context(session=session, principal=None)
+        wide.audit("reviewService", None, "/1/", after={f"k{i}": "x" * 150 for i in range(99)})
+        await session.commit()
+    after = json.loads((await trail_of(api, ctx.server_request_id))[3])
+    assert after["note"] == "备" * MAX_AUDIT_TEXT + f"…(+{1_000_000 - MAX_AUDIT_TEXT} characters)"
+    assert after["ids"] == [7] * MAX_AUDIT_ITEMS + [f"…(+{99 - MAX_AUDIT_ITEMS} items)"]
+    stored = (await trail_of(api, wide.server_request_id))[3]
+    assert len(stored) <= MAX_AUDIT_JSON and json.loads(stored)["truncated"]

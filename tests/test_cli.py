@@ -1,5 +1,6 @@
 """The `dangjian` command line, run as a real process against a real SQLite file."""
 
+import secrets
 import sqlite3
 import subprocess
 
@@ -85,3 +86,10 @@ def test_serve_refuses_a_database_behind_the_code(cli_env: dict[str, str], tmp_p
 def test_a_bad_setting_is_one_line(cli_env: dict[str, str]) -> None:
     message = one_error_line(run({**cli_env, "DANGJIAN_ENV": "prod"}, "settings"))
     assert message == "DANGJIAN_ENV must be development or production, not 'prod'"
+
+
+def test_reset_is_refused_in_production(cli_env: dict[str, str]) -> None:
+    """Replacing the data erases the audit trail: a deliberate act on a development database."""
+    env = {**cli_env, "DANGJIAN_ENV": "production", "DANGJIAN_JWT_SECRET": secrets.token_hex(32)}
+    message = one_error_line(run(env, "seed", "--reset"))
+    assert message == "seed --reset erases every row, the audit trail too: not in production"

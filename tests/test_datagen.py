@@ -3,6 +3,7 @@ whatever day it is seeded."""
 
 import datetime as dt
 
+import httpx
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -14,7 +15,9 @@ from domain.clock import clock, pinned
 from domain.dues import period_of_date
 from models import Account, Member, Organization
 from models.base import as_stored
-from tests.conftest import fresh_engine
+from server.app import create_app
+from server.settings import Settings
+from tests.conftest import SECRET, Api, fresh_engine
 
 
 async def snapshot(engine: AsyncEngine) -> tuple[list, list]:
@@ -180,3 +183,33 @@ async def test_seeded_as_of_any_day(tmp_path, as_of: str) -> None:
     assert facts["overdue"] > 0 and facts["on_time"] > 0, facts  # type: ignore[operator]
     this = period_of_date(day)
     assert facts["ouli_paid_to"] == this - this % 3 - 4, facts
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_reset_replaces_data_that_the_audit_trail_refers_to(tmp_path, backend: str) -> None:
+    """`seed --reset` once the API has written audit rows (naming accounts): the data set is
+    seeded again as it was, the trail of the replaced data with it."""
+    engine = await fresh_engine(backend, str(tmp_path), "reset")
+    try:
+        await seed(engine, "demo")
+        before = await snapshot(engine)
+        settings = Settings(database_url="", jwt_secret=SECRET, env="development")
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(settings, engine=engine)),
+            base_url="http://dangjian.test",
+        ) as client:
+            api = Api(client, settings, engine)
+            refused = await api.post(
+                'mutation { endCheckIn(input: {checkInId: "Q2hlY2tJbjo5OTk5OTk5"}) '
+                "{ __typename } }",
+                user="ouli",
+            )
+            assert refused["errors"]
+        async with engine.connect() as conn:
+            assert await conn.scalar(text("SELECT COUNT(account_id) FROM audit_log")) == 1
+        assert await seed(engine, "demo", reset=True) is not None
+        assert await snapshot(engine) == before
+        async with engine.connect() as conn:
+            assert await conn.scalar(text("SELECT COUNT(*) FROM audit_log")) == 0
+    finally:
+        await engine.dispose()

@@ -13,6 +13,7 @@ from schema import build_schema
 from server.saved_queries import Registry, SavedQueryError
 from tests.conftest import Api
 from tests.process import run
+from tests.test_statement_count import counting
 
 
 def gid(kind: str, pk: int) -> str:
@@ -100,6 +101,20 @@ async def test_csv_follows_cursors_and_bom(api: Api) -> None:
     assert response.text.startswith("\ufeff")
     rows = parse_csv(response.text)
     assert len(rows) == 58 and len({r["id"] for r in rows}) == 58
+
+
+async def test_csv_runs_the_query_once_per_page_not_per_row(api: Api) -> None:
+    """The city's 378 check-ins with `first=1`: the export reads pages of the most a page may
+    hold (four), as it does with `first=100`, not one execution per row."""
+    path = "/queries/community_checkins?format=csv&first={}"
+    with counting(api) as by_one:
+        one = await get(api, path.format(1), "cq_admin")
+    with counting(api) as by_hundred:
+        hundred = await get(api, path.format(100), "cq_admin")
+    rows = parse_csv(one.text)
+    assert len(rows) == 378 and len({r["id"] for r in rows}) == 378
+    assert parse_csv(hundred.text) == rows
+    assert len(by_one) == len(by_hundred)
 
 
 async def test_scope_variable_defaults_to_own_scope(api: Api) -> None:

@@ -1,9 +1,11 @@
 """Every setting is read from the environment and takes effect: real `dangjian` processes with
 each behaviour-changing setting, observed over HTTP or on the database."""
 
+import ast
 import datetime as dt
 import os
 import re
+import secrets
 import socket
 import sqlite3
 from dataclasses import fields
@@ -12,11 +14,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.settings import SPEC, Settings, load_settings
-from tests.process import run, serving
+from server.settings import DEV_SECRET, MIN_SECRET_BYTES, SPEC, Settings, load_settings
+from tests.process import CLI_SECRET, run, serving
+from tests.test_cli import one_error_line
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
 SECRET = "settings-test-secret-0123456789abcdef0123"
+# production refuses every secret written in the repository: its tests make theirs at run time
+PRODUCTION_SECRET = secrets.token_hex(32)
 
 
 def test_the_readme_table_is_the_settings() -> None:
@@ -42,6 +48,82 @@ def test_bad_values_are_refused_by_name() -> None:
             load_settings({name: value, "DANGJIAN_JWT_SECRET": SECRET})
     with pytest.raises(ValueError, match="must be set in production"):
         load_settings({"DANGJIAN_ENV": "production"})
+
+
+SKIPPED = {".git", ".venv", "node_modules", "__pycache__", "results"}
+SECRETISH = re.compile(r"secret|key|token", re.I)
+ASSIGNED_SECRET = re.compile(r"SECRET\W{1,3}([^\s\"'`]{" + str(MIN_SECRET_BYTES) + ",})")
+
+
+def _python_secrets(source: str) -> set[str]:
+    """String literals a Python file assigns to a secret-like name or passes as one, and any
+    one-word literal mentioning a secret."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        named: list[tuple[str, ast.expr]] = []
+        if isinstance(node, ast.Assign):
+            named = [(t.id, node.value) for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.keyword) and node.arg:
+            named = [(node.arg, node.value)]
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and "secret" in node.value.lower()
+            and " " not in node.value
+        ):
+            found.add(node.value)
+        found |= {
+            v.value
+            for name, v in named
+            if SECRETISH.search(name) and isinstance(v, ast.Constant) and isinstance(v.value, str)
+        }
+    return {s for s in found if len(s.encode()) >= MIN_SECRET_BYTES}
+
+
+def repository_secrets() -> set[str]:
+    """Every secret literal of the repository: in Python source, and `…SECRET=value` in the
+    other text files (README, Makefile, CI scripts, configuration)."""
+    found: set[str] = set()
+    for path in ROOT.rglob("*"):
+        if SKIPPED & set(path.relative_to(ROOT).parts) or not path.is_file():
+            continue
+        if path.suffix == ".py":
+            found |= _python_secrets(path.read_text(encoding="utf-8"))
+        elif path.suffix in {".md", ".toml", ".yml", ".yaml", ".cfg", ".ini", ".sh", ""}:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            found |= set(re.findall(ASSIGNED_SECRET, text))
+    return found
+
+
+def test_production_refuses_every_secret_of_the_repository() -> None:
+    """A forged `cq_admin` token signed with a published secret must not work in production:
+    the secret is refused at start. The development default is among those found."""
+    found = repository_secrets()
+    assert {DEV_SECRET, CLI_SECRET, SECRET} <= found
+    for secret in found:
+        with pytest.raises(ValueError, match="DANGJIAN_JWT_SECRET is a secret published"):
+            load_settings({"DANGJIAN_ENV": "production", "DANGJIAN_JWT_SECRET": secret})
+        assert load_settings({"DANGJIAN_JWT_SECRET": secret}).jwt_secret == secret  # development
+
+
+@pytest.mark.parametrize(
+    "secret", ["a" * 40, "password" * 4, "0123456789abcdef" * 2, "ab" * 20 + "c"]
+)
+def test_production_refuses_a_guessable_secret(secret: str) -> None:
+    with pytest.raises(ValueError, match="DANGJIAN_JWT_SECRET is too easy to guess"):
+        load_settings({"DANGJIAN_ENV": "production", "DANGJIAN_JWT_SECRET": secret})
+
+
+def test_production_takes_a_random_secret() -> None:
+    for secret in (PRODUCTION_SECRET, secrets.token_hex(16), secrets.token_urlsafe(32)):
+        env = {"DANGJIAN_ENV": "production", "DANGJIAN_JWT_SECRET": secret}
+        assert load_settings(env).jwt_secret == secret
+
+
+def test_the_development_secret_set_explicitly_stops_production(cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "DANGJIAN_ENV": "production", "DANGJIAN_JWT_SECRET": DEV_SECRET}
+    message = one_error_line(run(env, "settings"))
+    assert message.startswith("DANGJIAN_JWT_SECRET is a secret published in the dangjian")
 
 
 @pytest.fixture(scope="module")
@@ -94,14 +176,14 @@ def post(base: str, query: str, bearer: str | None = None) -> dict:
 
 
 def test_settings_take_effect_in_a_real_server(seeded: dict[str, str]) -> None:
+    production = {**seeded, "DANGJIAN_ENV": "production", "DANGJIAN_JWT_SECRET": PRODUCTION_SECRET}
     env = {
-        **seeded,
-        "DANGJIAN_ENV": "production",
+        **production,
         "DANGJIAN_TIMEZONE": "UTC",
         "DANGJIAN_HOURS_TARGET": "12",
         "DANGJIAN_JWT_ISSUER": "dangjian-staging",
     }
-    default_issuer = token(seeded, "huxi_secretary")
+    default_issuer = token(production, "huxi_secretary")
     with serving(env) as base:
         body = post(base, HUXI, token(env, "huxi_secretary"))
         node = body["data"]["organizations"]["edges"][0]["node"]

@@ -1,7 +1,7 @@
 """persisted queries per account; rate-limit counters shared by all processes
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 
 A registration was global: any caller could probe a hash to learn whether someone had run that
 text, and one account could fill the store for everyone. Registrations are per account now;
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
