@@ -1,5 +1,6 @@
 """Running `dangjian` as a real process against a real SQLite file."""
 
+import secrets
 import socket
 import subprocess
 import sys
@@ -11,6 +12,8 @@ from pathlib import Path
 import httpx
 
 CLI_SECRET = "test-secret-0123456789abcdef0123456789"
+# production refuses every secret written in the repository: its tests make theirs at run time
+PRODUCTION_SECRET = secrets.token_hex(32)
 EXE = Path(sys.executable).with_name("dangjian")
 
 
@@ -63,3 +66,10 @@ def serving(env: dict[str, str], *args: str) -> Iterator[str]:
     """The base URL of a real `dangjian serve` process (see `server_process`)."""
     with server_process(env, *args) as (base, _):
         yield base
+
+
+def token(env: dict[str, str], user: str) -> str:
+    """A JWT for `user` from `dangjian token`, in the environment of the server to call."""
+    out = run(env, "token", user)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()

@@ -14,8 +14,7 @@ import pytest
 from playwright.sync_api import Request, Route, sync_playwright
 
 from server.graphiql import HERE, STATIC, assets
-from tests.process import run, serving
-from tests.test_settings import token
+from tests.process import PRODUCTION_SECRET, run, serving, token
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = Path(__file__).resolve().parent.parent / ".artifacts" / "graphiql-offline.png"
@@ -87,7 +86,9 @@ def test_page_and_assets_over_http(live: str, seeded: dict[str, str]) -> None:
         assert served.headers.get("content-encoding") == ("gzip" if compressed else None)
     stale = re.sub(r"/static/\w+/", "/static/0000000000000000/", urls[-1])
     assert httpx.get(live + stale, timeout=30).status_code == 404
-    with serving({**seeded, "DANGJIAN_ENV": "production"}) as prod:
+    with serving(
+        {**seeded, "DANGJIAN_ENV": "production", "DANGJIAN_JWT_SECRET": PRODUCTION_SECRET}
+    ) as prod:
         assert httpx.get(prod + urls[-1], timeout=30).status_code == 404  # development only
 
 

@@ -15,14 +15,12 @@ import httpx
 import pytest
 
 from server.settings import DEV_SECRET, MIN_SECRET_BYTES, SPEC, Settings, load_settings
-from tests.process import CLI_SECRET, run, serving
+from tests.process import CLI_SECRET, PRODUCTION_SECRET, run, serving, token
 from tests.test_cli import one_error_line
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 SECRET = "settings-test-secret-0123456789abcdef0123"
-# production refuses every secret written in the repository: its tests make theirs at run time
-PRODUCTION_SECRET = secrets.token_hex(32)
 
 
 def test_the_readme_table_is_the_settings() -> None:
@@ -158,12 +156,6 @@ def test_settings_hide_secrets(seeded: dict[str, str]) -> None:
     assert "hunter2" not in out and SECRET not in out
     assert "DANGJIAN_DATABASE_URL=postgresql+asyncpg://app:***@db.internal/dangjian" in out
     assert f"DANGJIAN_JWT_SECRET=set ({len(SECRET)} bytes)" in out
-
-
-def token(env: dict[str, str], user: str) -> str:
-    out = run(env, "token", user)
-    assert out.returncode == 0, out.stderr
-    return out.stdout.strip()
 
 
 HUXI = """query { organizations(first: 1, search: "浒溪社区党委") { edges { node {
