@@ -118,6 +118,9 @@ class MemberFactory:
         self._statuses = _table(STATUSES)
         self._education = {k: _table(v) for k, v in EDUCATION_BY_SETTING.items()}
         self._seq = 0
+        # days drawn apart from the main stream (seeded from its state, drawing nothing from
+        # it), so that no date of a member is the birth date plus whole years
+        self._days = random.Random(str(rng.getstate()[1][:8]))
 
     def _name(self, male: bool) -> str:
         """A drawn name, never one of the story's people (they are unique in the data)."""
@@ -159,7 +162,9 @@ class MemberFactory:
         if "birth_date" in fixed:
             birth = fixed["birth_date"]  # type: ignore[assignment]
         status = "FULL" if post else rng.choices(*self._statuses)[0]
-        applied = birth + dt.timedelta(days=365 * rng.randint(18, max(19, min(age - 1, 40))))
+        applied = birth + dt.timedelta(
+            days=365 * rng.randint(18, max(19, min(age - 1, 40))) + self._days.randrange(365)
+        )
         applied = min(applied, self.as_of - dt.timedelta(days=30))
         joined = confirmed = None
         if status in ("PROBATIONARY", "FULL"):

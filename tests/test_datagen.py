@@ -117,6 +117,15 @@ async def test_branch_sizes_and_id_checksums(db: AsyncEngine) -> None:
     assert all(id_card_check(c[:17]) == c[17] for c in cards)
 
 
+async def test_no_date_gives_away_a_birth_date(db: AsyncEngine) -> None:
+    """Birth dates are masked: no other date of a member may be the birth date plus whole
+    years (a date of application was, for every member)."""
+    async with db.connect() as conn:
+        rows = (await conn.execute(select(Member.birth_date, Member.applied_on))).all()
+    whole_years = [b for b, a in rows if a is not None and (a - b).days % 365 == 0]
+    assert len(whole_years) < len(rows) / 50
+
+
 async def facts_as_of(engine: AsyncEngine, as_of: dt.date) -> dict[str, object]:
     """What the story needs on the day it is seeded, counted from the rows."""
     this = period_of_date(as_of)
