@@ -66,8 +66,8 @@ def requested_nodes(
     variables: dict[str, Any],
     default_first: int,
 ) -> int:
-    """GitHub-style node count: every connection's `first` (`default_first` when absent)
-    times those of its ancestors."""
+    """GitHub-style node count: every connection's `first` or `last` (`default_first` when
+    absent) times those of its ancestors."""
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
@@ -83,7 +83,7 @@ def requested_nodes(
 
     def first_of(node: FieldNode) -> int:
         for arg in node.arguments or ():
-            if arg.name.value == "first":
+            if arg.name.value in ("first", "last"):
                 if isinstance(arg.value, IntValueNode):
                     return int(arg.value.value)
                 if isinstance(arg.value, VariableNode):

@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import json
 
 from resolvers.errors import BadUserInput
 
@@ -16,13 +17,18 @@ def from_global_id(gid: str) -> tuple[str, int]:
         type_name, _, raw = base64.b64decode(gid, validate=True).decode().partition(":")
         pk = int(raw)
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise BadUserInput(f"malformed id {gid[:40]!r}") from None
+        raise BadUserInput(f"malformed id {json.dumps(gid[:40], ensure_ascii=False)}") from None
     if not type_name or pk < 0:
-        raise BadUserInput(f"malformed id {gid[:40]!r}")
+        raise BadUserInput(f"malformed id {json.dumps(gid[:40], ensure_ascii=False)}")
     return type_name, pk
+
+
+# A breadcrumb's id names its organisation wherever an organisation is asked for: clients
+# passed breadcrumb ids there while they were the organisation's own.
+NAMING = {"Organization": ("Organization", "Breadcrumb")}
 
 
 def pk_of(gid: str, type_name: str) -> int | None:
     """The primary key when `gid` names a `type_name`, else None (treated as missing)."""
     kind, pk = from_global_id(gid)
-    return pk if kind == type_name else None
+    return pk if kind in NAMING.get(type_name, (type_name,)) else None
