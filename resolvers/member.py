@@ -133,9 +133,9 @@ def page_select(
 ) -> Select:
     """A directory page's statement, built once per scope, query, order, columns and window
     shape: `bounds` says whether there is an `after` and a `before` cursor, whose positions
-    are parameters (`Order.bound_params`)."""
+    are parameters (`Order.parameter_values`)."""
     stmt = q.apply(members_in(scope, *projected(columns, order)), today)
-    return cut(stmt.where(*order.bound_bounds(*bounds)), order, size, backward)
+    return cut(stmt.where(*order.parameter_bounds(*bounds)), order, size, backward)
 
 
 async def list_members(
@@ -150,7 +150,7 @@ async def list_members(
     stmt = page_select(
         member_scope(ctx), q, order, columns, ctx.today, window.size, bounds, window.backward
     )
-    rows = (await ctx.session.execute(stmt, order.bound_params(window) or None)).all()
+    rows = (await ctx.session.execute(stmt, order.parameter_values(window) or None)).all()
 
     async def count() -> int:
         counted = q.apply(scoped_members(ctx, func.count()), ctx.today)

@@ -95,9 +95,9 @@ class Order:
                 out.append(self._beyond(key, literal(pk), ahead))
         return out
 
-    def bound_bounds(self, after: bool, before: bool) -> list[ColumnElement[bool]]:
+    def parameter_bounds(self, after: bool, before: bool) -> list[ColumnElement[bool]]:
         """`bounds` with the positions as parameters, given at execution as
-        `bound_params(window)`: one statement serves every cursor."""
+        `parameter_values(window)`: one statement serves every cursor."""
         out = []
         for name, given, ahead in (("after", after, True), ("before", before, False)):
             if given:
@@ -106,7 +106,7 @@ class Order:
                 out.append(self._beyond(key, pk, ahead))
         return out
 
-    def bound_params(self, window: Window) -> dict[str, Any]:
+    def parameter_values(self, window: Window) -> dict[str, Any]:
         params: dict[str, Any] = {}
         for name, cursor in (("after", window.after), ("before", window.before)):
             if cursor:

@@ -59,9 +59,7 @@ def coerce(
     unknown = sorted(set(values) - set(known) - RESERVED)
     if unknown:
         raise RequestError(
-            400,
-            f"unknown variable {json.dumps(unknown[0], ensure_ascii=False)} for {saved.name}",
-            "BAD_USER_INPUT",
+            400, f"unknown variable {unknown[0]!r} for {saved.name}", "BAD_USER_INPUT"
         )
     out: dict[str, Any] = {}
     for name, variable in known.items():
