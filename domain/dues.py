@@ -2,6 +2,7 @@
 what a member pays alone. Money is integer fen; amounts round half up to the fen."""
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from domain.errors import RuleViolation
@@ -26,7 +27,9 @@ def parse_month(text: str) -> int:
         if len(text) != 7 or not 1 <= month <= 12 or year < 1921:
             raise ValueError
     except ValueError:
-        raise RuleViolation(f"months are written YYYY-MM, not {text[:20]!r}") from None
+        raise RuleViolation(
+            f"months are written YYYY-MM, not {json.dumps(text[:20], ensure_ascii=False)}"
+        ) from None
     return period_of(year, month)
 
 

@@ -16,5 +16,6 @@ per distinct selection and kept in a bounded LRU. `DANGJIAN_EXECUTOR=stock` runs
 stock executor instead (the same schema, without this package's executor).
 
 It relies on graphql-core 3.3 internals (`collect_fields`, `gather_with_cancel`) and strawberry's
-converter types, hence the bounds on both in `pyproject.toml` and the lock file.
+converter types and the operation name a request gave (`engine/codes.py`), hence the bounds on
+both in `pyproject.toml` and the lock file.
 """

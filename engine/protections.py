@@ -71,10 +71,11 @@ def requested_nodes(
     variables: dict[str, Any],
     default_first: int,
 ) -> int:
-    """GitHub-style node count: every connection's `first` times those of its ancestors,
-    and every list of objects times its size: the length of its list argument (`nodes(ids:)`)
-    or UNSIZED_LIST. `first` is what the resolver will see: the literal, the variable as sent
-    or its default, the argument's default, else `default_first`."""
+    """GitHub-style node count: every connection's `first` or `last` times those of its
+    ancestors, and every list of objects times its size: the length of its list argument
+    (`nodes(ids:)`) or UNSIZED_LIST. `first` (or `last`) is what the resolver will see: the
+    literal, the variable as sent or its default, the argument's default, else
+    `default_first`."""
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
@@ -101,8 +102,11 @@ def requested_nodes(
         return field.args[name].default_value
 
     def first_of(node: FieldNode, field: GraphQLField) -> int:
-        first = argument(node, field, "first")
-        return first if isinstance(first, int) and not isinstance(first, bool) else default_first
+        for name in ("first", "last"):
+            size = argument(node, field, name) if name in field.args else None
+            if isinstance(size, int) and not isinstance(size, bool):
+                return size
+        return default_first
 
     def size_of(node: FieldNode, field: GraphQLField) -> int:
         for name, arg in field.args.items():

@@ -13,7 +13,7 @@ from domain.clock import clock
 from models import AuditEntry
 from resolvers.batch import count_rows
 from resolvers.context import Context
-from resolvers.pagination import Order, Page, make_page, paged
+from resolvers.pagination import Order, Page, Window, make_page, paged
 
 NEWEST_FIRST = Order(None, AuditEntry.id, descending=True)
 
@@ -22,16 +22,12 @@ def scoped_audit(ctx: Context) -> Select:
     return scoped(ctx.scope(Resource.AUDIT, Action.READ), AuditEntry, *AuditEntry.__table__.c)
 
 
-async def audit_log(
-    ctx: Context, operation: str | None, first: int | None, after: str | None
-) -> Page[Row]:
+async def audit_log(ctx: Context, operation: str | None, window: Window) -> Page[Row]:
     stmt = scoped_audit(ctx)
     if operation:
         stmt = stmt.where(AuditEntry.operation == operation)
-    page_stmt, size = paged(stmt, NEWEST_FIRST, first, after)
-    rows = (await ctx.session.execute(page_stmt)).all()
-
-    return make_page(rows, size, NEWEST_FIRST, after, lambda: count_rows(ctx.session, stmt))
+    rows = (await ctx.session.execute(paged(stmt, NEWEST_FIRST, window))).all()
+    return make_page(rows, NEWEST_FIRST, window, lambda: count_rows(ctx.session, stmt))
 
 
 async def purge(session: AsyncSession, retention_days: int, today: dt.date) -> int:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.registry import unscoped
 from models.base import Column
-from resolvers.pagination import Order, Page, make_page, paged
+from resolvers.pagination import Order, Page, Window, make_page, paged
 
 # SQLite refuses compound selects of more than 500 terms.
 MAX_TERMS = 250
@@ -72,10 +72,7 @@ class PageKey(Protocol):
     """A request for one page: what DataLoader keys of nested connections carry."""
 
     @property
-    def first(self) -> int | None: ...
-
-    @property
-    def after(self) -> str | None: ...
+    def window(self) -> Window: ...
 
 
 K = TypeVar("K", bound=PageKey)
@@ -86,21 +83,19 @@ async def page_batch(
 ) -> list[Page[Row]]:
     """One page per key, all in one statement; their totals in one more, run only when a
     caller asks for a `totalCount`."""
-    stmts, sizes = [], []
-    for key in keys:
-        stmt, size = paged(filtered(key), order, key.first, key.after)
-        stmts.append(stmt)
-        sizes.append(size)
+    stmts = [paged(filtered(key), order, key.window) for key in keys]
     sort = [
         ("-" if order.descending else "") + str(c.key)
         for c in (order.key, order.id_col)
         if c is not None
     ]
-    pages = (
-        [list(await session.execute(stmts[0]))]  # one page: its own ORDER BY and LIMIT
-        if len(stmts) == 1
-        else await keyed_union(session, stmts, sort)
-    )
+    if len(stmts) == 1:  # one page: its own ORDER BY and LIMIT, in reading order
+        pages = [list(await session.execute(stmts[0]))]
+    else:  # the union sorts every page forward: a backward one is read from its end
+        pages = [
+            rows[::-1] if key.window.backward else rows
+            for rows, key in zip(await keyed_union(session, stmts, sort), keys, strict=True)
+        ]
     totals: list[asyncio.Task[list[list[Row]]]] = []
 
     async def all_counts() -> list[list[Row]]:
@@ -120,6 +115,6 @@ async def page_batch(
         return total
 
     return [
-        make_page(rows, size, order, k.after, count(i))
-        for i, (rows, size, k) in enumerate(zip(pages, sizes, keys, strict=True))
+        make_page(rows, order, k.window, count(i))
+        for i, (rows, k) in enumerate(zip(pages, keys, strict=True))
     ]

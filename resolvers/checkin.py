@@ -5,7 +5,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, distinct, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    case,
+    distinct,
+    func,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import aliased
 
 from authz.enforcer import can
@@ -33,7 +44,7 @@ from resolvers.context import Context
 from resolvers.errors import BadUserInput, Forbidden, NotFound
 from resolvers.ids import pk_of, to_global_id
 from resolvers.member import MEMBER_COLUMNS
-from resolvers.pagination import Order, Page
+from resolvers.pagination import Order, Page, Window
 from resolvers.write import Write
 
 COMMUNITY_LEVELS = (OrgLevel.COMMUNITY, OrgLevel.VILLAGE)
@@ -137,11 +148,10 @@ class CheckInsKey:
     path: str
     employer_side: bool
     period: Period
+    window: Window
     status: CheckInStatus | None = None
     employer_under: str | None = None
     min_hours: float | None = None
-    first: int | None = None
-    after: str | None = None
 
     def filtered(self, ctx: Context) -> Select:
         stmt = check_in_select(ctx, self.period)
@@ -252,8 +262,7 @@ class ServicesKey:
     check_in_id: int
     period: Period
     status: ServiceStatus | None
-    first: int | None
-    after: str | None
+    window: Window
 
     def filtered(self, ctx: Context) -> Select:
         stmt = service_select(ctx).where(
@@ -612,28 +621,66 @@ async def end_check_in(w: Write, check_in_id: int | None) -> int:
 # ---- service teams and volunteer posts ---------------------------------------------------
 
 
+def team_select(ctx: Context) -> Select:
+    """Visible 红岩先锋 teams with their community's name."""
+    return scoped(
+        checkin_scope(ctx),
+        ServiceTeam,
+        ServiceTeam.id,
+        ServiceTeam.name,
+        ServiceTeam.leader_member_id,
+        ServiceTeam.community_id,
+        Community.name.label("community_name"),
+        Community.level.label("community_level"),
+    ).join(Community, Community.id == ServiceTeam.community_id)
+
+
 async def load_teams(ctx: Context, paths: Sequence[str]) -> list[list[Row]]:
     """The 红岩先锋 teams of each subtree's communities."""
-    stmts = [
-        scoped(
-            checkin_scope(ctx),
-            ServiceTeam,
-            ServiceTeam.id,
-            ServiceTeam.name,
-            ServiceTeam.leader_member_id,
-            ServiceTeam.community_id,
-            Community.name.label("community_name"),
-            Community.level.label("community_level"),
-        )
-        .join(Community, Community.id == ServiceTeam.community_id)
-        .where(subtree(ServiceTeam.community_path, p))
-        for p in paths
-    ]
+    stmts = [team_select(ctx).where(subtree(ServiceTeam.community_path, p)) for p in paths]
     return await keyed_union(ctx.session, stmts, ["id"])
 
 
 async def teams(ctx: Context, path: str) -> list[Row]:
     return await ctx.load(load_teams, path)
+
+
+async def load_teams_by_id(ctx: Context, ids: Sequence[int]) -> list[Row | None]:
+    return await rows_by_id(ctx.session, team_select(ctx), ServiceTeam.id, ids)
+
+
+async def get_team(ctx: Context, pk: int) -> Row | None:
+    """One visible team, or None (missing and out of scope look the same)."""
+    return await ctx.load(load_teams_by_id, pk)
+
+
+async def load_named_orgs(ctx: Context, ids: Sequence[int]) -> list[Row | None]:
+    """(id, name, level) of the orgs among `ids` that a visible check-in, service record or
+    volunteer post names (its community, the member's employer org, its grid): the
+    breadcrumbs those show, beyond the caller's own trail."""
+    named = union_all(
+        *(
+            scoped_check_ins(ctx, col.label("org_id")).where(col.in_(ids))
+            for col in (CheckIn.community_id, CheckIn.employer_org_id, CheckIn.grid_org_id)
+        ),
+        scoped_services(ctx, ServiceRecord.community_id.label("org_id")).where(
+            ServiceRecord.community_id.in_(ids)
+        ),
+        scoped_check_ins(ctx, VolunteerPost.grid_org_id.label("org_id"))
+        .join(VolunteerPost, VolunteerPost.check_in_id == CheckIn.id)
+        .where(VolunteerPost.grid_org_id.in_(ids)),
+    ).subquery()
+    stmt = unscoped(
+        select(Organization.id, Organization.name, Organization.level).where(
+            Organization.id.in_(select(named.c.org_id))
+        ),
+        why="the orgs that scoped check-ins, service records and posts name (the union)",
+    )
+    return await rows_by_id(ctx.session, stmt, Organization.id, ids)
+
+
+async def named_org(ctx: Context, pk: int) -> Row | None:
+    return await ctx.load(load_named_orgs, pk)
 
 
 async def load_posts(ctx: Context, check_in_ids: Sequence[int]) -> list[list[Row]]:

@@ -44,7 +44,7 @@ from resolvers.context import Context
 from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
 from resolvers.ids import to_global_id
 from resolvers.org import scoped_members
-from resolvers.pagination import Order, Page
+from resolvers.pagination import Order, Page, Window
 from resolvers.write import Write
 
 
@@ -196,8 +196,7 @@ class CasesKey:
     step: int | None
     overdue: bool | None
     waiting_for_me: bool
-    first: int | None
-    after: str | None
+    window: Window
 
 
 BY_ID = Order(None, DevelopmentCase.id)

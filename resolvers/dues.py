@@ -44,7 +44,7 @@ from resolvers.batch import count_rows, keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, ClientError, Forbidden
 from resolvers.ids import to_global_id
-from resolvers.pagination import Order, Page, make_page, paged
+from resolvers.pagination import Order, Page, Window, make_page, paged
 from resolvers.write import Write
 
 EarlierBase = aliased(DuesBase, name="earlier_base")
@@ -306,8 +306,7 @@ class ArrearsKey:
     path: str
     period: int
     min_months: int
-    first: int | None
-    after: str | None
+    window: Window
 
 
 BY_MEMBER = Order(None, DuesBase.member_id)
@@ -340,9 +339,7 @@ async def arrears(ctx: Context, key: ArrearsKey) -> Page[Row]:
 BY_PATH = Order(Organization.path, Organization.id)
 
 
-async def publication(
-    ctx: Context, path: str, year: int, first: int | None, after: str | None
-) -> Page[Row]:
+async def publication(ctx: Context, path: str, year: int, window: Window) -> Page[Row]:
     """Each branch of the subtree with its year's payable and collected dues (党费公示)."""
     first_p, last_p = period_of(year, 1), period_of(year, 12)
     owed_months = literal(last_p + 1) - DuesBase.owed_from
@@ -376,9 +373,8 @@ async def publication(
         payable.label("payable_fen"),
         collected.label("collected_fen"),
     ).where(subtree(Organization.path, path), Organization.level == OrgLevel.BRANCH)
-    page_stmt, size = paged(stmt, BY_PATH, first, after)
-    rows = (await ctx.session.execute(page_stmt)).all()
-    return make_page(rows, size, BY_PATH, after, lambda: count_rows(ctx.session, stmt))
+    rows = (await ctx.session.execute(paged(stmt, BY_PATH, window))).all()
+    return make_page(rows, BY_PATH, window, lambda: count_rows(ctx.session, stmt))
 
 
 # ---- writes --------------------------------------------------------------------------------

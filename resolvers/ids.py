@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import json
 import re
 
 from resolvers.errors import BadUserInput
@@ -15,19 +16,25 @@ def to_global_id(type_name: str, pk: int) -> str:
 
 
 def from_global_id(gid: str) -> tuple[str, int]:
-    """(type name, primary key); malformed ids are the caller's error."""
+    """(type name, primary key); malformed ids are the caller's error (quoted as JSON)."""
+    shown = json.dumps(gid[:40], ensure_ascii=False)
     try:
         type_name, _, raw = base64.b64decode(gid, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise BadUserInput(f"malformed id {gid[:40]!r}") from None
+        raise BadUserInput(f"malformed id {shown}") from None
     if not type_name or not DIGITS.fullmatch(raw):
-        raise BadUserInput(f"malformed id {gid[:40]!r}")
+        raise BadUserInput(f"malformed id {shown}")
     if len(raw) > len(str(MAX_ID)) or int(raw) > MAX_ID:
-        raise BadUserInput(f"id {gid[:40]!r} is out of range (at most {MAX_ID})")
+        raise BadUserInput(f"id {shown} is out of range (at most {MAX_ID})")
     return type_name, int(raw)
+
+
+# A breadcrumb's id names its organisation wherever an organisation is asked for: clients
+# passed breadcrumb ids there while they were the organisation's own.
+NAMING = {"Organization": ("Organization", "Breadcrumb")}
 
 
 def pk_of(gid: str, type_name: str) -> int | None:
     """The primary key when `gid` names a `type_name`, else None (treated as missing)."""
     kind, pk = from_global_id(gid)
-    return pk if kind == type_name else None
+    return pk if kind in NAMING.get(type_name, (type_name,)) else None

@@ -17,7 +17,7 @@ from resolvers.batch import page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
 from resolvers.org import member_scope, members_in, members_of, name_contains, scoped_members
-from resolvers.pagination import Order, Page, cut, make_page, page_size
+from resolvers.pagination import Order, Page, Window, cut, make_page
 
 MEMBER_COLUMNS = tuple(Member.__table__.c)
 # the year alone: an order (and its cursors) by the full date would tell birthdays
@@ -133,35 +133,38 @@ def page_select(
     scope: Scope,
     q: MemberQuery,
     order: Order,
-    size: int,
     columns: frozenset[str] | None,
-    keyset: bool,
     today: dt.date,
+    size: int,
+    bounds: tuple[bool, bool],
+    backward: bool,
 ) -> Select:
-    """A directory page's statement, built once per scope, query, order, size and columns;
-    with `keyset`, the cursor position is a parameter (`Order.after_params`)."""
+    """A directory page's statement, built once per scope, query, order, columns and window
+    shape: `bounds` says whether there is an `after` and a `before` cursor, whose positions
+    are parameters (`Order.parameter_values`)."""
     stmt = q.apply(members_in(scope, *projected(columns, order)), today)
-    return cut(stmt.where(order.after_bound()) if keyset else stmt, order, size)
+    return cut(stmt.where(*order.parameter_bounds(*bounds)), order, size, backward)
 
 
 async def list_members(
     ctx: Context,
     q: MemberQuery,
     order: Order,
-    first: int | None,
-    after: str | None,
+    window: Window,
     columns: frozenset[str] | None = None,
 ) -> Page[Row]:
     """Visible members matching `q`, reading `columns` (None: all, see `projected`)."""
-    size = page_size(first)
-    stmt = page_select(member_scope(ctx), q, order, size, columns, bool(after), ctx.today)
-    rows = (await ctx.session.execute(stmt, order.after_params(after) if after else None)).all()
+    bounds = (bool(window.after), bool(window.before))
+    stmt = page_select(
+        member_scope(ctx), q, order, columns, ctx.today, window.size, bounds, window.backward
+    )
+    rows = (await ctx.session.execute(stmt, order.parameter_values(window) or None)).all()
 
     async def count() -> int:
         counted = q.apply(scoped_members(ctx, func.count()), ctx.today)
         return await ctx.session.scalar(counted) or 0
 
-    return make_page(rows, size, order, after, count)
+    return make_page(rows, order, window, count)
 
 
 @dataclass(frozen=True)
@@ -169,8 +172,7 @@ class OrgMembersKey:
     org_id: int
     path: str
     subtree: bool
-    first: int | None
-    after: str | None
+    window: Window
 
 
 BY_ID = order_by()

@@ -16,7 +16,7 @@ from resolvers.batch import count_rows, keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
 from resolvers.ids import pk_of
-from resolvers.pagination import Order, Page, make_page, paged
+from resolvers.pagination import Order, Page, Window, make_page, paged
 
 ORG_COLUMNS = (
     Organization.id,
@@ -68,6 +68,11 @@ async def load_breadcrumbs(ctx: Context, ids: Sequence[int]) -> list[Row | None]
     if pred is not None:
         stmt = stmt.where(pred | Organization.id.in_(breadcrumb_ids(ctx)))
     return await rows_by_id(ctx.session, stmt, Organization.id, ids)
+
+
+async def breadcrumb(ctx: Context, org_id: int) -> Row | None:
+    """(id, name, level) of an org in scope or on the caller's trail, or None."""
+    return await ctx.load(load_breadcrumbs, org_id)
 
 
 async def breadcrumbs(ctx: Context, ids: Sequence[int]) -> list[Row]:
@@ -128,7 +133,7 @@ class OrgQuery:
     search: str | None = None
 
 
-async def list_orgs(ctx: Context, q: OrgQuery, first: int | None, after: str | None) -> Page[Row]:
+async def list_orgs(ctx: Context, q: OrgQuery, window: Window) -> Page[Row]:
     """Visible orgs matching `q`."""
     stmt = scoped_orgs(ctx)
     if q.under:
@@ -139,17 +144,14 @@ async def list_orgs(ctx: Context, q: OrgQuery, first: int | None, after: str | N
         stmt = stmt.where(Organization.org_type == q.org_type)
     if q.search:
         stmt = stmt.where(name_contains(Organization.name, q.search, "search"))
-    page_stmt, size = paged(stmt, BY_PATH, first, after)
-    rows = (await ctx.session.execute(page_stmt)).all()
-
-    return make_page(rows, size, BY_PATH, after, lambda: count_rows(ctx.session, stmt))
+    rows = (await ctx.session.execute(paged(stmt, BY_PATH, window))).all()
+    return make_page(rows, BY_PATH, window, lambda: count_rows(ctx.session, stmt))
 
 
 @dataclass(frozen=True)
 class ChildrenKey:
     parent_id: int
-    first: int | None
-    after: str | None
+    window: Window
 
 
 async def load_children(ctx: Context, keys: Sequence[ChildrenKey]) -> list[Page[Row]]:
@@ -161,8 +163,8 @@ async def load_children(ctx: Context, keys: Sequence[ChildrenKey]) -> list[Page[
     )
 
 
-async def children(ctx: Context, parent_id: int, first: int | None, after: str | None) -> Page[Row]:
-    return await ctx.loader(load_children).load(ChildrenKey(parent_id, first, after))
+async def children(ctx: Context, parent_id: int, window: Window) -> Page[Row]:
+    return await ctx.loader(load_children).load(ChildrenKey(parent_id, window))
 
 
 # ---- member counts and stats over an org's subtree -------------------------------------

@@ -5,6 +5,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from engine.codes import ErrorCodes
 from engine.executor import Executor
 from engine.protections import protections
 from resolvers.pagination import DEFAULT_FIRST
@@ -18,6 +19,7 @@ def build_schema(*, production: bool = False, compiled: bool = True) -> strawber
     """The schema; production disables introspection, `compiled=False` runs strawberry's stock
     executor instead of `engine.executor`. Field suggestions are always off."""
     extensions = [
+        ErrorCodes,
         *protections(DEFAULT_FIRST),
         RuleViolations,
         lambda: ParserCache(maxsize=256),

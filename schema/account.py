@@ -2,8 +2,12 @@
 
 import strawberry
 
+from authz.principal import Principal
 from resolvers import account as resolvers
+from resolvers.context import Context
+from resolvers.ids import to_global_id
 from schema.member import Member, member_node
+from schema.relay import Node
 from schema.shared import Breadcrumb
 
 
@@ -16,11 +20,23 @@ class Grant:
     scope: Breadcrumb = strawberry.field(description="The organisation the role applies to.")
 
 
-@strawberry.type(description="The authenticated caller.")
-class Viewer:
+@strawberry.type(
+    description="The authenticated caller; its ID is the account's, and `node` finds it for "
+    "that account alone."
+)
+class Viewer(Node):
     username: str = strawberry.field(description="Login name.")
     display_name: str = strawberry.field(description="Name shown in the interface.")
     member_id: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, p: Principal) -> "Viewer":
+        return cls(
+            id=strawberry.ID(to_global_id("Viewer", p.account_id)),
+            username=p.username,
+            display_name=p.display_name,
+            member_id=p.member_id,
+        )
 
     @strawberry.field(description="The caller's own member record, if they are a member.")
     async def member(self, info: strawberry.Info) -> Member | None:
@@ -32,3 +48,9 @@ class Viewer:
             Grant(role=g.role, scope=Breadcrumb.from_row(row))
             for g, row in await resolvers.grant_scopes(info.context)
         ]
+
+
+async def viewer_node(ctx: Context, pk: int) -> Viewer | None:
+    """The caller's own viewer; any other account's id is as missing."""
+    p = ctx.require()
+    return Viewer.of(p) if pk == p.account_id else None

@@ -7,7 +7,17 @@ import strawberry
 from sqlalchemy import Row
 
 from resolvers import audit as resolvers
-from schema.relay import After, Connection, First, connection
+from schema.relay import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    Node,
+    connection,
+    window,
+)
+from schema.shared import node_by_id
 
 
 @strawberry.type(description="One recorded change (or refused attempt), PII masked.")
@@ -16,7 +26,10 @@ class AuditEntry:
     username: str | None = strawberry.field(description="Who (null when unauthenticated).")
     roles: str = strawberry.field(description="The roles they held, comma-separated.")
     operation: str = strawberry.field(description="The mutation, e.g. payDues.")
-    target: str | None = strawberry.field(description="Global ID of the object changed.")
+    target: str | None = strawberry.field(
+        description="Global ID of the object changed.",
+        deprecation_reason="Use `targetNode`, the object itself.",
+    )
     success: bool = strawberry.field(description="Whether the change was made.")
     error_code: str | None = strawberry.field(description="Why not, when it failed.")
     before: str | None = strawberry.field(description="JSON of the state before (masked).")
@@ -28,6 +41,12 @@ class AuditEntry:
         description="The ID the server gave the request, whatever the caller sent "
         "(null on entries from before it was recorded)."
     )
+
+    @strawberry.field(
+        description="The object changed, as it is now; null when gone or outside your scope."
+    )
+    async def target_node(self, info: strawberry.Info) -> Node | None:
+        return None if self.target is None else await node_by_id(info.context, self.target)
 
     @classmethod
     def from_row(cls, r: Row) -> "AuditEntry":
@@ -58,9 +77,13 @@ class AuditQuery:
         operation: Annotated[
             str | None, strawberry.argument(description="Only this mutation.")
         ] = None,
-        first: First = 20,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[AuditEntry]:
         info.context.require()
-        page = await resolvers.audit_log(info.context, operation, first, after)
+        page = await resolvers.audit_log(
+            info.context, operation, window(info, first, after, last, before)
+        )
         return connection(page, AuditEntry.from_row)

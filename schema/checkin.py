@@ -12,9 +12,21 @@ from resolvers import checkin as resolvers
 from resolvers import org as org_resolvers
 from resolvers.context import Context, Later
 from resolvers.ids import pk_of, to_global_id
+from resolvers.pagination import Window
 from resolvers.rows import Columns
 from resolvers.write import perform
-from schema.relay import After, Connection, First, Node, Under, connection, node_fields
+from schema.relay import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    Node,
+    Under,
+    connection,
+    node_fields,
+    window,
+)
 from schema.shared import INPUT, Breadcrumb, MemberRef, PeriodArg, crumb, member_of
 
 if TYPE_CHECKING:  # the runtime reference is lazy: schema/shared.py
@@ -81,6 +93,12 @@ async def _member(ctx: Context, member_id: int) -> "Member | None":
     return member_of(ctx, await resolvers.linked_member(ctx, member_id))
 
 
+async def linked_member_node(ctx: Context, pk: int) -> "Member | None":
+    """What `node` finds of a member: in the caller's member scope, or checked in where the
+    caller sees it (as check-ins, services and teams show members)."""
+    return await _member(ctx, pk)
+
+
 @strawberry.type(description="A grid volunteer post (网格志愿者岗) held by a checked-in member.")
 class VolunteerPost:
     title: str = strawberry.field(description="The post, e.g. 网格志愿者.")
@@ -96,8 +114,7 @@ class VolunteerPost:
 
 
 @strawberry.type(description="A community's 红岩先锋 volunteer service team.")
-class ServiceTeam:
-    id: strawberry.ID = strawberry.field(description="Opaque ID of the team.")
+class ServiceTeam(Node):
     name: str = strawberry.field(description="Team name, e.g. 浒溪社区红岩先锋平安巡逻服务队.")
     community: Breadcrumb = strawberry.field(description="The community it serves.")
     leader_id: strawberry.Private[int | None]
@@ -185,10 +202,14 @@ class CheckIn(Node):
         status: Annotated[
             ServiceStatus | None, strawberry.argument(description="Only this review status.")
         ] = None,
-        first: First = 20,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[ServiceRecord]:
-        key = resolvers.ServicesKey(self.pk, self.period, status, first, after)
+        key = resolvers.ServicesKey(
+            self.pk, self.period, status, window(info, first, after, last, before)
+        )
         page = await resolvers.services(info.context, key)
         return connection(page, ServiceRecord.from_row)
 
@@ -227,15 +248,14 @@ async def org_check_ins(
     status: CheckInStatus | None,
     employer_under: str | None,
     min_hours: float | None,
-    first: int | None,
-    after: str | None,
+    window: Window,
     with_members: bool,
 ) -> Connection[CheckIn]:
     """A page of check-ins; `with_members` loads their members with the page (in the one
     batch the rows would make), so that `member` is a plain field of every row."""
     span = parse_period(period, ctx.today)
     key = resolvers.CheckInsKey(
-        path, employer_side, span, status, employer_under, min_hours, first, after
+        path, employer_side, span, window, status, employer_under, min_hours
     )
     page = await resolvers.check_ins(ctx, key)
     members = None
@@ -278,6 +298,11 @@ async def check_in_node(ctx: Context, pk: int) -> CheckIn | None:
 async def service_node(ctx: Context, pk: int) -> ServiceRecord | None:
     row = await resolvers.get_service(ctx, pk)
     return ServiceRecord.from_row(row) if row else None
+
+
+async def team_node(ctx: Context, pk: int) -> ServiceTeam | None:
+    row = await resolvers.get_team(ctx, pk)
+    return ServiceTeam.from_row(row) if row else None
 
 
 # ---- mutations -----------------------------------------------------------------------------
@@ -414,8 +439,10 @@ class CheckInOrganization:
             float | None,
             strawberry.argument(description="Only members with at least this many verified hours."),
         ] = None,
-        first: First = 20,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[CheckIn]:
         employer = await org_resolvers.under_path(info.context, employer_under)
         return await org_check_ins(
@@ -426,8 +453,7 @@ class CheckInOrganization:
             status=status,
             employer_under=employer,
             min_hours=min_hours,
-            first=first,
-            after=after,
+            window=window(info, first, after, last, before),
             with_members="member" in node_fields(info),
         )
 
@@ -450,8 +476,10 @@ class CheckInOrganization:
         info: strawberry.Info,
         status: CheckInStatusArg = None,
         period: PeriodArg = None,
-        first: First = 20,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[CheckIn]:
         return await org_check_ins(
             info.context,
@@ -461,8 +489,7 @@ class CheckInOrganization:
             status=status,
             employer_under=None,
             min_hours=None,
-            first=first,
-            after=after,
+            window=window(info, first, after, last, before),
             with_members="member" in node_fields(info),
         )
 

@@ -11,8 +11,18 @@ from models import ActingLevel, CaseStatus, Decision
 from resolvers import development as resolvers
 from resolvers.context import Context
 from resolvers.ids import pk_of, to_global_id
+from resolvers.pagination import Window
 from resolvers.write import perform
-from schema.relay import After, Connection, First, Node, connection
+from schema.relay import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    Node,
+    connection,
+    window,
+)
 from schema.shared import INPUT, CountByKey, MemberRef, member_by_id
 
 
@@ -173,10 +183,9 @@ async def org_cases(
     step: int | None,
     overdue: bool | None,
     mine: bool,
-    first: int | None,
-    after: str | None,
+    window: Window,
 ) -> Connection[DevelopmentCase]:
-    key = resolvers.CasesKey(path, stage, step, overdue, mine, first, after)
+    key = resolvers.CasesKey(path, stage, step, overdue, mine, window)
     page = await resolvers.cases(ctx, key)
     return connection(page, lambda r: DevelopmentCase.from_row(ctx, r))
 
@@ -333,11 +342,19 @@ class DevelopmentOrganization:
             bool,
             strawberry.argument(description="Only cases whose next step is taken at your tier."),
         ] = False,
-        first: First = 20,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[DevelopmentCase]:
         return await org_cases(
-            info.context, self.path, stage, step, overdue, waiting_for_me, first, after
+            info.context,
+            self.path,
+            stage,
+            step,
+            overdue,
+            waiting_for_me,
+            window(info, first, after, last, before),
         )
 
 

@@ -11,8 +11,18 @@ from models import DuesCategory, PaymentChannel, PaymentKind
 from resolvers import dues as resolvers
 from resolvers.context import Context
 from resolvers.ids import pk_of, to_global_id
+from resolvers.pagination import Window
 from resolvers.write import perform
-from schema.relay import After, Connection, First, Node, connection
+from schema.relay import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    Node,
+    connection,
+    window,
+)
 from schema.shared import INPUT, Breadcrumb, CountByKey, MemberRef, member_by_id
 
 MonthArg = Annotated[
@@ -62,7 +72,17 @@ class LedgerMonth:
     paid_fen: int | None = strawberry.field(description=f"Paid for the month, in fen; {AMOUNT}.")
     paid_at: dt.datetime | None = strawberry.field(description="When it was paid.")
     channel: PaymentChannel | None = strawberry.field(description="How it was paid.")
-    payment_id: strawberry.ID | None = strawberry.field(description="The payment.")
+    payment_id: strawberry.ID | None = strawberry.field(
+        description="The payment's ID.", deprecation_reason="Use `payment`, the object itself."
+    )
+
+    payment_pk: strawberry.Private[int | None]
+
+    @strawberry.field(description="The payment that settled the month (null if unpaid).")
+    async def payment(self, info: strawberry.Info) -> "DuesPayment | None":
+        return (
+            None if self.payment_pk is None else await payment_node(info.context, self.payment_pk)
+        )
 
 
 @strawberry.type(description="A member's dues for one year, month by month.")
@@ -98,6 +118,7 @@ def ledger_of(ctx: Context, member_id: int, led: resolvers.Ledger) -> DuesLedger
             payment_id=strawberry.ID(to_global_id("DuesPayment", m.payment_id))
             if m.payment_id
             else None,
+            payment_pk=m.payment_id or None,
         )
         for m in led.months
     ]
@@ -175,13 +196,10 @@ async def org_arrears(
     path: str,
     month: str | None,
     min_months: int,
-    first: int | None,
-    after: str | None,
+    window: Window,
 ) -> Connection[DuesArrear]:
     period = parse_month(month) if month else period_of_date(ctx.today)
-    page = await resolvers.arrears(
-        ctx, resolvers.ArrearsKey(path, period, min_months, first, after)
-    )
+    page = await resolvers.arrears(ctx, resolvers.ArrearsKey(path, period, min_months, window))
     return connection(
         page,
         lambda r: DuesArrear(
@@ -211,9 +229,9 @@ class BranchDues:
 
 
 async def org_publication(
-    ctx: Context, path: str, year: int | None, first: int | None, after: str | None
+    ctx: Context, path: str, year: int | None, window: Window
 ) -> Connection[BranchDues]:
-    page = await resolvers.publication(ctx, path, year or ctx.today.year, first, after)
+    page = await resolvers.publication(ctx, path, year or ctx.today.year, window)
 
     def branch(r: Row) -> BranchDues:
         shown = resolvers.totals_visible(ctx, r.path)
@@ -430,10 +448,14 @@ class DuesOrganization:
         min_months: Annotated[
             int, strawberry.argument(description="At least this many consecutive unpaid months.")
         ] = 6,
-        first: First = 20,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[DuesArrear]:
-        return await org_arrears(info.context, self.path, month, min_months, first, after)
+        return await org_arrears(
+            info.context, self.path, month, min_months, window(info, first, after, last, before)
+        )
 
     @strawberry.field(
         description="The yearly publication of each branch's dues figures in "
@@ -443,10 +465,14 @@ class DuesOrganization:
         self,
         info: strawberry.Info,
         year: YearArg = None,
-        first: First = 20,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[BranchDues]:
-        return await org_publication(info.context, self.path, year, first, after)
+        return await org_publication(
+            info.context, self.path, year, window(info, first, after, last, before)
+        )
 
 
 @strawberry.type

@@ -14,7 +14,17 @@ from resolvers.ids import to_global_id
 from schema.checkin import CheckInOrganization
 from schema.development import DevelopmentOrganization
 from schema.dues import DuesOrganization
-from schema.relay import After, Connection, First, Node, Subtree, connection
+from schema.relay import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    Node,
+    Subtree,
+    connection,
+    window,
+)
 from schema.shared import Breadcrumb, CountByKey, MemberRef, counts, member_from_row
 
 OnlyStatus = Annotated[
@@ -106,9 +116,16 @@ class OrganizationFields(Node):
 
     @strawberry.field(description="Direct child organisations.")
     async def children(
-        self, info: strawberry.Info, first: First = 20, after: After = None
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection["Organization"]:
-        page = await resolvers.children(info.context, self.pk, first, after)
+        page = await resolvers.children(
+            info.context, self.pk, window(info, first, after, last, before)
+        )
         return connection(page, Organization.from_row)
 
     @strawberry.field(
@@ -119,10 +136,14 @@ class OrganizationFields(Node):
         self,
         info: strawberry.Info,
         subtree: Subtree = True,
-        first: First = 20,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[MemberRef]:
-        key = member_resolvers.OrgMembersKey(self.pk, self.path, subtree, first, after)
+        key = member_resolvers.OrgMembersKey(
+            self.pk, self.path, subtree, window(info, first, after, last, before)
+        )
         page = await member_resolvers.org_members(info.context, key)
         return connection(page, lambda r: member_from_row(info.context, r))
 

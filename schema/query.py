@@ -12,14 +12,32 @@ from resolvers import org as org_resolvers
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
 from resolvers.ids import from_global_id, pk_of
-from schema.account import Viewer
+from schema.account import Viewer, viewer_node
 from schema.audit import AuditQuery
-from schema.checkin import CheckInMutation, check_in_node, service_node
+from schema.checkin import (
+    CheckInMutation,
+    check_in_node,
+    linked_member_node,
+    service_node,
+    team_node,
+)
 from schema.development import DevelopmentMutation, DevelopmentQuery, case_node
 from schema.dues import DuesMutation, payment_node
-from schema.member import Member, MemberFilter, MemberOrder, columns_for, member_node
+from schema.member import Member, MemberFilter, MemberOrder, columns_for
 from schema.org import Organization, org_node
-from schema.relay import After, Connection, First, Node, Under, connection, node_fields
+from schema.relay import (
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    Node,
+    Under,
+    connection,
+    node_fields,
+    window,
+)
+from schema.shared import breadcrumb_node
 
 MAX_NODES = 100
 Id = Annotated[strawberry.ID, strawberry.argument(description="A global ID.")]
@@ -27,11 +45,14 @@ Id = Annotated[strawberry.ID, strawberry.argument(description="A global ID.")]
 
 NODE_TYPES: dict[str, Callable[[Context, int], Awaitable[Node | None]]] = {
     "Organization": org_node,
-    "Member": member_node,
+    "Member": linked_member_node,
     "CheckIn": check_in_node,
     "ServiceRecord": service_node,
     "DuesPayment": payment_node,
     "DevelopmentCase": case_node,
+    "ServiceTeam": team_node,
+    "Breadcrumb": breadcrumb_node,
+    "Viewer": viewer_node,
 }
 
 
@@ -40,19 +61,23 @@ async def _node(ctx: Context, kind: str, pk: int) -> Node | None:
     return await load(ctx, pk) if load else None
 
 
+async def node_of(ctx: Context, gid: str) -> Node | None:
+    """The visible object a global id names, or None."""
+    return await _node(ctx, *from_global_id(gid))
+
+
 @strawberry.type(description="Read access to the Party-affairs platform, scoped to the caller.")
 class Query(DevelopmentQuery, AuditQuery):
     @strawberry.field(description="The authenticated caller.")
     def viewer(self, info: strawberry.Info) -> Viewer:
-        p = info.context.require()
-        return Viewer(username=p.username, display_name=p.display_name, member_id=p.member_id)
+        return Viewer.of(info.context.require())
 
     @strawberry.field(
         description="Any object by global ID; null when missing or outside your scope."
     )
     async def node(self, info: strawberry.Info, id: Id) -> Node | None:
         info.context.require()
-        return await _node(info.context, *from_global_id(id))
+        return await node_of(info.context, id)
 
     @strawberry.field(
         description=f"Objects by global IDs (at most {MAX_NODES}), in order; null "
@@ -94,14 +119,16 @@ class Query(DevelopmentQuery, AuditQuery):
         search: Annotated[
             str | None, strawberry.argument(description="Name contains this text.")
         ] = None,
-        first: First = 20,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Organization]:
         ctx = info.context
         ctx.require()
         path = await org_resolvers.under_path(ctx, under)
         q = org_resolvers.OrgQuery(under=path, level=level, org_type=org_type, search=search)
-        page = await org_resolvers.list_orgs(ctx, q, first, after)
+        page = await org_resolvers.list_orgs(ctx, q, window(info, first, after, last, before))
         return connection(page, Organization.from_row)
 
     @strawberry.field(description="The member directory of your scope, filtered and sorted.")
@@ -116,15 +143,19 @@ class Query(DevelopmentQuery, AuditQuery):
             MemberOrder | None,
             strawberry.argument(description="Sort order; organisation tree order by default."),
         ] = None,
-        first: First = 20,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Member]:
         ctx = info.context
         ctx.require()
         q = (filter or MemberFilter()).query(await org_resolvers.under_path(ctx, under))
         order = (order_by or MemberOrder()).order()
         columns = columns_for(node_fields(info))
-        page = await member_resolvers.list_members(ctx, q, order, first, after, columns)
+        page = await member_resolvers.list_members(
+            ctx, q, order, window(info, first, after, last, before), columns
+        )
         return connection(page, lambda r: Member.from_row(ctx, r))
 
 

@@ -6,17 +6,34 @@ from typing import Annotated, Any, Generic, TypeVar
 import strawberry
 from strawberry.types.nodes import SelectedField, Selection
 
-from resolvers.pagination import Page
+from resolvers.pagination import Page, Window
 
 T = TypeVar("T")
 
 First = Annotated[
-    int | None, strawberry.argument(description="Page size: default 20, at most 100.")
+    int | None,
+    strawberry.argument(
+        description="The first N items (after `after`): at most 100; 20 when neither "
+        "`first` nor `last` is given."
+    ),
 ]
 After = Annotated[
     str | None,
     strawberry.argument(
         description="Continue after this cursor (a previous page's `pageInfo.endCursor`)."
+    ),
+]
+Last = Annotated[
+    int | None,
+    strawberry.argument(
+        description="The last N items (before `before`), at most 100; not with `first`."
+    ),
+]
+Before = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Continue before this cursor (a page's `pageInfo.startCursor`), "
+        "paging backward."
     ),
 ]
 Under = Annotated[
@@ -38,11 +55,17 @@ class Node:
 
 @strawberry.type(description="Where a page sits in its list (Relay).")
 class PageInfo:
-    has_next_page: bool = strawberry.field(description="More items follow `endCursor`.")
-    has_previous_page: bool = strawberry.field(
-        description="This page was requested with `after`, so items precede it."
+    has_next_page: bool = strawberry.field(
+        description="More items follow this page: counted for `first`; with `before`, the "
+        "items from that cursor on."
     )
-    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
+    has_previous_page: bool = strawberry.field(
+        description="Items precede this page: counted for `last`; with `after`, the items "
+        "up to that cursor."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="Cursor of the first edge; pass it as `before` for the previous page."
+    )
     end_cursor: str | None = strawberry.field(
         description="Cursor of the last edge; pass it as `after` for the next page."
     )
@@ -54,12 +77,17 @@ class Edge(Generic[T]):
     item: strawberry.Private[Any]
     page: strawberry.Private[Page[Any]]
 
-    @strawberry.field(description="Opaque keyset cursor of this item.")
+    @strawberry.field(
+        description="Opaque keyset cursor of this item, valid in this list and order only."
+    )
     def cursor(self) -> str:
         return self.page.cursor(self.item)
 
 
-@strawberry.type(description="A page of a list: `first` (default 20, at most 100) after a cursor.")
+@strawberry.type(
+    description="A page of a list (Relay): the `first` items after a cursor or the `last` "
+    "before one (default 20, at most 100)."
+)
 class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The items of this page.")
     page_info: PageInfo = strawberry.field(description="Paging position.")
@@ -68,6 +96,18 @@ class Connection(Generic[T]):
     @strawberry.field(description="Number of items in the whole list (all pages), in your scope.")
     async def total_count(self) -> int:
         return await self.count()
+
+
+def window(
+    info: strawberry.Info,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Window:
+    """The window a connection field asks for, its cursors bound to this field
+    (`Organization.members`)."""
+    return Window(f"{info.path.typename}.{info.field_name}", first, after, last, before)
 
 
 def connection(page: Page[Any], convert: Callable[[Any], T]) -> Connection[T]:

@@ -9,17 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models import Organization
 from resolvers.batch import page_batch
-from resolvers.pagination import Order
+from resolvers.pagination import Order, Window
 from server.db import Session
 
 BY_ID = Order(None, Organization.id)
 
 
+FIVE = Window("Organization.children", first=5)
+
+
 @dataclass(frozen=True)
 class Key:
     parent_id: int | None
-    first: int | None = 5
-    after: str | None = None
+    window: Window = FIVE
 
 
 def children(key: Key):

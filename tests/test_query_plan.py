@@ -1,5 +1,6 @@
 """The subtree filter built by the scope helpers is served by the org_path index."""
 
+import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -9,7 +10,7 @@ from models import Member, Organization
 from resolvers.context import Context
 from resolvers.member import order_by
 from resolvers.org import member_stats_select
-from resolvers.pagination import paged
+from resolvers.pagination import Window, paged
 
 
 async def plan(engine: AsyncEngine, username: str, column_stmt) -> str:
@@ -51,14 +52,20 @@ async def test_org_subtree_uses_path_index(db: AsyncEngine) -> None:
     assert "SCAN organization" not in shown and "Seq Scan" not in shown
 
 
-async def test_default_member_page_reads_the_index_in_order(db: AsyncEngine) -> None:
-    """Tree order (org_path, id): the subtree range and the order come from one index."""
+@pytest.mark.parametrize(
+    "window", [Window("Query.members", first=100), Window("Query.members", last=100)]
+)
+async def test_default_member_page_reads_the_index_in_order(
+    db: AsyncEngine, window: Window
+) -> None:
+    """Tree order (org_path, id): the subtree range and the order come from one index, read
+    forward or (for `last`) backward."""
     shown = await plan(
         db,
         "jiangjin_admin",
         lambda s: paged(
-            s.apply(select(Member.id, Member.name), Member.org_path), order_by(), 100, None
-        )[0],
+            s.apply(select(Member.id, Member.name), Member.org_path), order_by(), window
+        ),
     )
     assert "ix_member_org_path_id" in shown, shown
     assert "TEMP B-TREE" not in shown and "Sort" not in shown, shown

@@ -58,6 +58,11 @@ QUERIES = {
           developmentCases(first: $first) { totalCount edges { node { version
             next { dueOn } timeline { step } member { name developmentCase { status } } } } }
         } } } }""",
+    "backward-pages": """query($first: Int) {
+        members(last: $first) { totalCount edges { node { name organization { name } } } }
+        organizations(level: BRANCH, last: $first) { edges { node { name
+          members(last: 3) { totalCount edges { node { name } } }
+          children(last: 2) { totalCount edges { node { name } } } } } } }""",
 }
 
 

@@ -68,4 +68,8 @@ async def visible_to(engine: AsyncEngine, username: str) -> Visible:
         out.ids["Organization"] |= crumbs
         if me is not None:  # your own grants' orgs (a member's branch) as breadcrumbs
             out.ids["Organization"] |= {o for _, o in grants}
+        # breadcrumbs, under their own ids: what an organisation's id shows at least
+        out.ids["Breadcrumb"] = set(out.ids["Organization"])
+        account = text("SELECT id FROM account WHERE username = :u")
+        out.ids["Viewer"] = set((await conn.execute(account, {"u": username})).scalars())
     return out
