@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from server.saved_queries import QUERIES_DIR
-from tests.process import free_port, run, serving
+from tests.process import free_port, run, serving, token
 
 CODEGEN = Path(__file__).resolve().parent / "trusted_documents"
 MODULES = CODEGEN / "node_modules"
@@ -135,8 +135,8 @@ def strict(
     return {**env, "DANGJIAN_ALLOWLIST": "1", "DANGJIAN_TRUSTED_DOCUMENTS": str(folder)}
 
 
-def token(env: dict[str, str], user: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {run(env, 'token', user).stdout.strip()}"}
+def bearer(env: dict[str, str], user: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(env, user)}"}
 
 
 def test_codegen_writes_sha256_document_ids(codegen: dict[str, Any]) -> None:
@@ -154,7 +154,7 @@ def test_manifest_documents_run_and_nothing_else(
     codegen: dict[str, Any], strict: dict[str, str]
 ) -> None:
     ids, manifest = codegen["ids"], codegen["manifest"]
-    auth = token(strict, "jiangjin_admin")
+    auth = bearer(strict, "jiangjin_admin")
     with serving(strict) as base:
         url = f"{base}/graphql"
 
@@ -181,7 +181,7 @@ def test_manifest_documents_run_and_nothing_else(
         # Apollo Client's APQ link: the hash of graphql-js `print`, for another account too
         names = ["Viewer", "MembersPage", "Organization"]
         hashes = apq_hashes([manifest[ids[n]] for n in names])
-        huxi = token(strict, "huxi_secretary")
+        huxi = bearer(strict, "huxi_secretary")
         for name, digest, variables in zip(names, hashes, ({}, {"first": 2}, by_id), strict=True):
             pq = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
             answer = post({"extensions": pq, "variables": variables}, huxi).json()
@@ -214,7 +214,7 @@ def test_manifest_documents_run_and_nothing_else(
 def test_apollo_manifest_and_saved_queries_run_by_their_ids(strict: dict[str, str]) -> None:
     """An Apollo manifest's ids (as its persisted-query-lists link sends them: the APQ hash)
     and `documentId`; a saved query by the hash of its file and of its printed form."""
-    auth = token(strict, "jiangjin_admin")
+    auth = bearer(strict, "jiangjin_admin")
     saved = (QUERIES_DIR / "checkin" / "community_checkins.graphql").read_text()
     [printed] = apq_hashes([saved])
     assert printed != sha256(saved)  # the file's comments are not in its printed form
