@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 NODE_AUDIT := tests/http_audit/node_modules/.installed
+NODE_CODEGEN := tests/trusted_documents/node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 
 .PHONY: install run test lint bench soak graphiql-assets
@@ -36,6 +37,13 @@ $(NODE_AUDIT): tests/http_audit/package.json
 	if command -v npm >/dev/null; then \
 	  npm install --silent --no-audit --no-fund --prefix tests/http_audit && touch $@; fi
 
+# graphql-codegen's client preset at the locked versions, for tests/test_trusted_documents.py:
+# skipped where npm is missing, except in CI
+$(NODE_CODEGEN): tests/trusted_documents/package.json tests/trusted_documents/package-lock.json
+	if command -v npm >/dev/null; then \
+	  npm ci --silent --no-audit --no-fund --prefix tests/trusted_documents && touch $@; \
+	else echo "npm not available: the trusted-documents test is skipped"; test -z "$$CI"; fi
+
 # Debian's chromium for the GraphiQL browser test (tests/test_graphiql.py): skipped where it
 # cannot be had, except in CI
 $(CHROMIUM):
@@ -43,7 +51,7 @@ $(CHROMIUM):
 	  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } || \
 	  { echo "chromium not available: the GraphiQL browser test is skipped"; test -z "$$CI"; }
 
-test: install lint $(NODE_AUDIT) $(CHROMIUM)
+test: install lint $(NODE_AUDIT) $(NODE_CODEGEN) $(CHROMIUM)
 	$(BIN)/pytest -q
 
 # GraphiQL's assets from npm, at the versions pinned in server/graphiql/vendor.json

@@ -5,6 +5,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import strawberry
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -31,6 +32,7 @@ from server.saved_queries import Registry
 from server.saved_routes import SavedQueryRoutes
 from server.settings import Settings, cors_policy, load_settings
 from server.shared import shared_state
+from server.trusted import TrustedDocuments
 
 
 class DatabaseSession:
@@ -57,8 +59,16 @@ class DatabaseSession:
                 await session.invalidate()
 
 
+def documents(settings: Settings) -> tuple[strawberry.Schema, Registry, TrustedDocuments]:
+    """The schema, its saved queries and its trusted documents; an invalid saved query or
+    manifest raises here (`dangjian serve` calls this before any worker starts)."""
+    schema = build_schema(production=settings.production, compiled=settings.executor == "compiled")
+    registry = Registry.load(schema)
+    return schema, registry, TrustedDocuments.load(schema, registry, settings.trusted_documents)
+
+
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> Starlette:
-    """The application; an invalid saved query stops it here, at start-up."""
+    """The application; an invalid saved query or manifest stops it here, at start-up."""
     settings = settings or load_settings()
     use_zone(settings.timezone)
     configure_logging(settings.production)
@@ -66,8 +76,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     engine = engine or make_engine(
         settings.database_url, statement_timeout_ms=settings.statement_timeout_ms
     )
-    schema = build_schema(production=settings.production, compiled=settings.executor == "compiled")
-    registry = Registry.load(schema)
+    schema, registry, trusted = documents(settings)
 
     async def context(request: Request) -> Context:
         """One principal and fresh DataLoaders per call, on the request's DB session."""
@@ -108,7 +117,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     metrics = Metrics(engine)
     shared = shared_state(engine, settings.redis_url)
     persisted = PersistedQueries(
-        registry,
+        trusted,
         shared,
         allow_list=settings.allow_list,
         counted=lambda result: metrics.persisted.labels(result).inc(),

@@ -175,10 +175,12 @@ def serve(
         int, typer.Option(min=1, help="seconds a stop (SIGTERM) waits for requests in flight")
     ] = 30,
 ) -> None:
-    """Serve the API under uvicorn (refused while the database is not migrated)."""
+    """Serve the API under uvicorn (refused while the database is not migrated, or a saved
+    query or manifest is invalid: one line, before any worker starts)."""
+    from server.app import documents
     from server.serving import serve as run
 
-    load_settings()
+    documents(load_settings())
     _ready()
     run(host, port, workers, grace=grace)
 

@@ -1,5 +1,6 @@
 """`/graphql` per the GraphQL-over-HTTP spec: GET and POST, `application/json` and
-`application/graphql-response+json`, Automatic Persisted Queries, and the allow-list mode."""
+`application/graphql-response+json`, persisted documents (`documentId`), Automatic Persisted
+Queries, and the allow-list mode."""
 
 import logging
 import re
@@ -21,8 +22,9 @@ from domain.clock import clock
 from engine.protections import MAX_TOKENS
 from resolvers.context import Context
 from server.graphiql import page as graphiql_page
-from server.saved_queries import Registry, sha256
+from server.saved_queries import sha256
 from server.shared import Shared
+from server.trusted import TrustedDocuments
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -32,6 +34,8 @@ MAX_VARIABLE_DEPTH = 16
 MAX_VARIABLE_VALUES = 2000
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024  # past the node budget's worth of the widest rows
 NUL = chr(0)
+REQUIRED = "only saved queries and trusted documents may run here"
+NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 
 ContextFactory = Callable[[Request], Awaitable[Context]]
 
@@ -56,6 +60,7 @@ class Params:
     variables: dict[str, Any] | None
     operation_name: str | None
     extensions: dict[str, Any] | None
+    document_id: str | None  # GraphQL-over-HTTP persisted documents
 
 
 def encode(body: object) -> bytes:
@@ -106,6 +111,7 @@ async def read_params(request: Request) -> Params:
             "variables": _json_param(q.get("variables"), "variables"),
             "operationName": q.get("operationName"),
             "extensions": _json_param(q.get("extensions"), "extensions"),
+            "documentId": q.get("documentId"),
         }
     else:
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -120,12 +126,22 @@ async def read_params(request: Request) -> Params:
             raise RequestError(400, "the body is not valid JSON") from None
         if not isinstance(raw, dict):
             raise RequestError(400, "the body must be a JSON object")
-    checks = (("query", str), ("variables", dict), ("operationName", str), ("extensions", dict))
+    checks = (
+        ("query", str),
+        ("variables", dict),
+        ("operationName", str),
+        ("extensions", dict),
+        ("documentId", str),
+    )
     for name, kind in checks:
         if raw.get(name) is not None and not isinstance(raw[name], kind):
             raise RequestError(400, f"{name} must be a {'string' if kind is str else 'map'}")
     params = Params(
-        raw.get("query"), raw.get("variables"), raw.get("operationName"), raw.get("extensions")
+        raw.get("query"),
+        raw.get("variables"),
+        raw.get("operationName"),
+        raw.get("extensions"),
+        raw.get("documentId"),
     )
     check_input(params.query, params.variables)
     return params
@@ -190,7 +206,8 @@ def check_input(query: str | None, variables: Any) -> None:
 
 
 class PersistedQueries:
-    """Apollo's Automatic Persisted Queries: saved queries pre-registered by hash for every
+    """Persisted documents by `documentId` and Apollo's Automatic Persisted Queries: trusted
+    documents (saved queries and manifests, `server/trusted.py`) known by every id for every
     caller, others registered per account once their document validates. Registrations live
     in the shared store (`server/shared.py`: the database, or Redis) so that the next request
     may reach any process; each process keeps an LRU of the ones it has seen.
@@ -203,13 +220,13 @@ class PersistedQueries:
 
     def __init__(
         self,
-        registry: Registry,
+        trusted: TrustedDocuments,
         shared: Shared,
         *,
         allow_list: bool,
         counted: Callable[[str], Any] | None = None,
     ) -> None:
-        self.registry = registry
+        self.trusted = trusted
         self.shared = shared
         self.allow_list = allow_list
         self.cache: OrderedDict[tuple[int, str], str] = OrderedDict()
@@ -245,13 +262,15 @@ class PersistedQueries:
         """(query text, hash to register after validation or None) for a caller (`account`
         None: not authenticated)."""
         pq = (params.extensions or {}).get("persistedQuery")
+        if params.document_id is not None:
+            if params.query is not None or pq is not None:
+                raise RequestError(400, "send one of documentId, query and persistedQuery")
+            return self.identified(params.document_id), None
         if pq is None:
             if params.query is None:
                 raise RequestError(400, "the query parameter is required")
-            if self.allow_list and sha256(params.query) not in self.registry.by_hash:
-                raise RequestError(
-                    400, "only saved queries may run here", "PERSISTED_QUERY_REQUIRED"
-                )
+            if self.allow_list and not self.trusted.allows(params.query):
+                raise RequestError(400, REQUIRED, "PERSISTED_QUERY_REQUIRED")
             return params.query, None
         if (
             not isinstance(pq, dict)
@@ -261,21 +280,31 @@ class PersistedQueries:
             raise RequestError(400, "unsupported persisted query version")
         digest = pq["sha256Hash"]
         if params.query is None:
-            saved = self.registry.by_hash.get(digest)
-            known = saved.document if saved else None
+            known = self.trusted.document(digest)
             if known is None and account is not None and not self.allow_list:
                 known = await self.lookup(account, digest)
             self.count("miss" if known is None else "hit")
             if known is None:
-                raise RequestError(200, "PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
+                raise RequestError(200, "PersistedQueryNotFound", NOT_FOUND)
             return known, None
         if sha256(params.query) != digest:
             raise RequestError(400, "provided sha does not match query")
-        if self.allow_list and digest not in self.registry.by_hash:
-            raise RequestError(400, "only saved queries may run here", "PERSISTED_QUERY_REQUIRED")
-        if account is None or digest in self.registry.by_hash:
-            return params.query, None  # nothing to register: anonymous, or saved already
+        trusted = self.trusted.document(digest) is not None
+        if self.allow_list and not trusted:
+            raise RequestError(400, REQUIRED, "PERSISTED_QUERY_REQUIRED")
+        if account is None or trusted:
+            return params.query, None  # nothing to register: anonymous, or trusted already
         return params.query, digest
+
+    def identified(self, document_id: str) -> str:
+        """The trusted document a `documentId` names, for every caller. Unknown: a 400 with
+        PERSISTED_QUERY_NOT_FOUND (no retry with the text follows, unlike APQ's 200: the
+        client's build is not the one deployed)."""
+        known = self.trusted.document(document_id)
+        self.count("miss" if known is None else "hit")
+        if known is None:
+            raise RequestError(400, "no trusted document has this documentId", NOT_FOUND)
+        return known
 
     async def register(self, account: int, digest: str, query: str) -> None:
         """Store a validated document under its hash for `account`, for every process. The
@@ -409,7 +438,7 @@ class GraphQLEndpoint:
             self.graphiql
             and request.method == "GET"
             and "text/html" in accept
-            and "query" not in request.query_params
+            and not {"query", "documentId"} & request.query_params.keys()
         ):
             return graphiql_page()
         media = negotiate(accept)

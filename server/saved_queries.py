@@ -24,7 +24,7 @@ QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 SCOPE_VARIABLES = {"under", "community", "employer", "org", "organization"}
 
 
-class SavedQueryError(Exception):
+class SavedQueryError(ValueError):
     """A saved query that cannot be served: the message names the file and the problem."""
 
 
@@ -129,11 +129,10 @@ def _variable(definition: VariableDefinitionNode, schema: strawberry.Schema) -> 
 
 
 class Registry:
-    """Every saved query by name and by the SHA-256 of its text."""
+    """Every saved query by name (by hash: `server/trusted.py`)."""
 
     def __init__(self, queries: list[SavedQuery]) -> None:
         self.by_name = {q.name: q for q in queries}
-        self.by_hash = {q.sha256: q for q in queries}
         if len(self.by_name) != len(queries):
             raise SavedQueryError("two saved queries share a name")
 

@@ -54,6 +54,7 @@ class Settings:
     env: str
     hours_target: float = 50.0
     allow_list: bool = False
+    trusted_documents: str | None = None  # a folder of persisted-document manifests
     audit_retention_days: int = 180
     jwt_issuer: str = "dangjian"
     jwt_audience: str = "dangjian"
@@ -117,6 +118,12 @@ def _text(name: str, text: str) -> str:
     return text
 
 
+def _folder(name: str, text: str) -> str:
+    if not os.path.isdir(text):
+        raise ValueError(f"{name} must be a folder, not {text!r}")
+    return text
+
+
 def _redis(name: str, text: str) -> str:
     if not re.fullmatch(r"rediss?://\S+|unix://\S+", text):
         raise ValueError(f"{name} must be a redis://, rediss:// or unix:// URL")
@@ -159,8 +166,12 @@ SPEC = (
          "volunteer hours a checked-in member should serve a year (pro-rated for shorter "
          "periods)", _number(float, "a number of hours", 0)),
     Spec("DANGJIAN_ALLOWLIST", "allow_list", "0",
-         "`1`: run saved queries only (by text, hash or name); anything else gets "
-         "`PERSISTED_QUERY_REQUIRED`", _flag),
+         "`1`: run saved queries and trusted documents only (by text, hash, `documentId` or "
+         "name); anything else gets `PERSISTED_QUERY_REQUIRED`", _flag),
+    Spec("DANGJIAN_TRUSTED_DOCUMENTS", "trusted_documents", "(none)",
+         "a folder of persisted-document manifests (`*.json`: Apollo's persisted query list, "
+         "graphql-codegen's `persisted-documents.json`), validated at start; their documents "
+         "run by `documentId` or APQ hash for every caller", _folder),
     Spec("DANGJIAN_AUDIT_RETENTION_DAYS", "audit_retention_days", "180",
          "audit rows older than this are deleted by `dangjian audit-purge`",
          _number(int, "a whole number of days", 0)),
@@ -263,7 +274,7 @@ def shown(settings: Settings) -> list[tuple[str, str]]:
             origins, pattern = cors_policy(settings)
             text = ",".join(origins) or ("localhost on any port" if pattern else "(none)")
         else:
-            text = str(value)
+            text = spec.default if value is None else str(value)
         out.append((spec.env, text))
     return out
 

@@ -1,4 +1,5 @@
-"""Automatic Persisted Queries with Apollo's exact request shapes, and the allow-list mode."""
+"""Automatic Persisted Queries with Apollo's exact request shapes, persisted documents by
+`documentId`, and the allow-list mode (manifests: tests/test_trusted_documents.py)."""
 
 import hashlib
 import json
@@ -99,6 +100,41 @@ async def test_saved_queries_are_preregistered(api: Api) -> None:
         headers=headers(api),
     )
     assert response.json()["data"]["organization"]["name"] == "中共重庆市委"
+
+
+async def test_saved_queries_run_by_document_id(api: Api) -> None:
+    """GraphQL-over-HTTP persisted documents: `sha256:<hex>` (or bare hex) of a saved query's
+    text, by POST and GET, for every caller; an unknown id is a 400 with a code, and so is a
+    request that also sends the text."""
+    digest = hashlib.sha256(saved_text().encode()).hexdigest()
+    variables = {"community": "T3JnYW5pemF0aW9uOjE="}
+    by_text = await api.client.post(
+        "/graphql", json={"query": saved_text(), "variables": variables}, headers=headers(api)
+    )
+    assert by_text.json()["data"]["organization"]["name"] == "中共重庆市委"
+    for document_id in (f"sha256:{digest}", digest):
+        posted = await api.client.post(
+            "/graphql",
+            json={"documentId": document_id, "variables": variables},
+            headers=headers(api),
+        )
+        assert posted.json() == by_text.json()
+    by_get = await api.client.get(
+        "/graphql",
+        params={"documentId": f"sha256:{digest}", "variables": json.dumps(variables)},
+        headers=headers(api),
+    )
+    assert by_get.json() == by_text.json()
+    unknown = await api.client.post("/graphql", json={"documentId": f"sha256:{HASH}"})
+    assert unknown.status_code == 400 and "data" not in unknown.json()
+    assert unknown.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    both = await api.client.post(
+        "/graphql", json={"documentId": digest, "query": saved_text()}, headers=headers(api)
+    )
+    assert both.status_code == 400
+    assert both.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    not_text = await api.client.post("/graphql", json={"documentId": 1}, headers=headers(api))
+    assert not_text.status_code == 400
 
 
 async def test_allow_list_mode(api: Api) -> None:

@@ -41,6 +41,7 @@ def test_bad_values_are_refused_by_name() -> None:
         ("DANGJIAN_TIMEZONE", "Mars/Olympus"),
         ("DANGJIAN_ENV", "staging"),
         ("DANGJIAN_CORS_ORIGINS", "app.example"),
+        ("DANGJIAN_TRUSTED_DOCUMENTS", "/nonexistent/manifests"),
     ]:
         with pytest.raises(ValueError, match=name):
             load_settings({name: value, "DANGJIAN_JWT_SECRET": SECRET})
