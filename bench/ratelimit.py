@@ -1,5 +1,7 @@
 """What the rate limit costs: one small authenticated query under load, with the limit off,
-counted in the database, and counted in Redis (limit high enough never to answer).
+counted in the database, and counted in Redis. The limit is set high enough never to answer,
+so the leases are large and this measures the local path (a lease in hand); a store write
+per request cost 15-37 % of this query's throughput before leases (docs/deployment.md).
 
 Usage: python -m bench.ratelimit DATABASE_URL [--seconds 10] [--redis redis://127.0.0.1:6379/0]
 The cost is one counter write per request, whatever the data's scale: a demo database will do.

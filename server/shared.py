@@ -27,8 +27,8 @@ class Shared(Protocol):
         """Store a registration; False when the account's quota is full or it is there."""
         ...
 
-    async def hit(self, caller: str, minute: int) -> int:
-        """Count one request of `caller` in `minute`; its requests in that minute so far."""
+    async def hit(self, caller: str, minute: int, slots: int) -> int:
+        """Take `slots` more of `caller`'s budget for `minute`; the slots taken so far."""
         ...
 
     async def close(self) -> None: ...
@@ -42,11 +42,11 @@ class DatabaseShared:
         self.postgres = engine.dialect.name == "postgresql"
         insert = postgresql.insert if self.postgres else sqlite.insert
         stmt = insert(RateWindow).values(
-            caller=bindparam("caller"), minute=bindparam("minute"), hits=1
+            caller=bindparam("caller"), minute=bindparam("minute"), hits=bindparam("slots")
         )
         self.upsert = stmt.on_conflict_do_update(
             index_elements=[RateWindow.caller, RateWindow.minute],
-            set_={"hits": RateWindow.hits + 1},
+            set_={"hits": RateWindow.hits + bindparam("slots")},
         ).returning(RateWindow.hits)
 
     async def document(self, account: int, digest: str) -> str | None:
@@ -72,12 +72,13 @@ class DatabaseShared:
             return False
         return True
 
-    async def hit(self, caller: str, minute: int) -> int:
+    async def hit(self, caller: str, minute: int, slots: int) -> int:
+        values = {"caller": caller, "minute": minute, "slots": slots}
         async with self.engine.begin() as conn:
             if self.postgres:  # a counter lost in a crash costs nothing: skip the WAL flush
                 await conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
-            hits = int(await conn.scalar(self.upsert, {"caller": caller, "minute": minute}) or 0)
-            if hits == 1:  # a new minute for this caller: past minutes are of no more use
+            hits = int(await conn.scalar(self.upsert, values) or 0)
+            if hits == slots:  # a new minute for this caller: past minutes are of no more use
                 await conn.execute(delete(RateWindow).where(RateWindow.minute < minute - 1))
         return hits
 
@@ -102,10 +103,10 @@ class RedisShared:
             return False
         return bool(await self.redis.hsetnx(key, digest, document))
 
-    async def hit(self, caller: str, minute: int) -> int:
+    async def hit(self, caller: str, minute: int, slots: int) -> int:
         key = f"dangjian:rate:{caller}:{minute}"
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
+            pipe.incrby(key, slots)
             pipe.expire(key, 2 * WINDOW_SECONDS)
             hits, _ = await pipe.execute()
         return int(hits)

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from server.app import create_app
 from tests.conftest import NOW, Api
@@ -16,11 +17,13 @@ QUERY = {"query": "{ viewer { username } }"}
 
 
 @pytest.fixture
-async def limited(api: Api) -> AsyncIterator[httpx.AsyncClient]:
-    """An app with a small limit on the suite's database (its counters start empty)."""
+async def limited(api: Api, request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
+    """An app with a small limit (LIMIT, or the test's `limit` mark) on the suite's database
+    (its counters start empty)."""
     async with api.engine.begin() as conn:
         await conn.exec_driver_sql("DELETE FROM rate_window")
-    settings = dataclasses.replace(api.settings, rate_limit=LIMIT)
+    mark = request.node.get_closest_marker("limit")
+    settings = dataclasses.replace(api.settings, rate_limit=mark.args[0] if mark else LIMIT)
     app = create_app(settings, engine=api.engine)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app, client=("203.0.113.7", 5000)),
@@ -81,6 +84,37 @@ async def test_a_429_is_readable_cross_origin(api: Api, limited: httpx.AsyncClie
         headers={**origin, "Access-Control-Request-Method": "POST"},
     )
     assert preflight.status_code == 200  # preflights are not counted, nor refused
+
+
+async def taken(api: Api, caller: str) -> int:
+    async with api.engine.connect() as conn:
+        hits = await conn.scalar(
+            text("SELECT sum(hits) FROM rate_window WHERE caller = :c"), {"c": caller}
+        )
+    return int(hits or 0)
+
+
+@pytest.mark.limit(300)  # leases of 3
+async def test_a_process_takes_the_budget_a_lease_at_a_time(
+    api: Api, limited: httpx.AsyncClient
+) -> None:
+    """One counter write per lease (a hundredth of the limit), not per request; a refused
+    caller costs the store nothing more until the minute ends."""
+    for _ in range(7):
+        ok = await limited.post("/graphql", json=QUERY, headers=bearer(api, "banan_admin"))
+        assert ok.status_code == 200
+    assert await taken(api, "acct:banan_admin") == 9  # three leases for seven requests
+    async with api.engine.begin() as conn:  # as if other processes had spent the rest
+        await conn.execute(
+            text("UPDATE rate_window SET hits = 300 WHERE caller = 'acct:banan_admin'")
+        )
+    for _ in range(2):  # the lease in hand is spent first
+        ok = await limited.post("/graphql", json=QUERY, headers=bearer(api, "banan_admin"))
+        assert ok.status_code == 200
+    for _ in range(3):
+        refused = await limited.post("/graphql", json=QUERY, headers=bearer(api, "banan_admin"))
+        assert refused.status_code == 429
+    assert await taken(api, "acct:banan_admin") == 303  # one more ask, then none
 
 
 def spend(env: dict[str, str], user: str, servers: tuple[str, str]) -> list[int]:
