@@ -552,7 +552,7 @@ async def review_service(w: Write, record_id: int | None, approve: bool, note: s
             status=decision,
             verified_by=principal.account_id,
             verified_at=now,
-            review_note=(note or "").strip()[:200] or None,
+            review_note=(note or "").strip() or None,
         )
     )
     if await w.change(review) == 0:
