@@ -14,7 +14,7 @@ from resolvers.errors import BadUserInput
 from resolvers.ids import from_global_id, pk_of
 from schema.account import Viewer
 from schema.audit import AuditQuery
-from schema.checkin import CheckInMutation, check_in_node, service_node
+from schema.checkin import CheckInMutation, CheckInQuery, check_in_node, service_node
 from schema.development import DevelopmentMutation, DevelopmentQuery, case_node
 from schema.dues import DuesMutation, payment_node
 from schema.member import Member, MemberFilter, MemberOrder, columns_for, member_node
@@ -41,7 +41,7 @@ async def _node(ctx: Context, kind: str, pk: int) -> Node | None:
 
 
 @strawberry.type(description="Read access to the Party-affairs platform, scoped to the caller.")
-class Query(DevelopmentQuery, AuditQuery):
+class Query(DevelopmentQuery, AuditQuery, CheckInQuery):
     @strawberry.field(description="The authenticated caller.")
     def viewer(self, info: strawberry.Info) -> Viewer:
         p = info.context.require()
