@@ -5,8 +5,14 @@ PostgreSQL fails (issue 16, item 9)."""
 import uuid
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.conftest import Api
+from models import PersistedQuery
+from models.base import MAX_FREE_TEXT
+from resolvers.context import Context
+from resolvers.errors import BadUserInput
+from resolvers.write import Write, perform
+from tests.conftest import NOW, Api
 from tests.test_checkin_writes import log_at_home
 from tests.test_development import make_applicant, sql
 from tests.test_write import audited_refusal, gid
@@ -127,3 +133,24 @@ async def test_a_key_longer_than_its_column_is_refused(writable_api: Api) -> Non
         "BAD_USER_INPUT",
     )
     assert await sql(api, entries) == before
+
+
+async def test_free_text_is_held_to_its_documented_maximum(writable_api: Api) -> None:
+    """A `Text` column has no length of its own: the template holds what an action writes to
+    it to MAX_FREE_TEXT. No mutation writes one yet, so an action of the test's own does."""
+
+    async def keep(w: Write, document: str) -> None:
+        registered = PersistedQuery(
+            account_id=1, hash=uuid.uuid4().hex * 2, document=document, registered_at=NOW
+        )
+        w.session.add(registered)
+
+    documents = "SELECT COUNT(*) FROM persisted_query"
+    async with AsyncSession(writable_api.engine) as session:
+        ctx = Context(session=session, principal=None)
+        before = await sql(writable_api, documents)
+        with pytest.raises(BadUserInput, match=f"^document must be at most {MAX_FREE_TEXT} "):
+            await perform(ctx, "keep", keep, "q" * (MAX_FREE_TEXT + 1))
+        assert await sql(writable_api, documents) == before
+        await perform(ctx, "keep", keep, "q" * MAX_FREE_TEXT)
+    assert await sql(writable_api, documents) == [(before[0][0] + 1,)]
