@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import ColumnElement, DateTime, Enum, MetaData, String
+from sqlalchemy import ColumnElement, DateTime, Enum, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, QueryableAttribute
 from sqlalchemy.types import TypeDecorator
 
@@ -23,6 +23,19 @@ NAMING = {
 # Materialised tree paths compare bytewise: on PostgreSQL the column must be COLLATE "C",
 # otherwise range predicates over the index silently return wrong rows (docs/performance.md).
 PathString = String(255).with_variant(String(255, collation="C"), "postgresql")
+
+# characters of free text (a `Text` column, which has no length of its own) a write may store:
+# a page of remarks; the write template refuses more (`max_chars`)
+MAX_FREE_TEXT = 2_000
+
+
+def max_chars(column: Any) -> int | None:
+    """The most characters a write may store in `column`: a `String(n)` column's n, a `Text`
+    column's MAX_FREE_TEXT; None for any other type. SQLite stores any length, PostgreSQL
+    refuses past n: the write template holds both to this."""
+    if isinstance(column.type, Text):
+        return MAX_FREE_TEXT
+    return column.type.length if isinstance(column.type, String) else None
 
 
 class NameEnum(Enum):

@@ -28,6 +28,7 @@ from domain.calendar import Period
 from domain.checkin import check_day, check_service, days_touched, period_target
 from domain.errors import recuse
 from models import (
+    BranchKind,
     CheckIn,
     CheckInStatus,
     Member,
@@ -39,12 +40,13 @@ from models import (
     ServiceTeam,
     VolunteerPost,
 )
-from resolvers.batch import keyed_union, page_batch, rows_by_id
+from resolvers.batch import count_rows, keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, Forbidden, NotFound
 from resolvers.ids import pk_of, to_global_id
 from resolvers.member import MEMBER_COLUMNS
-from resolvers.pagination import Order, Page, Window
+from resolvers.org import name_contains
+from resolvers.pagination import Order, Page, Window, make_page, paged
 from resolvers.write import Write
 
 COMMUNITY_LEVELS = (OrgLevel.COMMUNITY, OrgLevel.VILLAGE)
@@ -53,6 +55,8 @@ SERVICE_BY_START = Order(ServiceRecord.started_at, ServiceRecord.id, descending=
 Community = aliased(Organization, name="community")
 Employer = aliased(Organization, name="employer")
 Grid = aliased(Organization, name="grid")
+Street = aliased(Organization, name="street")
+District = aliased(Organization, name="district")
 SR = aliased(ServiceRecord, name="sr")
 
 
@@ -369,6 +373,77 @@ async def summary(ctx: Context, path: str, period: Period) -> Summary:
     return await ctx.load(load_summaries, (path, period))
 
 
+# ---- the community directory -------------------------------------------------------------
+
+PUBLIC = (
+    "the community directory is public to every member: any member may check in at any community"
+)
+DIRECTORY_ORDER = Order(None, Community.id)
+
+
+def directory() -> Select:
+    """Every community and village (社区/村) with the names of its street and district: all a
+    member needs to choose where to report, and all `report_check_in` accepts. No scope: a
+    member may report to any community of the city (在职党员到社区报到)."""
+    return (
+        unscoped(
+            select(
+                Community.id,
+                Community.name,
+                Community.level,
+                Street.name.label("street_name"),
+                District.name.label("district_name"),
+            ),
+            why=PUBLIC,
+        )
+        .join(Street, Street.id == Community.parent_id)
+        .join(District, District.id == Street.parent_id)
+        .where(Community.level.in_(COMMUNITY_LEVELS))
+    )
+
+
+def grid_branches(community_ids: Sequence[int]) -> Select:
+    """The grid branches (网格党支部) of communities: where a checked-in member may serve."""
+    return unscoped(
+        select(Organization.id, Organization.name, Organization.parent_id).where(
+            Organization.parent_id.in_(community_ids),
+            Organization.level == OrgLevel.BRANCH,
+            Organization.branch_kind == BranchKind.GRID,
+        ),
+        why=PUBLIC,
+    )
+
+
+@dataclass(frozen=True)
+class DirectoryQuery:
+    search: str | None = None
+    district_id: int | None = None
+
+
+async def communities(ctx: Context, q: DirectoryQuery, window: Window) -> Page[Row]:
+    """A page of the directory, by id, filtered by name and district (a district that does
+    not exist or is no district lists nothing)."""
+    stmt = directory()
+    if q.search:
+        stmt = stmt.where(name_contains(Community.name, q.search, "search"))
+    if q.district_id is not None:
+        stmt = stmt.where(District.id == q.district_id)
+    rows = (await ctx.session.execute(paged(stmt, DIRECTORY_ORDER, window))).all()
+    return make_page(rows, DIRECTORY_ORDER, window, lambda: count_rows(ctx.session, stmt))
+
+
+async def load_grids(ctx: Context, community_ids: Sequence[int]) -> list[list[Row]]:
+    """The grid branches of each community of a directory page, in one statement."""
+    found: dict[int, list[Row]] = {}
+    for row in await ctx.session.execute(grid_branches(community_ids).order_by(Organization.id)):
+        found.setdefault(row.parent_id, []).append(row)
+    return [found.get(i, []) for i in community_ids]
+
+
+async def grids(ctx: Context, community_id: int) -> list[Row]:
+    return await ctx.load(load_grids, community_id)
+
+
 # ---- writes --------------------------------------------------------------------------------
 
 
@@ -383,42 +458,28 @@ async def _own_member(ctx: Context) -> Row:
     return (await ctx.session.execute(own)).one()
 
 
-async def _community(ctx: Context, org_id: int | None) -> Row:
+async def _community(ctx: Context, org_id: int | None, grid_id: int | None) -> Row:
+    """The community of the directory named by `org_id`, and `grid_id` one of its grid
+    branches if given. Any other id (an org of another kind, a branch of another community,
+    an id that names nothing) is answered alike, naming no organisation."""
     row = None
     if org_id is not None:
-        row = (
-            await ctx.session.execute(
-                unscoped(
-                    select(Organization.id, Organization.path, Organization.level).where(
-                        Organization.id == org_id
-                    ),
-                    why="any community of the city may be reported to (在职党员到社区报到)",
-                )
-            )
-        ).one_or_none()
-    if row is None or row.level not in COMMUNITY_LEVELS:
+        found = directory().with_only_columns(Community.id, Community.path)
+        row = (await ctx.session.execute(found.where(Community.id == org_id))).one_or_none()
+    if row is None:
         raise BadUserInput("communityId must name a community (社区) or village (村)")
+    if grid_id is not None:
+        grid = grid_branches([row.id]).with_only_columns(Organization.id)
+        if await ctx.session.scalar(grid.where(Organization.id == grid_id)) is None:
+            raise BadUserInput("gridId must name a grid branch (网格党支部) of that community")
     return row
 
 
 async def report_check_in(w: Write, community_id: int | None, grid_id: int | None) -> int:
-    """The caller reports to a residential community (在职党员到社区报到)."""
+    """The caller reports to a residential community of the directory (在职党员到社区报到)."""
     ctx = w.ctx
     me = await _own_member(ctx)
-    community = await _community(ctx, community_id)
-    if grid_id is not None:
-        grid = await ctx.session.scalar(
-            unscoped(
-                select(Organization.id).where(
-                    Organization.id == grid_id,
-                    Organization.parent_id == community.id,
-                    Organization.level == OrgLevel.BRANCH,
-                ),
-                why="a branch of the community reported to",
-            )
-        )
-        if grid is None:
-            raise BadUserInput("gridId must name a branch of that community")
+    community = await _community(ctx, community_id, grid_id)
     active = unscoped(select(CheckIn.id), why="the caller's own check-ins").where(
         CheckIn.member_id == me.id, CheckIn.status == CheckInStatus.ACTIVE
     )
@@ -561,7 +622,7 @@ async def review_service(w: Write, record_id: int | None, approve: bool, note: s
             status=decision,
             verified_by=principal.account_id,
             verified_at=now,
-            review_note=(note or "").strip()[:200] or None,
+            review_note=(note or "").strip() or None,
         )
     )
     if await w.change(review) == 0:

@@ -488,7 +488,7 @@ async def approve_exemption(w: Write, member_id: int | None, year: int, reason: 
     exempt = (
         unscoped(update(DuesBase), why=AUTHORIZED)
         .where(DuesBase.member_id == member.id, DuesBase.year == year)
-        .values(exempt=True, exemption_reason=reason.strip()[:200])
+        .values(exempt=True, exemption_reason=reason.strip())
     )
     if await w.change(exempt) == 0:
         raise BadUserInput(f"no dues base set for {year}")
@@ -640,7 +640,7 @@ async def pay(w: Write, req: PayRequest) -> int:
     return payment.id
 
 
-async def reverse(w: Write, payment_id: int | None, reason: str, key: str) -> int:
+async def reverse(w: Write, payment_id: int | None, reason: str, idempotency_key: str) -> int:
     """A reversing entry for a payment (corrections never edit the ledger)."""
     ctx = w.ctx
     principal = ctx.require()
@@ -654,7 +654,7 @@ async def reverse(w: Write, payment_id: int | None, reason: str, key: str) -> in
     if original is None:
         raise Forbidden("you may not correct this payment")
     digest = fingerprint(reverses=original.id, reason=reason.strip())
-    if (done := await _replay(ctx, key, digest)) is not None:
+    if (done := await _replay(ctx, idempotency_key, digest)) is not None:
         return done
     if original.kind != PaymentKind.PAYMENT:
         raise BadUserInput("only payments can be reversed")
@@ -670,12 +670,12 @@ async def reverse(w: Write, payment_id: int | None, reason: str, key: str) -> in
         paid_at=ctx.now,
         recorded_by=principal.account_id,
         reverses_id=original.id,
-        note=reason.strip()[:200],
-        idempotency_key=key,
+        note=reason.strip(),
+        idempotency_key=idempotency_key,
         request_hash=digest,
     )
     ctx.session.add(entry)
-    await w.flush(replay=partial(_replay, ctx, key, digest))
+    await w.flush(replay=partial(_replay, ctx, idempotency_key, digest))
     void = (
         unscoped(update(DuesMonth), why="the payment authorized above")
         .where(DuesMonth.payment_id == original.id, DuesMonth.voided_by.is_(None))
@@ -687,7 +687,7 @@ async def reverse(w: Write, payment_id: int | None, reason: str, key: str) -> in
         to_global_id("DuesPayment", original.id),
         original.org_path,
         before={"amount_fen": original.amount_fen},
-        after={"reversal_id": entry.id, "reason": reason.strip()[:200]},
+        after={"reversal_id": entry.id, "reason": reason.strip()},
     )
     return entry.id
 

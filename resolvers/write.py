@@ -9,21 +9,35 @@ The template then flushes (integrity errors become client errors), writes one au
 change under the field name, commits, and clears the loaders so later fields and the payload
 see the change. On any failure it rolls back and records the refusal under the field name, in
 its own transaction: an alias chosen by the client never names an audit row.
+
+Every string the action writes to a column, as a pending row or through an INSERT or UPDATE it
+executes, is held to the column's length (`models.base.max_chars`) before it reaches the
+database: longer is BAD_USER_INPUT naming the input field, never a truncation (the input would
+be lost without a word) nor an internal error (PostgreSQL refuses what SQLite would store).
 """
 
+import dataclasses
+import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, TypeVar, cast
 
 from graphql import GraphQLError
-from sqlalchemy import CursorResult, Executable, Row
+from sqlalchemy import CursorResult, Executable, Row, event
+from sqlalchemy import inspect as inspect_row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.sql.dml import ValuesBase
+from strawberry.utils.str_converters import to_camel_case
 
 from authz.registry import authorized
 from authz.resources import Action
 from domain.errors import OwnWork, RuleViolation
+from models.base import max_chars
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, ClientError, Conflict, Forbidden
 from resolvers.ids import to_global_id
@@ -115,6 +129,77 @@ class Write:
             raise conflict or Conflict("a concurrent change conflicts with this one") from None
 
 
+def _input_field(value: str, action: Callable[..., Any], args: tuple) -> str | None:
+    """The input field that carried `value`: an action's parameters, and the fields of a
+    dataclass it is given, bear the names of the input fields they carry (snake_case)."""
+    given = inspect.signature(action).bind_partial(None, *args).arguments
+    for name, arg in given.items():
+        fields = (
+            [(f.name, getattr(arg, f.name)) for f in dataclasses.fields(arg)]
+            if dataclasses.is_dataclass(arg) and not isinstance(arg, type)
+            else [(name, arg)]
+        )
+        for field, sent in fields:
+            if isinstance(sent, str) and value in sent:  # what is stored may be trimmed
+                return to_camel_case(field)
+    return None
+
+
+def _hold_to_lengths(
+    written: Iterable[tuple[Any, Any]], action: Callable[..., Any], args: tuple
+) -> None:
+    """BAD_USER_INPUT for the first (column, value) whose string is longer than the column
+    holds, naming the input field it came from (else the column, as the API names it)."""
+    for column, value in written:
+        most = max_chars(column)
+        if isinstance(value, str) and most is not None and len(value) > most:
+            field = _input_field(value, action, args) or to_camel_case(column.key)
+            raise BadUserInput(f"{field} must be at most {most} characters")
+
+
+def _pending(session: Session) -> Iterator[tuple[Any, Any]]:
+    """(column, value) of what rows added or changed in `session` would write."""
+    for row in chain(session.new, session.dirty):
+        state = inspect_row(row)
+        for attr in state.mapper.column_attrs:
+            if attr.key in state.dict:
+                yield attr.columns[0], state.dict[attr.key]
+
+
+def _statement_values(statement: Any) -> Iterator[tuple[Any, Any]]:
+    """(column, value) of what an INSERT or UPDATE sets: its parameters named as columns (the
+    WHERE clause's are named `<column>_<n>`)."""
+    if not isinstance(statement, ValuesBase):
+        return
+    params = statement.compile().params
+    for column in statement.table.columns:
+        if column.key in params:
+            yield column, params[column.key]
+
+
+@contextmanager
+def _held_to_lengths(
+    session: AsyncSession, action: Callable[..., Any], args: tuple
+) -> Iterator[None]:
+    """While the action runs and its rows are flushed: every flush (autoflush too) and every
+    statement the session executes is checked first (`_hold_to_lengths`)."""
+    sync = session.sync_session
+
+    def flushing(s: Session, *_: Any) -> None:
+        _hold_to_lengths(_pending(s), action, args)
+
+    def executing(state: ORMExecuteState) -> None:
+        _hold_to_lengths(_statement_values(state.statement), action, args)
+
+    event.listen(sync, "before_flush", flushing)
+    event.listen(sync, "do_orm_execute", executing)
+    try:
+        yield
+    finally:
+        event.remove(sync, "before_flush", flushing)
+        event.remove(sync, "do_orm_execute", executing)
+
+
 def _code(error: Exception) -> str:
     if isinstance(error, GraphQLError):
         return str((error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR"))
@@ -143,13 +228,14 @@ async def perform(
     """Run `action(write, *args)` as the mutation field `operation` (the module docstring)."""
     write = Write(ctx, operation)
     try:
-        try:
-            result = await action(write, *args)
-        except RuleViolation as violation:
-            raise BadUserInput(str(violation)) from None
-        except OwnWork as own:
-            raise Forbidden(str(own)) from None
-        await write.flush()
+        with _held_to_lengths(ctx.session, action, args):
+            try:
+                result = await action(write, *args)
+            except RuleViolation as violation:
+                raise BadUserInput(str(violation)) from None
+            except OwnWork as own:
+                raise Forbidden(str(own)) from None
+            await write.flush()
     except Replay as replay:
         await ctx.session.rollback()
         ctx.clear_loaders()

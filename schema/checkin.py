@@ -7,7 +7,7 @@ import strawberry
 from sqlalchemy import Row
 
 from domain.calendar import Period, parse_period
-from models import CheckInStatus, ServiceMethod, ServiceStatus
+from models import CheckInStatus, OrgLevel, ServiceMethod, ServiceStatus
 from resolvers import checkin as resolvers
 from resolvers import org as org_resolvers
 from resolvers.context import Context, Later
@@ -305,14 +305,94 @@ async def team_node(ctx: Context, pk: int) -> ServiceTeam | None:
     return ServiceTeam.from_row(row) if row else None
 
 
+# ---- the community directory ---------------------------------------------------------------
+
+
+@strawberry.type(description="A grid branch (网格党支部) of a community, where a member may serve.")
+class DirectoryGrid:
+    grid_id: strawberry.ID = strawberry.field(
+        description="Global ID of the grid branch: the gridId reportCheckIn takes."
+    )
+    name: str = strawberry.field(description="Full name, e.g. 中共青年塘社区网格第一党支部.")
+
+
+@strawberry.type(
+    description="A community or village (社区/村) of the community directory: its name, where "
+    "it lies and its grid branches, and nothing else."
+)
+class DirectoryCommunity:
+    pk: strawberry.Private[int]
+    community_id: strawberry.ID = strawberry.field(
+        description="Global ID of the community: the communityId reportCheckIn takes."
+    )
+    name: str = strawberry.field(description="Full name, e.g. 中共浒溪社区党委.")
+    level: OrgLevel = strawberry.field(description="COMMUNITY (社区) or VILLAGE (村).")
+    street_name: str = strawberry.field(
+        description="The street or township (街道/乡镇) it belongs to."
+    )
+    district_name: str = strawberry.field(description="The district or county (区县).")
+
+    @classmethod
+    def from_row(cls, row: Row) -> "DirectoryCommunity":
+        return cls(
+            pk=row.id,
+            community_id=strawberry.ID(to_global_id("Organization", row.id)),
+            name=row.name,
+            level=row.level,
+            street_name=row.street_name,
+            district_name=row.district_name,
+        )
+
+    @strawberry.field(description="Its grid branches (网格党支部), where checked-in members serve.")
+    async def grid_branches(self, info: strawberry.Info) -> list[DirectoryGrid]:
+        return [
+            DirectoryGrid(grid_id=strawberry.ID(to_global_id("Organization", r.id)), name=r.name)
+            for r in await resolvers.grids(info.context, self.pk)
+        ]
+
+
+@strawberry.type
+class CheckInQuery:
+    @strawberry.field(
+        description="The community directory (社区名录): every community and village of the "
+        "city, whatever your scope. Deliberately public to every signed-in member, because any "
+        "member may report to any community (在职党员到社区报到); reportCheckIn accepts exactly "
+        "these communities and their grid branches."
+    )
+    async def communities(
+        self,
+        info: strawberry.Info,
+        search: Annotated[
+            str | None, strawberry.argument(description="Name contains this text.")
+        ] = None,
+        district: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only communities of this district (区县委)."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[DirectoryCommunity]:
+        ctx = info.context
+        ctx.require()
+        # an id of another kind than an organisation names no district: 0 names no row
+        district_id = (pk_of(district, "Organization") or 0) if district is not None else None
+        q = resolvers.DirectoryQuery(search=search, district_id=district_id)
+        page = await resolvers.communities(ctx, q, window(info, first, after, last, before))
+        return connection(page, DirectoryCommunity.from_row)
+
+
 # ---- mutations -----------------------------------------------------------------------------
 
 
 @strawberry.input(description="Report to a residential community.")
 class ReportCheckInInput:
-    community_id: strawberry.ID = strawberry.field(description="The community or village.")
+    community_id: strawberry.ID = strawberry.field(
+        description="A community or village of the directory (`communities`)."
+    )
     grid_id: strawberry.ID | None = strawberry.field(
-        default=None, description="A grid branch of that community to serve in."
+        default=None, description="One of that community's grid branches to serve in."
     )
 
 
@@ -355,7 +435,10 @@ class ServiceRecordPayload:
 
 @strawberry.type
 class CheckInMutation:
-    @strawberry.mutation(description="Report to a residential community (在职党员到社区报到).")
+    @strawberry.mutation(
+        description="Report to a residential community (在职党员到社区报到) of the directory; "
+        "any other id is answered as one that names nothing."
+    )
     async def report_check_in(
         self, info: strawberry.Info, input: Annotated[ReportCheckInInput, INPUT]
     ) -> CheckInPayload:

@@ -16,6 +16,7 @@ from schema.account import Viewer, viewer_node
 from schema.audit import AuditQuery
 from schema.checkin import (
     CheckInMutation,
+    CheckInQuery,
     check_in_node,
     linked_member_node,
     service_node,
@@ -67,7 +68,7 @@ async def node_of(ctx: Context, gid: str) -> Node | None:
 
 
 @strawberry.type(description="Read access to the Party-affairs platform, scoped to the caller.")
-class Query(DevelopmentQuery, AuditQuery):
+class Query(DevelopmentQuery, AuditQuery, CheckInQuery):
     @strawberry.field(description="The authenticated caller.")
     def viewer(self, info: strawberry.Info) -> Viewer:
         return Viewer.of(info.context.require())
