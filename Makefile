@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 
 NODE_AUDIT := tests/http_audit/node_modules/.installed
 CHROMIUM := /usr/bin/chromium
+SOFFICE := /usr/bin/soffice
 
 .PHONY: install run test lint bench soak graphiql-assets
 
@@ -43,7 +44,14 @@ $(CHROMIUM):
 	  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } || \
 	  { echo "chromium not available: the GraphiQL browser test is skipped"; test -z "$$CI"; }
 
-test: install lint $(NODE_AUDIT) $(CHROMIUM)
+# Debian's LibreOffice Calc for the spreadsheet test (tests/test_exports.py): skipped where it
+# cannot be had, except in CI
+$(SOFFICE):
+	apt-get install -y -q libreoffice-calc-nogui >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q libreoffice-calc-nogui >/dev/null 2>&1; } || \
+	  { echo "LibreOffice not available: the spreadsheet test is skipped"; test -z "$$CI"; }
+
+test: install lint $(NODE_AUDIT) $(CHROMIUM) $(SOFFICE)
 	$(BIN)/pytest -q
 
 # GraphiQL's assets from npm, at the versions pinned in server/graphiql/vendor.json
