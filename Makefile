@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_AUDIT := tests/http_audit/node_modules/.installed
 NODE_CODEGEN := tests/trusted_documents/node_modules/.installed
 CHROMIUM := /usr/bin/chromium
+SOFFICE := /usr/bin/soffice
 
 .PHONY: install run test lint bench soak graphiql-assets
 
@@ -44,14 +45,21 @@ $(NODE_CODEGEN): tests/trusted_documents/package.json tests/trusted_documents/pa
 	  npm ci --silent --no-audit --no-fund --prefix tests/trusted_documents && touch $@; \
 	else echo "npm not available: the trusted-documents test is skipped"; test -z "$$CI"; fi
 
-# Debian's chromium for the GraphiQL browser test (tests/test_graphiql.py): skipped where it
-# cannot be had, except in CI
-$(CHROMIUM):
-	apt-get install -y -q chromium >/dev/null 2>&1 || \
-	  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } || \
-	  { echo "chromium not available: the GraphiQL browser test is skipped"; test -z "$$CI"; }
+# Debian packages for the browser and spreadsheet tests (tests/test_graphiql.py,
+# tests/test_exports.py): skipped where they cannot be had, except in CI
+define apt_need
+	apt-get install -y -q $(1) >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $(1) >/dev/null 2>&1; } || \
+	  { echo "$(1) not available: its tests are skipped"; test -z "$$CI"; }
+endef
 
-test: install lint $(NODE_AUDIT) $(NODE_CODEGEN) $(CHROMIUM)
+$(CHROMIUM):
+	$(call apt_need,chromium)
+
+$(SOFFICE):
+	$(call apt_need,libreoffice-calc-nogui)
+
+test: install lint $(NODE_AUDIT) $(NODE_CODEGEN) $(CHROMIUM) $(SOFFICE)
 	$(BIN)/pytest -q
 
 # GraphiQL's assets from npm, at the versions pinned in server/graphiql/vendor.json

@@ -132,6 +132,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
             Route("/queries", saved.catalogue),
+            Route("/queries/openapi.json", saved.openapi),
             Route("/queries/{name}", saved.run),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
@@ -146,7 +147,14 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
                 allow_origin_regex=origin_pattern,
                 allow_methods=["GET", "POST"],
                 allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID"],
-                expose_headers=["X-Request-ID", "Retry-After"],
+                expose_headers=[
+                    "X-Request-ID",
+                    "Retry-After",
+                    "X-Total-Count",
+                    "X-Truncated",
+                    "X-Row-Limit",
+                    "Content-Disposition",
+                ],
                 max_age=600,
             ),
             # inside CORS, so that a browser can read a 429 and its Retry-After

@@ -1,61 +1,55 @@
-"""CSV of the first connection of a GraphQL result: one row per `edges.node`, nested objects
-as dotted column names."""
+"""A saved query's table as cells: CSV text and, in `server/xlsx_export.py`, typed Excel cells.
+Each column is written by its GraphQL type, not guessed from its values."""
 
 import csv
 import io
-from collections.abc import AsyncIterator
+import re
+from collections.abc import Sequence
 from typing import Any
 
+from graphql import GraphQLEnumType
 
-def first_connection(data: Any) -> dict | None:
-    """The first object holding an `edges` list, depth first in selection order."""
-    if isinstance(data, dict):
-        if isinstance(data.get("edges"), list):
-            return data
-        for value in data.values():
-            found = first_connection(value)
-            if found is not None:
-                return found
-    elif isinstance(data, list):
-        for value in data:
-            found = first_connection(value)
-            if found is not None:
-                return found
-    return None
+from server.layout import Column, enum_label
+
+# what a spreadsheet would read as a number and so mangle: a leading zero dropped, digits past
+# the 15th rounded (ID-card numbers), long ones shown as 1.38E+10 (phones)
+NUMBERLIKE = re.compile(r"0\d+|\d{6,}")
+YES_NO = {True: "是", False: "否"}
 
 
-def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
-    """`{"a": {"b": 1}, "c": [1, 2]}` → `{"a.b": 1, "c": "1; 2"}`."""
-    if not isinstance(node, dict):
-        return {prefix or "value": node}
-    flat: dict[str, Any] = {}
-    for key, value in node.items():
-        name = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, dict):
-            flat.update(flatten(value, name))
-        elif isinstance(value, list):
-            flat[name] = "; ".join(str(v) for v in value)
-        else:
-            flat[name] = value
-    return flat
+def header(column: Column, zh: bool) -> str:
+    return (column.label or column.name) if zh else column.name
 
 
-def rows_of(connection: dict) -> list[dict[str, Any]]:
-    return [flatten(edge.get("node")) for edge in connection["edges"]]
+def scalar(column: Column, value: Any, zh: bool) -> Any:
+    """One value as the table shows it: booleans `true`/`false` (是/否), enums by name (or
+    their Chinese label), the rest as the API sent it (dates ISO 8601)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return YES_NO[value] if zh else str(value).lower()
+    if zh and isinstance(column.type, GraphQLEnumType):
+        return enum_label(column.type, value)
+    return value
 
 
-async def encode_rows(
-    pages: AsyncIterator[list[dict[str, Any]]], *, bom: bool
-) -> AsyncIterator[str]:
-    """CSV text, page by page; the columns are those of the first page."""
-    columns: list[str] | None = None
-    async for rows in pages:
-        buffer = io.StringIO()
-        if columns is None:
-            columns = list(rows[0]) if rows else []
-            buffer.write("\ufeff" if bom else "")
-            csv.writer(buffer).writerow(columns)
-        writer = csv.DictWriter(buffer, columns, extrasaction="ignore")
-        for row in rows:
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
-        yield buffer.getvalue()
+def text_cell(column: Column, value: Any, zh: bool) -> str:
+    """A CSV field. A string of digits gets a leading tab, which spreadsheets (LibreOffice,
+    Excel) keep as text and pandas strips when it reads the column as numbers."""
+    values = value if column.is_list else [value]
+    shown = [scalar(column, v, zh) for v in values]
+    text = "; ".join("" if v is None else str(v) for v in shown)
+    if column.type.name == "String" and NUMBERLIKE.fullmatch(text):
+        return "\t" + text
+    return text
+
+
+def encode_csv(columns: Sequence[Column], rows: Sequence[Any], *, zh: bool, bom: bool) -> str:
+    """The header (always, from the selection) and one line per row."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff" if bom else "")
+    writer = csv.writer(buffer)
+    writer.writerow([header(c, zh) for c in columns])
+    for row in rows:
+        writer.writerow([text_cell(c, c.pick(row), zh) for c in columns])
+    return buffer.getvalue()

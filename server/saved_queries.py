@@ -80,7 +80,7 @@ def sha256(document: str) -> str:
 def _description(text: str) -> str:
     lines = []
     for line in text.splitlines():
-        if not line.startswith("#"):
+        if not line.startswith("#") or line.startswith("# $"):  # `# $name:` notes a variable
             break
         lines.append(line.lstrip("#").strip())
     return " ".join(lines).strip()

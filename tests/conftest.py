@@ -198,7 +198,9 @@ def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     }
 
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
+# a database of its own per suite run: runs at once on one machine share the server, and
+# their counters (demo accounts, same minute) would add up
+REDIS_URL = f"redis://127.0.0.1:6379/{os.getpid() % 15 + 1}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "postgresql+redis"])

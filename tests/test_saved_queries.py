@@ -63,12 +63,13 @@ async def test_catalogue(api: Api) -> None:
     listing = (await api.client.get("/queries")).json()
     entry = next(q for q in listing if q["name"] == "community_checkins")
     assert entry["area"] == "checkin" and "community view" in entry["description"]
-    assert {"name": "community", "type": "ID!", "default": None, "scopeDefault": True} in entry[
-        "variables"
-    ]
-    assert {"name": "first", "type": "Int", "default": "50", "scopeDefault": False} in entry[
-        "variables"
-    ]
+    variables = {v["name"]: v for v in entry["variables"]}
+    assert variables["community"].items() >= {
+        "type": "ID!", "default": None, "scopeDefault": True, "required": False
+    }.items()  # fmt: skip
+    assert variables["first"].items() >= {
+        "type": "Int", "default": "50", "scopeDefault": False, "required": False
+    }.items()  # fmt: skip
     assert len(entry["sha256"]) == 64
 
 
@@ -84,7 +85,11 @@ async def test_csv_masks_phones_without_pii(api: Api) -> None:
     assert len(clear) == len(masked) == 58
     assert "member.phone" in clear[0] and "employer.name" in clear[0]
     assert all("*" not in r["member.phone"] for r in clear)
-    assert [r["member.phone"] for r in masked] == [mask_phone(r["member.phone"]) for r in clear]
+    # digits with a leading tab, which spreadsheets keep as text (tests/test_exports.py)
+    assert all(r["member.phone"].startswith("\t") for r in clear)
+    assert [r["member.phone"] for r in masked] == [
+        mask_phone(r["member.phone"].strip()) for r in clear
+    ]
     other = await get(api, path, "banan_admin")
     assert other.status_code == 200 and parse_csv(other.text) == []
 
