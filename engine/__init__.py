@@ -15,7 +15,8 @@ as string constants through `repr`, and argument values never at all. One functi
 per distinct selection and kept in a bounded LRU. `DANGJIAN_EXECUTOR=stock` runs strawberry's
 stock executor instead (the same schema, without this package's executor).
 
-It relies on graphql-core 3.3 internals (`collect_fields`, `gather_with_cancel`) and strawberry's
+It relies on graphql-core 3.3 internals (`collect_fields`, and `gather_with_cancel`, which
+`engine/settled.py` replaces so that no sibling field is cancelled mid-statement) and strawberry's
 converter types and the operation name a request gave (`engine/codes.py`), hence the bounds on
 both in `pyproject.toml` and the lock file.
 """

@@ -21,12 +21,13 @@ from graphql import (
     is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
-from graphql.pyutils import Path, Undefined, gather_with_cancel
+from graphql.pyutils import Path, Undefined
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
 
 from engine.compiler import Builder, Field, Selection, compiled, passes_str
+from engine.settled import gather_settled
 
 TYPENAME = "__typename"
 
@@ -276,7 +277,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         if len(pending) == 1:
             values[pending[0]] = await values[pending[0]]
             return values
-        done = await gather_with_cancel(*(values[name] for name in pending))
+        done = await gather_settled(*(values[name] for name in pending))
         values.update(zip(pending, done, strict=True))
         return values
 
@@ -355,7 +356,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             return done
 
         async def later() -> list[Any]:
-            results = await gather_with_cancel(*(done[i] for i in pending))
+            results = await gather_settled(*(done[i] for i in pending))
             for index, result in zip(pending, results, strict=True):
                 done[index] = result
             return done

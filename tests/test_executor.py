@@ -5,6 +5,7 @@ import dataclasses
 import enum
 import json
 
+import graphql.execution.executor
 import httpx
 import pytest
 import strawberry
@@ -13,6 +14,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from authz.tokens import issue_token
 from engine.executor import Executor
+from engine.settled import gather_settled
 from server.app import create_app
 from server.settings import load_settings
 
@@ -224,3 +226,22 @@ async def test_stock_executor_setting_gives_the_same_answers(db, settings) -> No
     assert load_settings({**secret, "DANGJIAN_EXECUTOR": "stock"}).executor == "stock"
     with pytest.raises(ValueError, match="DANGJIAN_EXECUTOR"):
         load_settings({**secret, "DANGJIAN_EXECUTOR": "fast"})
+
+
+async def test_siblings_of_a_failing_field_run_to_the_end() -> None:
+    """No field is cancelled inside a database call because a sibling failed: a cancelled
+    statement took its connection down and, on SQLite, the request with it."""
+    finished: list[str] = []
+
+    async def slow() -> str:
+        await asyncio.sleep(0.05)
+        finished.append("slow")
+        return "slow"
+
+    async def failing() -> str:
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        await gather_settled(failing(), slow())
+    assert finished == ["slow"]
+    assert graphql.execution.executor.gather_with_cancel is gather_settled  # graphql-core's too
