@@ -17,6 +17,7 @@ class Grant:
     role: str
     org_id: int
     path: str
+    id: int = 0  # the role_grant row: the Grant's global id
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ PRINCIPAL = (
         Account.token_version,
         Account.active,
         Account.member_id,
+        RoleGrant.id.label("grant_id"),
         RoleGrant.role,
         RoleGrant.org_id,
         Organization.path,
@@ -73,5 +75,7 @@ async def load_principal(session: AsyncSession, username: str) -> Principal | No
         token_version=account.token_version,
         active=account.active,
         member_id=account.member_id,
-        grants=tuple(Grant(r.role, r.org_id, r.path) for r in rows if r.role is not None),
+        grants=tuple(
+            Grant(r.role, r.org_id, r.path, r.grant_id) for r in rows if r.role is not None
+        ),
     )

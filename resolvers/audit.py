@@ -30,6 +30,11 @@ async def audit_log(ctx: Context, operation: str | None, window: Window) -> Page
     return make_page(rows, NEWEST_FIRST, window, lambda: count_rows(ctx.session, stmt))
 
 
+async def get_entry(ctx: Context, pk: int) -> Row | None:
+    """One entry of the caller's audit scope (None outside it, as for a missing one)."""
+    return (await ctx.session.execute(scoped_audit(ctx).where(AuditEntry.id == pk))).first()
+
+
 async def purge(session: AsyncSession, retention_days: int, today: dt.date) -> int:
     """Delete rows older than the retention period; returns how many."""
     cutoff = clock().start_of(today - dt.timedelta(days=retention_days))

@@ -1,7 +1,9 @@
 """GraphQL types of the caller's account."""
 
 import strawberry
+from sqlalchemy import Row
 
+from authz.principal import Grant as GrantHeld
 from authz.principal import Principal
 from resolvers import account as resolvers
 from resolvers.context import Context
@@ -11,13 +13,24 @@ from schema.relay import Node
 from schema.shared import Breadcrumb
 
 
-@strawberry.type(description="A role the caller holds over the subtree of one organisation.")
-class Grant:
+@strawberry.type(
+    description="A role the caller holds over the subtree of one organisation; `node` finds it "
+    "for that caller alone."
+)
+class Grant(Node):
     role: str = strawberry.field(
         description="Role name: city_admin, district_admin, street_admin, community_secretary, "
         "branch_secretary, auditor or member (self only)."
     )
     scope: Breadcrumb = strawberry.field(description="The organisation the role applies to.")
+
+    @classmethod
+    def of(cls, grant: GrantHeld, row: Row) -> "Grant":
+        return cls(
+            id=strawberry.ID(to_global_id("Grant", grant.id)),
+            role=grant.role,
+            scope=Breadcrumb.from_row(row),
+        )
 
 
 @strawberry.type(
@@ -44,13 +57,18 @@ class Viewer(Node):
 
     @strawberry.field(description="Roles held and where.")
     async def grants(self, info: strawberry.Info) -> list[Grant]:
-        return [
-            Grant(role=g.role, scope=Breadcrumb.from_row(row))
-            for g, row in await resolvers.grant_scopes(info.context)
-        ]
+        return [Grant.of(g, row) for g, row in await resolvers.grant_scopes(info.context)]
 
 
 async def viewer_node(ctx: Context, pk: int) -> Viewer | None:
     """The caller's own viewer; any other account's id is as missing."""
     p = ctx.require()
     return Viewer.of(p) if pk == p.account_id else None
+
+
+async def grant_node(ctx: Context, pk: int) -> Grant | None:
+    """One of the caller's own grants; anyone else's id is as missing."""
+    for g, row in await resolvers.grant_scopes(ctx):
+        if g.id == pk:
+            return Grant.of(g, row)
+    return None

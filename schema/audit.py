@@ -7,6 +7,8 @@ import strawberry
 from sqlalchemy import Row
 
 from resolvers import audit as resolvers
+from resolvers.context import Context
+from resolvers.ids import to_global_id
 from schema.relay import (
     After,
     Before,
@@ -21,7 +23,7 @@ from schema.shared import node_by_id
 
 
 @strawberry.type(description="One recorded change (or refused attempt), PII masked.")
-class AuditEntry:
+class AuditEntry(Node):
     at: dt.datetime = strawberry.field(description="When.")
     username: str | None = strawberry.field(description="Who (null when unauthenticated).")
     roles: str = strawberry.field(description="The roles they held, comma-separated.")
@@ -51,6 +53,7 @@ class AuditEntry:
     @classmethod
     def from_row(cls, r: Row) -> "AuditEntry":
         return cls(
+            id=strawberry.ID(to_global_id("AuditEntry", r.id)),
             at=r.at,
             username=r.username,
             roles=r.roles,
@@ -63,6 +66,11 @@ class AuditEntry:
             request_id=r.request_id,
             server_request_id=r.server_request_id,
         )
+
+
+async def entry_node(ctx: Context, pk: int) -> AuditEntry | None:
+    row = await resolvers.get_entry(ctx, pk)
+    return AuditEntry.from_row(row) if row else None
 
 
 @strawberry.type

@@ -12,8 +12,8 @@ from resolvers import org as org_resolvers
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
 from resolvers.ids import from_global_id, pk_of
-from schema.account import Viewer, viewer_node
-from schema.audit import AuditQuery
+from schema.account import Viewer, grant_node, viewer_node
+from schema.audit import AuditQuery, entry_node
 from schema.checkin import (
     CheckInMutation,
     CheckInQuery,
@@ -54,6 +54,8 @@ NODE_TYPES: dict[str, Callable[[Context, int], Awaitable[Node | None]]] = {
     "ServiceTeam": team_node,
     "Breadcrumb": breadcrumb_node,
     "Viewer": viewer_node,
+    "Grant": grant_node,
+    "AuditEntry": entry_node,
 }
 
 

@@ -18,7 +18,7 @@ from tests.conftest import Api
 
 LOG = """query($op: String) { auditLog(operation: $op, first: 100) { totalCount
   edges { node { username roles operation target success errorCode before after requestId
-  serverRequestId } } } }"""
+  serverRequestId id } } } }"""
 
 
 def gid(kind: str, pk: int) -> str:
@@ -184,3 +184,15 @@ async def test_before_and_after_are_bounded(writable_api: Api) -> None:
     assert after["ids"] == [7] * MAX_AUDIT_ITEMS + [f"…(+{99 - MAX_AUDIT_ITEMS} items)"]
     stored = (await trail_of(api, wide.server_request_id))[3]
     assert len(stored) <= MAX_AUDIT_JSON and json.loads(stored)["truncated"]
+
+
+async def test_an_entry_is_a_node_where_the_log_shows_it(writable_api: Api) -> None:
+    api = writable_api
+    log = await api.data(LOG, {"op": None}, user="cq_admin")
+    entries = [e["node"]["id"] for e in log["auditLog"]["edges"]]
+    assert entries  # the tests above wrote some
+    look = "query($id: ID!) { node(id: $id) { __typename id } }"
+    for entry in entries[:5]:
+        found = await api.data(look, {"id": entry}, user="cq_admin")
+        assert found["node"] == {"__typename": "AuditEntry", "id": entry}
+        assert (await api.data(look, {"id": entry}, user="ouli"))["node"] is None

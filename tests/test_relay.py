@@ -16,7 +16,7 @@ CHECK_IN = f"""{N} community {{ {N} organization {{ {N} }} }} employer {{ {N} }}
 BROAD = [
     f"""{{ viewer {{ {N} member {{ {N} checkIns {{ {CHECK_IN} }}
           duesLedger {{ months {{ payment {{ {N} member {{ {N} }} }} }} }} }}
-        grants {{ scope {{ {N} organization {{ {N} }} }} }} }}
+        grants {{ {N} scope {{ {N} organization {{ {N} }} }} }} }}
       members(first: 40) {{ edges {{ node {{ {N} organization {{ {N} }} employer {{ {N} }}
         residentialCommunity {{ {N} }} developmentCase {{ {N} }} }} }} }} }}""",
     f"""{{ organizations(first: 25) {{ edges {{ node {{ {N} parent {{ {N} }}
@@ -26,7 +26,7 @@ BROAD = [
     f"""{{ organizations(level: COMMUNITY, first: 8) {{ edges {{ node {{ {N}
         checkIns(first: 6) {{ edges {{ node {{ {CHECK_IN} }} }} }}
         staffCheckIns(first: 4) {{ edges {{ node {{ {CHECK_IN} }} }} }} }} }} }} }}""",
-    f"""{{ auditLog(first: 50) {{ edges {{ node {{ targetNode {{ {N} }} }} }} }} }}""",
+    f"""{{ auditLog(first: 50) {{ edges {{ node {{ {N} targetNode {{ {N} }} }} }} }} }}""",
 ]
 
 
@@ -57,7 +57,7 @@ async def seen(api: Api, user: str) -> dict[str, set[str]]:
 @pytest.mark.parametrize("user", USERS)
 async def test_no_id_under_two_types(api: Api, user: str) -> None:
     types = await seen(api, user)
-    assert {"Breadcrumb", "Member", "Viewer"} <= set().union(*types.values())
+    assert {"Breadcrumb", "Member", "Viewer", "Grant"} <= set().union(*types.values())
     shared = {gid: names for gid, names in types.items() if len(names) > 1}
     assert not shared
 
@@ -90,6 +90,15 @@ async def test_viewer_and_breadcrumb_nodes_keep_to_their_owner(api: Api) -> None
         "query($id: ID!) { organization(id: $id) { id } }", {"id": city["id"]}, user="cq_admin"
     )
     assert as_org["organization"]["id"] == city["organization"]["id"]  # as clients passed it
+
+
+async def test_a_grant_is_a_node_of_its_holder_alone(api: Api) -> None:
+    look = "query($id: ID!) { node(id: $id) { __typename id } }"
+    grant = await api.data("{ viewer { grants { id role } } }", user="huxi_secretary")
+    gid = grant["viewer"]["grants"][0]["id"]
+    found = await api.data(look, {"id": gid}, user="huxi_secretary")
+    assert found["node"] == {"__typename": "Grant", "id": gid}
+    assert (await api.data(look, {"id": gid}, user="cq_admin"))["node"] is None
 
 
 async def test_links_beside_bare_ids(api: Api) -> None:
