@@ -10,10 +10,9 @@ from server.settings import Settings
 INVALID = "invalid or expired token"
 
 
-async def authenticate(
-    header: str | None, session: AsyncSession, settings: Settings
-) -> tuple[Principal | None, str | None]:
-    """(principal, None) for a valid token; (None, reason) otherwise; (None, None) if absent."""
+def bearer_claims(header: str | None, settings: Settings) -> tuple[dict | None, str | None]:
+    """(claims, None) for a valid bearer token; (None, reason) for a bad one; (None, None)
+    if there is none. Signature and claims only: the account is not looked up."""
     if not header:
         return None, None
     scheme, _, token = header.partition(" ")
@@ -28,6 +27,16 @@ async def authenticate(
         )
     except jwt.InvalidTokenError:
         return None, INVALID
+    return claims, None
+
+
+async def authenticate(
+    header: str | None, session: AsyncSession, settings: Settings
+) -> tuple[Principal | None, str | None]:
+    """(principal, None) for a valid token; (None, reason) otherwise; (None, None) if absent."""
+    claims, error = bearer_claims(header, settings)
+    if claims is None:
+        return None, error
     principal = await load_principal(session, str(claims["sub"]))
     if principal is None or not principal.active or principal.token_version != claims["ver"]:
         return None, INVALID

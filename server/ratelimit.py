@@ -14,13 +14,12 @@ service, it must not be what stops it."""
 import logging
 import math
 
-import jwt
 import orjson
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from authz.tokens import verify_token
 from domain.clock import clock
+from server.auth import bearer_claims
 from server.settings import Settings
 from server.shared import WINDOW_SECONDS, Shared
 
@@ -44,18 +43,9 @@ class RateLimit:
     def caller(self, scope: Scope) -> str:
         """`acct:<username>` for a valid bearer token, else `addr:<client address>`."""
         header = dict(scope.get("headers") or []).get(b"authorization", b"")
-        scheme, _, token = header.decode("latin-1").partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            try:
-                claims = verify_token(
-                    token.strip(),
-                    self.settings.jwt_secret,
-                    issuer=self.settings.jwt_issuer,
-                    audience=self.settings.jwt_audience,
-                )
-                return f"acct:{claims['sub']}"[:80]
-            except jwt.InvalidTokenError:
-                pass
+        claims, _ = bearer_claims(header.decode("latin-1"), self.settings)
+        if claims is not None:
+            return f"acct:{claims['sub']}"[:80]
         client = scope.get("client")
         return f"addr:{client[0] if client else 'unknown'}"[:80]
 
