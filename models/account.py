@@ -7,7 +7,8 @@ from models.base import Base
 
 
 class Account(Base):
-    """A login; bumping `token_version` revokes every token issued before."""
+    """A login; bumping `token_version` revokes every token issued before. `version` counts
+    an administrator's changes to it (deactivation, sign-out): they take `expectedVersion`."""
 
     __tablename__ = "account"
 
@@ -17,6 +18,7 @@ class Account(Base):
     display_name: Mapped[str] = mapped_column(String(80))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     token_version: Mapped[int] = mapped_column(default=1)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class RoleGrant(Base):
