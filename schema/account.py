@@ -46,7 +46,7 @@ class Grant(Node):
         return cls.of(row.id, row.role, row.org_id, row.name, row.level, row.account_id)
 
     @strawberry.field(
-        description="The account holding the role; null unless you administer it (or it is yours)."
+        description="The account holding the role; null unless you administer its accounts."
     )
     async def account(self, info: strawberry.Info) -> "Account | None":
         return await account_node(info.context, self.account_id)

@@ -4,36 +4,25 @@ made through one, the holder refused by the other at once (no process keeps a co
 principal or its grants)."""
 
 import os
-import secrets
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.conftest import admin, postgres_url
-from tests.process import run, serving, token
+from tests.process import production_database, run, serving, token
 
 
 @pytest.fixture(scope="module")
 def production() -> Iterator[dict[str, str]]:
     """A production environment on a PostgreSQL database of its own, migrated and seeded."""
-    name = f"dangjian_accounts_{os.getpid()}"
-    server = postgres_url().replace("+asyncpg", "").rsplit("/", 1)[0]
-    if not admin(server, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'):
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL not reachable (CI requires it)")
-        pytest.skip("PostgreSQL not reachable")
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("DANGJIAN_")},
-        "DANGJIAN_ENV": "production",
-        "DANGJIAN_DATABASE_URL": f"{server}/{name}",
-        "DANGJIAN_JWT_SECRET": secrets.token_hex(32),
-        "DANGJIAN_RATE_LIMIT": "0",
-    }
-    assert run(env, "db", "upgrade").returncode == 0
-    assert run(env, "seed").returncode == 0
-    yield env
-    assert admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with production_database(f"dangjian_accounts_{os.getpid()}") as env:
+        if env is None:
+            if os.environ.get("CI"):
+                pytest.fail("PostgreSQL not reachable (CI requires it)")
+            pytest.skip("PostgreSQL not reachable")
+        assert run(env, "db", "upgrade").returncode == 0
+        assert run(env, "seed").returncode == 0
+        yield env
 
 
 def post(base: str, bearer: str, query: str, variables: dict | None = None) -> dict:
