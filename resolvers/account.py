@@ -94,12 +94,8 @@ async def get_account(ctx: Context, pk: int | None) -> Row | None:
 
 
 async def load_member_accounts(ctx: Context, member_ids: Sequence[int]) -> list[Row | None]:
-    found: dict[int, Row] = {}
-    rows = await ctx.session.execute(
-        _accounts(ctx).where(Account.member_id.in_(member_ids)).order_by(Account.id.desc())
-    )
-    for row in rows:
-        found[row.member_id] = row  # the first account of a member, should there be two
+    rows = await ctx.session.execute(_accounts(ctx).where(Account.member_id.in_(member_ids)))
+    found = {row.member_id: row for row in rows}  # one account a member (a unique index)
     return [found.get(m) for m in member_ids]
 
 
@@ -212,20 +208,20 @@ async def load_offers(ctx: Context, member_ids: Sequence[int]) -> list[Offer | N
             RoleGrant, (RoleGrant.account_id == Account.id) & (RoleGrant.org_id == Member.org_id)
         )
         .where(Member.id.in_(member_ids), Member.party_post == PartyPost.SECRETARY)
-        .order_by(Account.id)
     )
     rows: dict[int, list[Row]] = {}
     for row in await ctx.session.execute(stmt):
         rows.setdefault(row.id, []).append(row)
     offers: dict[int, Offer] = {}
     for member_id, found in rows.items():
-        first = found[0]
+        first = found[0]  # one row per role the account holds there (one account a member)
         role = offered_role(first.party_post, first.level)
-        account = first.account_id
-        held = {r.role for r in found if r.account_id == account}
+        held = {r.role for r in found}
         if role is None or role in held or not grantable(principal, role, first.level, first.path):
             continue
-        offers[member_id] = Offer(member_id, role, first.org_id, first.name, first.level, account)
+        offers[member_id] = Offer(
+            member_id, role, first.org_id, first.name, first.level, first.account_id
+        )
     return [offers.get(m) for m in member_ids]
 
 
@@ -475,7 +471,8 @@ async def create_account(
         username=name, member_id=member.id, display_name=display, token_version=1, version=1
     )
     w.session.add(account)
-    await w.flush(BadUserInput(f"the username {name} is taken"), same)
+    # the unique indexes: the username, and one account a member (opened at the same time)
+    await w.flush(BadUserInput(f"the username {name} is taken, or the member has an account"), same)
     w.session.add(RoleGrant(account_id=account.id, role=SELF_ROLE, org_id=member.org_id))
     w.record(
         to_global_id("Account", account.id),
