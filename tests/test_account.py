@@ -3,8 +3,12 @@ grant a party post calls for; every refusal answers like a missing target and is
 
 import base64
 
+import pytest
 from sqlalchemy import text
 
+from domain.account import check_fits, check_username, may_grant, offered_role
+from domain.errors import RuleViolation
+from models import OrgLevel, PartyPost
 from tests.conftest import Api
 
 GRANT = """mutation($u: String!, $r: String!, $o: ID!) {
@@ -242,8 +246,17 @@ async def test_accounts_out_of_reach(writable_api: Api) -> None:
     me = gid("Account", await account_id(api, "jiangjin_admin"))
     body = await api.post(VERSIONED % "deactivateAccount", {"a": me, "v": 1}, user="jiangjin_admin")
     assert code(body) == "FORBIDDEN"
-    # 殷江洪 holds community_secretary at his 党委: within the street's reach
+    # an account that also holds a role elsewhere is managed only by whom could grant it all
     huxi = gid("Account", await account_id(api, "huxi_secretary"))
+    banan = await org(api, "中共重庆市巴南区委员会")
+    elsewhere = await api.data(
+        GRANT, {"u": "huxi_secretary", "r": "auditor", "o": banan}, user="cq_admin"
+    )
+    body = await api.post(VERSIONED % "signOutAccount", {"a": huxi, "v": 1}, user="jiangjin_admin")
+    assert code(body) == "FORBIDDEN" and "auditor" in body["errors"][0]["message"]
+    grant = {"grantId": elsewhere["grantRole"]["grant"]["id"]}
+    assert (await api.data(REVOKE, {"in": grant}, user="cq_admin"))["revokeRole"]
+    # 殷江洪 holds community_secretary at his 党委: within the street's reach
     body = await api.post(VERSIONED % "signOutAccount", {"a": huxi, "v": 1}, user="shengquan_admin")
     assert body["data"]["signOutAccount"]["account"]["version"] == 2
 
@@ -331,3 +344,26 @@ async def test_grant_lists(api: Api) -> None:
         user="jiangjin_admin",
     )
     assert seen["data"]["node"] is None
+
+
+def test_the_rules_of_granting() -> None:
+    """domain/account.py: tiers, fits, posts, names (what the API cases above rely on)."""
+    assert may_grant(["district_admin"], "street_admin", OrgLevel.STREET)
+    assert may_grant(["district_admin"], "district_admin", OrgLevel.DISTRICT)  # its own tier
+    assert not may_grant(["street_admin"], "district_admin", OrgLevel.DISTRICT)
+    assert not may_grant(["street_admin", "auditor"], "auditor", OrgLevel.CITY)
+    assert may_grant(["city_admin"], "city_admin", OrgLevel.CITY)  # only the city grants it
+    assert not may_grant(["community_secretary"], "branch_secretary", OrgLevel.BRANCH)
+    assert not may_grant(["city_admin"], "member", OrgLevel.BRANCH)
+    check_fits("community_secretary", OrgLevel.VILLAGE)
+    for role, level in [("district_admin", OrgLevel.STREET), ("member", OrgLevel.BRANCH)]:
+        with pytest.raises(RuleViolation):
+            check_fits(role, level)
+    assert offered_role(PartyPost.SECRETARY, OrgLevel.BRANCH) == "branch_secretary"
+    assert offered_role(PartyPost.SECRETARY, OrgLevel.VILLAGE) == "community_secretary"
+    assert offered_role(PartyPost.SECRETARY, OrgLevel.GROUP) is None
+    assert offered_role(PartyPost.DEPUTY_SECRETARY, OrgLevel.BRANCH) is None
+    assert check_username(" huxi_second ") == "huxi_second"
+    for bad in ("ab", "Huxi", "1abc", "hu xi", "胡溪", "a" * 65):
+        with pytest.raises(RuleViolation):
+            check_username(bad)
