@@ -13,6 +13,7 @@ class Resource(StrEnum):
     DUES_BASE = "dues.base"
     DEVELOPMENT = "development"
     AUDIT = "audit"
+    ACCOUNT = "account"
 
 
 class Action(StrEnum):
@@ -24,6 +25,7 @@ class Action(StrEnum):
     ACT_BRANCH = "act_branch"
     ACT_STREET = "act_street"
     ACT_DISTRICT = "act_district"
+    GRANT = "grant"
 
 
 def known(resource: str, action: str) -> tuple[Resource, Action]:

@@ -58,6 +58,12 @@ QUERIES = {
           developmentCases(first: $first) { totalCount edges { node { version
             next { dueOn } timeline { step } member { name developmentCase { status } } } } }
         } } } }""",
+    "grants-and-offers": """query($first: Int) {
+        organizations(level: DISTRICT, first: 3) { edges { node { name
+          grants(first: $first) { totalCount edges { node { role scope { name }
+            account { username member { name } grants(first: 3) { totalCount } } } } } } } }
+        members(first: $first) { edges { node { name account { username }
+          offeredGrant { role scope { name } account { username } } } } } }""",
     "backward-pages": """query($first: Int) {
         members(last: $first) { totalCount edges { node { name organization { name } } } }
         organizations(level: BRANCH, last: $first) { edges { node { name

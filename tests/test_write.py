@@ -38,6 +38,13 @@ REFUSED = {
     "takeDevelopmentStep": f'{{caseId: "{MISSING["DevelopmentCase"]}", step: 2, '
     'decision: PASS, actedOn: "2026-11-01", expectedVersion: 1}',
     "extendProbation": f'{{caseId: "{MISSING["DevelopmentCase"]}", months: 6, expectedVersion: 1}}',
+    "grantRole": f'{{username: "ouli", role: "auditor", '
+    f'organizationId: "{gid("Organization", 9_999_999)}"}}',
+    "revokeRole": f'{{grantId: "{gid("Grant", 9_999_999)}"}}',
+    "createAccount": f'{{memberId: "{MISSING["Member"]}", username: "nobody_here"}}',
+    "deactivateAccount": f'{{accountId: "{gid("Account", 9_999_999)}", expectedVersion: 1}}',
+    "reactivateAccount": f'{{accountId: "{gid("Account", 9_999_999)}", expectedVersion: 1}}',
+    "signOutAccount": f'{{accountId: "{gid("Account", 9_999_999)}", expectedVersion: 1}}',
 }
 
 
