@@ -1,6 +1,6 @@
 """account versions: deactivation and force sign-out are versioned writes; one account a member
 
-Revision ID: 0014
+Revision ID: 0012
 Revises: 0011
 
 An administrator deactivates an account or signs it out everywhere (`token_version` + 1) with
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
+revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
