@@ -14,6 +14,7 @@ from resolvers.ids import to_global_id
 from schema.checkin import CheckInOrganization
 from schema.development import DevelopmentOrganization
 from schema.dues import DuesOrganization
+from schema.floating import FloatingOrganization
 from schema.relay import (
     After,
     Before,
@@ -164,7 +165,11 @@ class OrganizationFields(Node):
 
 @strawberry.type(description="A Party organisation (党组织): committee, branch or group.")
 class Organization(
-    OrganizationFields, CheckInOrganization, DuesOrganization, DevelopmentOrganization
+    OrganizationFields,
+    CheckInOrganization,
+    DuesOrganization,
+    DevelopmentOrganization,
+    FloatingOrganization,
 ):
     """The tree's fields first, then each area's (the order of the SDL)."""
 
