@@ -105,7 +105,7 @@ class FloatingPlanner:
         self.outflow: list[tuple] = []  # member rows
         self.inflow: list[tuple[tuple, Node]] = []  # members of floating-member branches
         self.committee: dict[int, list[tuple[int, str]]] = {}  # branch → (id, name)
-        self.lost: set[int] = set()  # members the directory had flagged lost contact
+        self.lost: set[int] = set()  # members out of touch (`MemberFactory.out_of_touch`)
         self.by_id = {n.id: n for n in tree.nodes}
         self.records: list[tuple] = []
         self.nanpeng = tree.by_name[f"中共{FLOATING_STREET}党工委"]
@@ -115,8 +115,6 @@ class FloatingPlanner:
             self.committee.setdefault(branch.id, []).append((row[_I["id"]], row[_I["name"]]))
         if row[_I["floating"]] == "OUTFLOW":
             self.outflow.append(row)
-            if row[_I["lost_contact"]]:
-                self.lost.add(row[_I["id"]])
         elif row[_I["floating"]] == "INFLOW":
             self.inflow.append((row, branch))
 

@@ -206,8 +206,9 @@ async def seed(
         development = DevelopmentPlanner(rng, as_of)
         floating = FloatingPlanner(tree, SEED + 21, as_of)
 
+        factory = MemberFactory(rng, as_of)
+
         def observed() -> Iterator[tuple]:
-            factory = MemberFactory(rng, as_of)
             for row, branch in member_rows(tree, builder.communities, factory, links):
                 planner.observe(row, branch)
                 dues.observe(row)
@@ -233,6 +234,7 @@ async def seed(
             await writer.insert(
                 "development_record", STEP_COLUMNS, [r for _, rs in chunk for r in rs]
             )
+        floating.lost = factory.out_of_touch
         await load_floating(writer, floating, links)
         await writer.finish()
     return SeedReport(

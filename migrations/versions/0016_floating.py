@@ -1,4 +1,5 @@
-"""floating members: outflow and inflow ledgers, contacts, reports, symposiums, suggestions
+"""floating members: outflow and inflow ledgers, contacts, reports, symposiums, suggestions;
+lost contact is computed from the contact log, so the member's stored flag goes
 
 Revision ID: 0016
 Revises: 0011
@@ -292,8 +293,16 @@ def upgrade() -> None:
         batch_op.create_index("ix_suggestion_org_path_id", ["org_path", "id"], unique=False)
         batch_op.create_index("ix_suggestion_symposium_id_id", ["symposium_id", "id"], unique=False)
 
+    with op.batch_alter_table("member", schema=None) as batch_op:
+        batch_op.drop_column("lost_contact")
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("member", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("lost_contact", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+
     with op.batch_alter_table("suggestion", schema=None) as batch_op:
         batch_op.drop_index("ix_suggestion_symposium_id_id")
         batch_op.drop_index("ix_suggestion_org_path_id")
