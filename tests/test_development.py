@@ -34,7 +34,8 @@ async def make_applicant(api: Api, name: str) -> tuple[int, str]:
         """INSERT INTO member (name, gender, ethnicity, birth_date, education,
         id_card_number, phone, address, status, dues_category, org_id, org_path, floating)
         VALUES (:n, 'FEMALE', '汉族', '1998-05-04', 'BACHELOR', '500116199805041225',
-        '13900001111', '重庆市江津区圣泉街道浒溪社区1号', 'APPLICANT', 'EMPLOYED', :o, :p, 'NONE')""",
+        '13900001111', '重庆市江津区圣泉街道浒溪社区1号', 'APPLICANT', 'EMPLOYED', :o, :p,
+        'NONE')""",
         n=name,
         o=branch_id,
         p=path,
