@@ -441,12 +441,19 @@ def suggestion_select(ctx: Context) -> Select:
 
 @dataclass(frozen=True)
 class SuggestionsKey:
-    symposium_id: int
+    """Suggestions of one symposium, or of the symposiums of a subtree (`path`)."""
+
+    symposium_id: int | None
     window: Window
     status: SuggestionStatus | None = None
+    path: str | None = None
 
     def filtered(self, ctx: Context) -> Select:
-        stmt = suggestion_select(ctx).where(Suggestion.symposium_id == self.symposium_id)
+        stmt = suggestion_select(ctx)
+        if self.symposium_id is not None:
+            stmt = stmt.where(Suggestion.symposium_id == self.symposium_id)
+        if self.path is not None:
+            stmt = stmt.where(subtree(Suggestion.org_path, self.path))
         return stmt if self.status is None else stmt.where(Suggestion.status == self.status)
 
 

@@ -418,6 +418,31 @@ class FloatingOrganization:
         key = resolvers.SymposiumsKey(self.path, window(info, first, after, last, before), span)
         return connection(await resolvers.symposiums(ctx, key), Symposium.from_row)
 
+    @strawberry.field(
+        description="Suggestions raised at this subtree's symposiums, in the order received; "
+        "of one symposium if given."
+    )
+    async def suggestions(
+        self,
+        info: strawberry.Info,
+        symposium: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this symposium's.")
+        ] = None,
+        status: Annotated[
+            SuggestionStatus | None, strawberry.argument(description="Only this status.")
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Suggestion]:
+        # an id of another kind names no symposium: 0 names no row
+        one = (pk_of(symposium, "Symposium") or 0) if symposium is not None else None
+        key = resolvers.SuggestionsKey(
+            one, window(info, first, after, last, before), status, self.path
+        )
+        return connection(await resolvers.suggestions(info.context, key), Suggestion.from_row)
+
     @strawberry.field(description="Floating-member indicators of this subtree for the period.")
     async def floating_stats(
         self, info: strawberry.Info, period: PeriodArg = None

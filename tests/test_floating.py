@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from authz.masking import mask_phone
 from tests.conftest import NOW, Api
 from tests.test_checkin_writes import gid, one, org
+from tests.test_saved_queries import get, parse_csv
 from tests.test_statement_count import counting
 
 TODAY = NOW.date()
@@ -499,3 +501,49 @@ async def test_symposium_statements_constant_in_page_size(api: Api) -> None:
         assert len(data["organization"]["symposiums"]["edges"]) == size
         counts.append(len(statements))
     assert counts[0] == counts[1] <= 12, counts
+
+
+# ---- saved queries: the ledgers as CSV ---------------------------------------------------------
+
+
+async def test_outflow_ledger_csv_masks_contacts_without_pii(api: Api) -> None:
+    district = await org(api, "中共重庆市江津区委员会")
+    path = f"/queries/outflow_ledger?org={district}&format=csv&first=100"
+    clear = parse_csv((await get(api, path, "jiangjin_admin")).text)
+    masked = parse_csv((await get(api, path, "jiangjin_auditor")).text)
+    expected = await scalar(
+        api,
+        "SELECT COUNT(*) FROM floating_record WHERE substr(home_path, 1, length(:p)) = :p",
+        p=await scalar(api, "SELECT path FROM organization WHERE name = '中共重庆市江津区委员会'"),
+    )
+    assert len(clear) == len(masked) == expected > 0
+    assert all(r["talk.heldOn"] and r["certificate.number"] for r in clear)
+    assert [r["contact"] for r in masked] == [mask_phone(r["contact"].strip()) for r in clear]
+    other = await get(api, path, "banan_admin")
+    assert other.status_code == 200 and parse_csv(other.text) == []
+
+
+async def test_saved_floating_queries(api: Api) -> None:
+    street = await org(api, "中共李家沱街道党工委")
+    awaiting = (await get(api, f"/queries/inflow_awaiting?org={street}", "banan_admin")).json()
+    ledger = awaiting["data"]["organization"]["floatingMembers"]
+    assert ledger["totalCount"] >= 2
+    assert {e["node"]["placement"] for e in ledger["edges"]} <= {"NOTIFIED", "ROUTED"}
+    nanpeng = await org(api, "中共南彭街道党工委")
+    path = f"/queries/symposium_suggestions?org={nanpeng}&format=csv"
+    rows = parse_csv((await get(api, path, "banan_admin")).text)
+    assert len(rows) >= 40 and all("中秋" in r["symposium.title"] for r in rows)
+    assert len({r["symposium.title"] for r in rows}) == 11
+    assert any(r["member.name"] == "陈佳" and r["category"] == "LOCAL_RESOURCES" for r in rows)
+    one = rows[0]["id"]
+    symposium = (
+        await run(
+            api,
+            "query($s: ID!) { node(id: $s) { ... on Suggestion { symposium { id } } } }",
+            {"s": one},
+            "banan_admin",
+        )  # fmt: skip
+    )["node"]["symposium"]["id"]
+    only = (await get(api, f"{path}&symposium={symposium}", "banan_admin")).text
+    assert 0 < len(parse_csv(only)) < len(rows)
+    assert parse_csv((await get(api, path, "jiangjin_admin")).text) == []
