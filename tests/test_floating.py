@@ -118,8 +118,14 @@ async def test_chenjia_story(writable_api: Api) -> None:
     await clear_story(api, chenjia)
     m = gid("Member", chenjia)
     # the outflow from 鸳鸯村, recorded by the home side: not active before the talk
-    out = (await run(api, OUTFLOW, {"m": m, "d": "广西壮族自治区钦州市钦南区", "on": "2016-03-01"},
-                     "banan_admin"))["recordOutflow"]["record"]  # fmt: skip
+    out = (
+        await run(
+            api,
+            OUTFLOW,
+            {"m": m, "d": "广西壮族自治区钦州市钦南区", "on": "2016-03-01"},
+            "banan_admin",
+        )
+    )["recordOutflow"]["record"]
     assert out["status"] == "RECORDED" and out["placement"] is None and out["host"] is None
     r = out["id"]
     early = await error(api, CONTACT, {"r": r, "on": "2026-09-10"}, "banan_admin")
@@ -167,13 +173,25 @@ async def test_chenjia_story(writable_api: Api) -> None:
     assert record["status"] == "ACTIVE" and record["talk"] == {"heldOn": "2016-02-20"}
     assert record["certificate"] == {"number": "LD-BN-2024-0001"}
     assert record["lastContactOn"] == "2026-09-10" and record["contact"] == "13812345678"
-    own = await run(api, "query($s: ID!) { node(id: $s) { ... on Suggestion { status reply } } }",
-                    {"s": suggestion["id"]}, "chenjia")  # fmt: skip
+    own = await run(
+        api,
+        "query($s: ID!) { node(id: $s) { ... on Suggestion { status reply } } }",
+        {"s": suggestion["id"]},
+        "chenjia",
+    )
     assert own["node"]["status"] == "ANSWERED"
     # every step is in the audit trail
-    for op in ("recordOutflow", "recordPreDepartureTalk", "issueFloatingCertificate",
-               "pairFloatingMember", "logFloatingContact", "recordFloatingReport",
-               "holdSymposium", "addSuggestion", "answerSuggestion"):  # fmt: skip
+    for op in (
+        "recordOutflow",
+        "recordPreDepartureTalk",
+        "issueFloatingCertificate",
+        "pairFloatingMember",
+        "logFloatingContact",
+        "recordFloatingReport",
+        "holdSymposium",
+        "addSuggestion",
+        "answerSuggestion",
+    ):
         assert await succeeded(api, op) >= 1, op
     # out of scope looks missing: 江津's administrator cannot find or change it
     hidden = await api.data(
@@ -181,8 +199,9 @@ async def test_chenjia_story(writable_api: Api) -> None:
     )
     assert hidden["node"] is None
     refused = await error(api, CONTACT, {"r": r, "on": "2026-09-11"}, "jiangjin_admin")
-    missing = await error(api, CONTACT, {"r": gid("FloatingRecord", 9_999_999), "on": "2026-09-11"},
-                          "jiangjin_admin")  # fmt: skip
+    missing = await error(
+        api, CONTACT, {"r": gid("FloatingRecord", 9_999_999), "on": "2026-09-11"}, "jiangjin_admin"
+    )
     assert refused["message"] == missing["message"] == "no such floating record"
     assert refused["extensions"] == missing["extensions"]
     # return ends the outflow
@@ -213,8 +232,9 @@ async def test_own_suggestion_is_not_answered_by_its_author(writable_api: Api) -
             ),
             {"p": path, "m": cheng},
         )
-    refused = await error(api, ANSWER, {"s": gid("Suggestion", 900), "d": "ADOPTED"},
-                          "qnt_grid1_secretary")  # fmt: skip
+    refused = await error(
+        api, ANSWER, {"s": gid("Suggestion", 900), "d": "ADOPTED"}, "qnt_grid1_secretary"
+    )
     assert refused["extensions"]["code"] == "FORBIDDEN"
 
 
@@ -239,8 +259,12 @@ async def test_inflow_routed_and_accepted(writable_api: Api) -> None:
     m = gid("Member", row[0])
     host = await org(api, "中共李家沱街道党工委")
     grid = await org(api, "中共青年塘社区网格第一党支部")
-    out = await run(api, OUTFLOW, {"m": m, "d": "重庆市巴南区", "on": "2026-11-01", "host": host},
-                    "jiangjin_admin")  # fmt: skip
+    out = await run(
+        api,
+        OUTFLOW,
+        {"m": m, "d": "重庆市巴南区", "on": "2026-11-01", "host": host},
+        "jiangjin_admin",
+    )
     record = out["recordOutflow"]["record"]
     assert record["placement"] == "NOTIFIED" and record["host"]["name"] == "中共李家沱街道党工委"
     r = record["id"]
@@ -317,12 +341,21 @@ async def test_pairing_warns_beyond_five(writable_api: Api) -> None:
         "SELECT m.id FROM member m JOIN organization o ON o.id = m.org_id WHERE "
         "o.name = '中共鸳鸯村第二党支部' AND m.party_post = 'SECRETARY'",
     )
-    before = int(await scalar(  # type: ignore[arg-type]
-        api, "SELECT COUNT(*) FROM floating_record WHERE paired_member_id = :s AND "
-        "status != 'ENDED'", s=secretary))  # fmt: skip
+    before = int(
+        await scalar(  # type: ignore[arg-type]
+            api,
+            "SELECT COUNT(*) FROM floating_record WHERE paired_member_id = :s AND "
+            "status != 'ENDED'",
+            s=secretary,
+        )
+    )
     for i, (member,) in enumerate(rows, start=1):
-        out = await run(api, OUTFLOW, {"m": gid("Member", member), "d": "浙江省杭州市",
-                                       "on": "2026-11-10"}, "banan_admin")  # fmt: skip
+        out = await run(
+            api,
+            OUTFLOW,
+            {"m": gid("Member", member), "d": "浙江省杭州市", "on": "2026-11-10"},
+            "banan_admin",
+        )
         r = out["recordOutflow"]["record"]["id"]
         paired = await run(api, PAIR, {"r": r, "c": gid("Member", secretary)}, "banan_admin")  # type: ignore[arg-type]
         warnings = paired["pairFloatingMember"]["warnings"]
@@ -377,8 +410,12 @@ async def test_banan_sees_nanpeng_symposiums_jiangjin_none(api: Api) -> None:
     assert symposiums["totalCount"] == 11
     said = sum(e["node"]["suggestionCount"] for e in symposiums["edges"])
     assert said >= 40 and data["floatingStats"] == {"symposiums": 11, "suggestions": said}
-    came = {a["member"]["name"] for e in symposiums["edges"] for a in e["node"]["attendees"]
-            if a["attended"]}  # fmt: skip
+    came = {
+        a["member"]["name"]
+        for e in symposiums["edges"]
+        for a in e["node"]["attendees"]
+        if a["attended"]
+    }
     assert "陈佳" in came
     assert all("中秋" in e["node"]["title"] for e in symposiums["edges"])
     assert (await run(api, SYMPOSIUMS, {"o": nanpeng}, "jiangjin_admin"))["organization"] is None
@@ -542,7 +579,7 @@ async def test_saved_floating_queries(api: Api) -> None:
             "query($s: ID!) { node(id: $s) { ... on Suggestion { symposium { id } } } }",
             {"s": one},
             "banan_admin",
-        )  # fmt: skip
+        )
     )["node"]["symposium"]["id"]
     only = (await get(api, f"{path}&symposium={symposium}", "banan_admin")).text
     assert 0 < len(parse_csv(only)) < len(rows)
