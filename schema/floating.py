@@ -3,7 +3,8 @@ symposiums (座谈会) and suggestions, the indicators, and the writes of the fl
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy import Row
@@ -640,6 +641,18 @@ class SuggestionPayload:
     suggestion: Suggestion | None = strawberry.field(description="The suggestion as it is now.")
 
 
+async def _on_record(
+    info: strawberry.Info,
+    action: Callable[..., Awaitable[int]],
+    record_id: strawberry.ID,
+    *args: Any,
+) -> FloatingRecordPayload:
+    """Run `action` on the record `record_id` names (the write template) and answer with it."""
+    ctx = info.context
+    pk = await perform(ctx, info.field_name, action, pk_of(record_id, "FloatingRecord"), *args)
+    return await _payload(ctx, pk)
+
+
 async def _payload(
     ctx: Context, pk: int, warnings: list[str] | None = None
 ) -> FloatingRecordPayload:
@@ -674,33 +687,27 @@ class FloatingMutation:
     async def record_pre_departure_talk(
         self, info: strawberry.Info, input: Annotated[RecordPreDepartureTalkInput, INPUT]
     ) -> FloatingRecordPayload:
-        ctx = info.context
-        pk = await perform(
-            ctx,
-            info.field_name,
+        return await _on_record(
+            info,
             resolvers.record_pre_departure_talk,
-            pk_of(input.record_id, "FloatingRecord"),
+            input.record_id,
             input.talk_on,
             input.talk_by,
             input.notes,
         )
-        return await _payload(ctx, pk)
 
     @strawberry.mutation(description="Issue the 流动党员活动证 after the pre-departure talk.")
     async def issue_floating_certificate(
         self, info: strawberry.Info, input: Annotated[IssueFloatingCertificateInput, INPUT]
     ) -> FloatingRecordPayload:
-        ctx = info.context
-        pk = await perform(
-            ctx,
-            info.field_name,
+        return await _on_record(
+            info,
             resolvers.issue_floating_certificate,
-            pk_of(input.record_id, "FloatingRecord"),
+            input.record_id,
             input.number,
             input.issued_on,
             input.valid_until,
         )
-        return await _payload(ctx, pk)
 
     @strawberry.mutation(
         description="Record an arrival from outside the city (a record only), awaiting "
@@ -728,15 +735,9 @@ class FloatingMutation:
     async def route_inflow(
         self, info: strawberry.Info, input: Annotated[RouteInflowInput, INPUT]
     ) -> FloatingRecordPayload:
-        ctx = info.context
-        pk = await perform(
-            ctx,
-            info.field_name,
-            resolvers.route_inflow,
-            pk_of(input.record_id, "FloatingRecord"),
-            pk_of(input.org_id, "Organization"),
+        return await _on_record(
+            info, resolvers.route_inflow, input.record_id, pk_of(input.org_id, "Organization")
         )
-        return await _payload(ctx, pk)
 
     @strawberry.mutation(
         description="Accept an arrival routed to your branch (接收): it is placed, its "
@@ -745,11 +746,7 @@ class FloatingMutation:
     async def accept_inflow(
         self, info: strawberry.Info, input: Annotated[AcceptInflowInput, INPUT]
     ) -> FloatingRecordPayload:
-        ctx = info.context
-        pk = await perform(
-            ctx, info.field_name, resolvers.accept_inflow, pk_of(input.record_id, "FloatingRecord")
-        )
-        return await _payload(ctx, pk)
+        return await _on_record(info, resolvers.accept_inflow, input.record_id)
 
     @strawberry.mutation(
         description="Pair a home committee member with a floating member (结对联系); the guide "
@@ -774,17 +771,14 @@ class FloatingMutation:
     async def log_floating_contact(
         self, info: strawberry.Info, input: Annotated[LogFloatingContactInput, INPUT]
     ) -> FloatingRecordPayload:
-        ctx = info.context
-        pk = await perform(
-            ctx,
-            info.field_name,
+        return await _on_record(
+            info,
             resolvers.log_floating_contact,
-            pk_of(input.record_id, "FloatingRecord"),
+            input.record_id,
             input.contacted_on,
             input.channel,
             input.content,
         )
-        return await _payload(ctx, pk)
 
     @strawberry.mutation(
         description="Record a floating member's yearly report back to the home org (one a year)."
@@ -792,17 +786,14 @@ class FloatingMutation:
     async def record_floating_report(
         self, info: strawberry.Info, input: Annotated[RecordFloatingReportInput, INPUT]
     ) -> FloatingRecordPayload:
-        ctx = info.context
-        pk = await perform(
-            ctx,
-            info.field_name,
+        return await _on_record(
+            info,
             resolvers.record_floating_report,
-            pk_of(input.record_id, "FloatingRecord"),
+            input.record_id,
             input.year,
             input.reported_on,
             input.content,
         )
-        return await _payload(ctx, pk)
 
     @strawberry.mutation(
         description="End a floating spell on return: the member is no longer floating."
@@ -810,15 +801,7 @@ class FloatingMutation:
     async def end_floating(
         self, info: strawberry.Info, input: Annotated[EndFloatingInput, INPUT]
     ) -> FloatingRecordPayload:
-        ctx = info.context
-        pk = await perform(
-            ctx,
-            info.field_name,
-            resolvers.end_floating,
-            pk_of(input.record_id, "FloatingRecord"),
-            input.returned_on,
-        )
-        return await _payload(ctx, pk)
+        return await _on_record(info, resolvers.end_floating, input.record_id, input.returned_on)
 
     @strawberry.mutation(
         description="Hold a symposium (座谈会) with floating members and record who came."
