@@ -249,7 +249,7 @@ class FloatingPlanner:
         for r in self.records:
             rid, member_id, home = r[0], r[1], r[5]
             path = home or r[10] or r[8]
-            end = self.as_of
+            end = self.as_of - dt.timedelta(days=1)  # the data stand at the start of the day
             if member_id in self.lost:
                 end = lost_contact_before(self.as_of) - dt.timedelta(days=rng.randrange(1, 180))
             day = max(start, r[12]) + dt.timedelta(days=rng.randrange(10, 60))
@@ -288,7 +288,7 @@ class FloatingPlanner:
         said: list[tuple] = []
         for i in range(FLOATING_SYMPOSIUMS):
             sid = i + 1
-            held = festival + dt.timedelta(days=i // 3 - 2)
+            held = min(festival + dt.timedelta(days=i // 3 - 2), self.as_of - dt.timedelta(days=1))
             meetings.append((
                 sid, street.id, street.path, f"南彭街道中秋流动党员座谈会（第{i + 1}场）", held,
                 PLACES[i % len(PLACES)],
@@ -309,11 +309,14 @@ class FloatingPlanner:
                     category, content = rng.choice(SUGGESTIONS)
                 status = rng.choices(("ANSWERED", "ADOPTED", "RECEIVED"), (60, 25, 15))[0]
                 if i == 0 and k == 0:
-                    status = "ANSWERED"
+                    status = "ANSWERED"  # 陈佳's, answered (tests/test_floating.py)
+                reply_on = held + dt.timedelta(days=rng.randint(5, 30))
+                if reply_on >= self.as_of:  # not yet answered on the day the data stand
+                    status = "RECEIVED"
                 done = status != "RECEIVED"
-                answered = held + dt.timedelta(days=rng.randint(5, 30)) if done else None
                 said.append((
                     sgid, sid, street.path, member, content, category, rng.choice(HANDLERS),
-                    status, REPLIES.get(status), answered, answerer if done else None,
+                    status, REPLIES.get(status), reply_on if done else None,
+                    answerer if done else None,
                 ))  # fmt: skip
         return meetings, attendees, said
