@@ -12,6 +12,7 @@ class Resource(StrEnum):
     DUES = "dues"
     DUES_BASE = "dues.base"
     DEVELOPMENT = "development"
+    FLOATING = "floating"
     AUDIT = "audit"
     ACCOUNT = "account"
 

@@ -29,7 +29,6 @@ MEMBER_COLUMNS = (
     "employer_org_id",
     "residential_org_id",
     "floating",
-    "lost_contact",
 )
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
@@ -114,6 +113,8 @@ class MemberFactory:
         self.rng = rng
         self.as_of = as_of
         self.next_id = 1
+        # outflow members whose contact log ends more than 6 months ago (datagen/floating.py)
+        self.out_of_touch: set[int] = set()
         self._surnames = rng.choices(SURNAMES, weights=SURNAME_WEIGHTS, k=4096)
         self._statuses = _table(STATUSES)
         self._education = {k: _table(v) for k, v in EDUCATION_BY_SETTING.items()}
@@ -223,8 +224,9 @@ class MemberFactory:
             "employer_org_id": branch.unit.id if residential and branch.unit else None,
             "residential_org_id": residential.id if residential else None,
             "floating": floating,
-            "lost_contact": floating == "OUTFLOW" and rng.random() < 0.05,
         }
+        if floating == "OUTFLOW" and rng.random() < 0.05:  # away without contact (失联)
+            self.out_of_touch.add(self.next_id)
         row.update(fixed)
         self.next_id += 1
         return tuple(row[c] for c in MEMBER_COLUMNS)

@@ -3,7 +3,7 @@
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, PathString, str_enum
@@ -58,7 +58,9 @@ class FloatingStatus(enum.Enum):
 
 
 class Member(Base):
-    """A person in the Party's books; `org_path` copies the org's path for subtree filters."""
+    """A person in the Party's books; `org_path` copies the org's path for subtree filters.
+    Lost contact (失联) is no column: it is computed from the floating contact log
+    (`resolvers.floating.lost_on`)."""
 
     __tablename__ = "member"
     __table_args__ = (
@@ -90,4 +92,3 @@ class Member(Base):
     employer_org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
     residential_org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
     floating: Mapped[FloatingStatus] = mapped_column(str_enum(FloatingStatus))
-    lost_contact: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -9,9 +9,11 @@ from models import (
     BranchKind,
     CaseStatus,
     CheckInStatus,
+    ContactChannel,
     Decision,
     DuesCategory,
     Education,
+    FloatingState,
     FloatingStatus,
     Gender,
     MemberStatus,
@@ -20,8 +22,11 @@ from models import (
     PartyPost,
     PaymentChannel,
     PaymentKind,
+    PlacementState,
     ServiceMethod,
     ServiceStatus,
+    SuggestionCategory,
+    SuggestionStatus,
 )
 
 
@@ -50,3 +55,8 @@ described(PaymentKind, "A dues payment, or a reversing correction of one.")
 described(ActingLevel, "Joint review tier (联审): branch → street/township → district.")
 described(CaseStatus, "State of a development case.")
 described(Decision, "Decision taken on a development step.")
+described(FloatingState, "State of a floating spell (流动党员).")
+described(PlacementState, "The host side of a floating spell: notified, routed, accepted.")
+described(ContactChannel, "How a floating member was contacted (结对联系).")
+described(SuggestionCategory, "What a symposium suggestion is about.")
+described(SuggestionStatus, "State of a symposium suggestion (意见建议).")

@@ -17,6 +17,7 @@ from schema.account import AccountMember
 from schema.checkin import CheckInMember
 from schema.development import DevelopmentMember
 from schema.dues import DuesMember
+from schema.floating import FloatingMember
 from schema.org import Organization, org_node
 from schema.relay import Node
 
@@ -24,7 +25,6 @@ FIELDS = Columns(
     "id", "org_id", "org_path", "employer_org_id", "residential_org_id", "name", "gender",
     "ethnicity", "birth_date", "education", "id_card_number", "phone", "address", "status",
     "dues_category", "party_post", "applied_on", "joined_on", "confirmed_on", "floating",
-    "lost_contact",
 )  # fmt: skip
 # the columns each Member field reads beyond id and org path (`resolvers.member.projected`)
 FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -34,8 +34,9 @@ FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
     "idCardNumber": ("id_card_number",), "phone": ("phone",), "address": ("address",),
     "status": ("status",), "duesCategory": ("dues_category",), "partyPost": ("party_post",),
     "appliedOn": ("applied_on",), "joinedOn": ("joined_on",), "confirmedOn": ("confirmed_on",),
-    "floating": ("floating",), "lostContact": ("lost_contact",), "organization": ("org_id",),
-    "checkIns": (), "duesLedger": (), "developmentCase": (), "employer": ("employer_org_id",),
+    "floating": ("floating",), "lostContact": (), "organization": ("org_id",),
+    "floatingRecord": (), "checkIns": (), "duesLedger": (), "developmentCase": (),
+    "employer": ("employer_org_id",),
     "residentialCommunity": ("residential_org_id",), "account": (), "offeredGrant": (),
 }  # fmt: skip
 
@@ -87,15 +88,12 @@ class MemberFields(Node):
         description="Date confirmed full member (转正)."
     )
     floating: FloatingStatus = strawberry.field(description="Floating-member status (流动党员).")
-    lost_contact: bool = strawberry.field(
-        description="Out of contact for more than 6 months (失联)."
-    )
 
     @classmethod
     def from_row(cls, ctx: Context, row: Row) -> Self:
         (pk, org_id, org_path, employer, residence, name, gender, ethnicity, birth_date,
          education, id_card, phone, address, status, dues_category, party_post, applied_on,
-         joined_on, confirmed_on, floating, lost_contact) = FIELDS(row)  # fmt: skip
+         joined_on, confirmed_on, floating) = FIELDS(row)  # fmt: skip
         id_card, phone, address, born = resolvers.pii(
             ctx, org_path, pk, id_card, phone, address, birth_date
         )
@@ -123,7 +121,6 @@ class MemberFields(Node):
             joined_on=joined_on,
             confirmed_on=confirmed_on,
             floating=floating,
-            lost_contact=lost_contact,
         )
 
     @strawberry.field(description="The member's own Party organisation (null outside your scope).")
@@ -158,6 +155,7 @@ class MemberOrganizations:
 )
 class Member(
     MemberFields,
+    FloatingMember,
     CheckInMember,
     DuesMember,
     DevelopmentMember,

@@ -15,6 +15,7 @@ from schema.account import AccountOrganization
 from schema.checkin import CheckInOrganization
 from schema.development import DevelopmentOrganization
 from schema.dues import DuesOrganization
+from schema.floating import FloatingOrganization
 from schema.relay import (
     After,
     Before,
@@ -170,6 +171,7 @@ class Organization(
     DuesOrganization,
     DevelopmentOrganization,
     AccountOrganization,
+    FloatingOrganization,
 ):
     """The tree's fields first, then each area's (the order of the SDL)."""
 

@@ -24,6 +24,7 @@ from schema.checkin import (
 )
 from schema.development import DevelopmentMutation, DevelopmentQuery, case_node
 from schema.dues import DuesMutation, payment_node
+from schema.floating import FloatingMutation, record_node, suggestion_node, symposium_node
 from schema.member import Member, MemberFilter, MemberOrder, columns_for
 from schema.org import Organization, org_node
 from schema.relay import (
@@ -57,6 +58,9 @@ NODE_TYPES: dict[str, Callable[[Context, int], Awaitable[Node | None]]] = {
     "Grant": grant_node,
     "Account": account_node,
     "AuditEntry": entry_node,
+    "FloatingRecord": record_node,
+    "Symposium": symposium_node,
+    "Suggestion": suggestion_node,
 }
 
 
@@ -164,5 +168,7 @@ class Query(DevelopmentQuery, AuditQuery, CheckInQuery):
 
 
 @strawberry.type(description="Changes; each takes one `input` and returns a payload.")
-class Mutation(CheckInMutation, DuesMutation, DevelopmentMutation, AccountMutation):
+class Mutation(
+    CheckInMutation, DuesMutation, DevelopmentMutation, AccountMutation, FloatingMutation
+):
     pass

@@ -32,14 +32,13 @@ async def make_applicant(api: Api, name: str) -> tuple[int, str]:
     await sql(
         api,
         """INSERT INTO member (name, gender, ethnicity, birth_date, education,
-        id_card_number, phone, address, status, dues_category, org_id, org_path, floating,
-        lost_contact) VALUES (:n, 'FEMALE', '汉族', '1998-05-04', 'BACHELOR', '500116199805041225',
-        '13900001111', '重庆市江津区圣泉街道浒溪社区1号', 'APPLICANT', 'EMPLOYED', :o, :p, 'NONE',
-        :f)""",
+        id_card_number, phone, address, status, dues_category, org_id, org_path, floating)
+        VALUES (:n, 'FEMALE', '汉族', '1998-05-04', 'BACHELOR', '500116199805041225',
+        '13900001111', '重庆市江津区圣泉街道浒溪社区1号', 'APPLICANT', 'EMPLOYED', :o, :p,
+        'NONE')""",
         n=name,
         o=branch_id,
         p=path,
-        f=False,
     )
     member = (await sql(api, "SELECT id FROM member WHERE name = :n", n=name))[0][0]
     await sql(

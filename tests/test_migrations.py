@@ -36,6 +36,12 @@ TABLES = {
     "alembic_version",
     "persisted_query",
     "rate_window",
+    "floating_record",
+    "floating_contact",
+    "floating_report",
+    "symposium",
+    "symposium_attendee",
+    "suggestion",
 }
 
 

@@ -64,6 +64,16 @@ QUERIES = {
             account { username member { name } grants(first: 3) { totalCount } } } } } } } }
         members(first: $first) { edges { node { name account { username }
           offeredGrant { role scope { name } account { username } } } } } }""",
+    "floating-ledger": """query($first: Int) {
+        organizations(level: BRANCH, first: $first) { edges { node { name
+          floatingStats { enrolmentRate contactCoverage lostContact symposiums }
+          symposiums(first: 2) { totalCount edges { node { title suggestionCount } } }
+          floatingMembers(first: 3) { totalCount edges { node { name lostContact
+            home { name } placedIn { name } member { name floatingRecord { status } }
+            pairedWith { name } contacts { channel } reports { year } reportDue } } } } } } }""",
+    "floating-members": """query($first: Int) {
+        members(first: $first, filter: {floating: OUTFLOW}) { edges { node { lostContact
+          floatingRecord { status lastContactOn contacts { channel } } } } } }""",
     "backward-pages": """query($first: Int) {
         members(last: $first) { totalCount edges { node { name organization { name } } } }
         organizations(level: BRANCH, last: $first) { edges { node { name

@@ -21,6 +21,7 @@ async def scalar(api: Api, sql: str, **params):
 
 
 MISSING = {kind: gid(kind, 9_999_999) for kind in ("Member", "CheckIn", "DevelopmentCase")}
+FLOATING = gid("FloatingRecord", 9_999_999)
 # an input for each mutation that names nothing the caller may change
 REFUSED = {
     "reportCheckIn": f'{{communityId: "{gid("Organization", 9_999_999)}"}}',
@@ -45,6 +46,29 @@ REFUSED = {
     "deactivateAccount": f'{{accountId: "{gid("Account", 9_999_999)}", expectedVersion: 1}}',
     "reactivateAccount": f'{{accountId: "{gid("Account", 9_999_999)}", expectedVersion: 1}}',
     "signOutAccount": f'{{accountId: "{gid("Account", 9_999_999)}", expectedVersion: 1}}',
+    "recordOutflow": f'{{memberId: "{MISSING["Member"]}", destination: "广东省深圳市", '
+    'reason: "务工", departedOn: "2026-11-01"}',
+    "recordPreDepartureTalk": f'{{recordId: "{FLOATING}", talkOn: "2026-11-01", talkBy: "x", '
+    'notes: "x"}',
+    "issueFloatingCertificate": f'{{recordId: "{FLOATING}", number: "x", '
+    'issuedOn: "2026-11-01", validUntil: "2027-11-01"}',
+    "recordInflow": f'{{hostOrgId: "{gid("Organization", 9_999_999)}", name: "x", origin: "x", '
+    'reason: "x", arrivedOn: "2026-11-01"}',
+    "routeInflow": f'{{recordId: "{FLOATING}", orgId: "{gid("Organization", 9_999_999)}"}}',
+    "acceptInflow": f'{{recordId: "{FLOATING}"}}',
+    "pairFloatingMember": f'{{recordId: "{FLOATING}", committeeMemberId: "{MISSING["Member"]}"}}',
+    "logFloatingContact": f'{{recordId: "{FLOATING}", contactedOn: "2026-11-01", '
+    'channel: PHONE, content: "x"}',
+    "recordFloatingReport": f'{{recordId: "{FLOATING}", year: 2026, '
+    'reportedOn: "2026-11-01", content: "x"}',
+    "endFloating": f'{{recordId: "{FLOATING}", returnedOn: "2026-11-01"}}',
+    "holdSymposium": f'{{orgId: "{gid("Organization", 9_999_999)}", title: "x", '
+    f'heldOn: "2026-11-01", place: "x", invitedMemberIds: ["{MISSING["Member"]}"], '
+    "attendedMemberIds: []}",
+    "addSuggestion": f'{{symposiumId: "{gid("Symposium", 9_999_999)}", content: "x", '
+    "category: OTHER}",
+    "answerSuggestion": f'{{suggestionId: "{gid("Suggestion", 9_999_999)}", decision: ANSWERED, '
+    'reply: "x"}',
 }
 
 
