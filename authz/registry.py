@@ -33,6 +33,7 @@ from models import (
     DuesMonth,
     DuesPayment,
     Member,
+    MemberTransfer,
     Organization,
     ServiceRecord,
     ServiceTeam,
@@ -89,6 +90,13 @@ REGISTRY: dict[type, Placement] = {
         follows=DevelopmentCase.org_path,
     ),
     AuditEntry: Placement(Resource.AUDIT, AuditEntry.scope_path),
+    # seen from both sides; `from_path` is where the member was, so it does not follow them
+    MemberTransfer: Placement(
+        Resource.TRANSFER,
+        MemberTransfer.from_path,
+        MemberTransfer.member_id,
+        (MemberTransfer.to_path,),
+    ),
 }
 
 

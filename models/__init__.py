@@ -22,6 +22,7 @@ from models.development import (
 )
 from models.dues import DuesBase, DuesMonth, DuesPayment, DuesRule, PaymentChannel, PaymentKind
 from models.member import (
+    AdditionMethod,
     DuesCategory,
     Education,
     FloatingStatus,
@@ -29,14 +30,17 @@ from models.member import (
     Member,
     MemberStatus,
     PartyPost,
+    Standing,
 )
 from models.org import BranchKind, Organization, OrgLevel, OrgType
 from models.persisted import PersistedQuery
 from models.ratelimit import RateWindow
+from models.transfer import MemberTransfer, TransferStatus
 
 __all__ = [
     "Account",
     "ActingLevel",
+    "AdditionMethod",
     "AuditEntry",
     "Base",
     "BranchKind",
@@ -57,6 +61,7 @@ __all__ = [
     "Holiday",
     "Member",
     "MemberStatus",
+    "MemberTransfer",
     "OrgLevel",
     "OrgType",
     "Organization",
@@ -71,5 +76,7 @@ __all__ = [
     "ServiceRecord",
     "ServiceStatus",
     "ServiceTeam",
+    "Standing",
+    "TransferStatus",
     "VolunteerPost",
 ]

@@ -6,6 +6,7 @@ import strawberry
 
 from models import (
     ActingLevel,
+    AdditionMethod,
     BranchKind,
     CaseStatus,
     CheckInStatus,
@@ -22,6 +23,8 @@ from models import (
     PaymentKind,
     ServiceMethod,
     ServiceStatus,
+    Standing,
+    TransferStatus,
 )
 
 
@@ -50,3 +53,6 @@ described(PaymentKind, "A dues payment, or a reversing correction of one.")
 described(ActingLevel, "Joint review tier (联审): branch → street/township → district.")
 described(CaseStatus, "State of a development case.")
 described(Decision, "Decision taken on a development step.")
+described(Standing, "Standing on the roll (在册), or why a member left it (the archive stays).")
+described(AdditionMethod, "How a member entered the archive (增加方式).")
+described(TransferStatus, "Where a transfer of the membership relation stands (组织关系转接).")

@@ -26,6 +26,7 @@ from schema.relay import (
     window,
 )
 from schema.shared import Breadcrumb, CountByKey, MemberRef, counts, member_from_row
+from schema.transfer import TransferOrganization
 
 OnlyStatus = Annotated[
     MemberStatus | None, strawberry.argument(description="Only members of this status.")
@@ -164,7 +165,11 @@ class OrganizationFields(Node):
 
 @strawberry.type(description="A Party organisation (党组织): committee, branch or group.")
 class Organization(
-    OrganizationFields, CheckInOrganization, DuesOrganization, DevelopmentOrganization
+    OrganizationFields,
+    CheckInOrganization,
+    DuesOrganization,
+    DevelopmentOrganization,
+    TransferOrganization,
 ):
     """The tree's fields first, then each area's (the order of the SDL)."""
 

@@ -24,7 +24,7 @@ from schema.checkin import (
 )
 from schema.development import DevelopmentMutation, DevelopmentQuery, case_node
 from schema.dues import DuesMutation, payment_node
-from schema.member import Member, MemberFilter, MemberOrder, columns_for
+from schema.member import Member, MemberFilter, MemberMutation, MemberOrder, columns_for
 from schema.org import Organization, org_node
 from schema.relay import (
     After,
@@ -39,6 +39,7 @@ from schema.relay import (
     window,
 )
 from schema.shared import breadcrumb_node
+from schema.transfer import TransferMutation, transfer_node
 
 MAX_NODES = 100
 Id = Annotated[strawberry.ID, strawberry.argument(description="A global ID.")]
@@ -56,6 +57,7 @@ NODE_TYPES: dict[str, Callable[[Context, int], Awaitable[Node | None]]] = {
     "Viewer": viewer_node,
     "Grant": grant_node,
     "AuditEntry": entry_node,
+    "MemberTransfer": transfer_node,
 }
 
 
@@ -163,5 +165,7 @@ class Query(DevelopmentQuery, AuditQuery, CheckInQuery):
 
 
 @strawberry.type(description="Changes; each takes one `input` and returns a payload.")
-class Mutation(CheckInMutation, DuesMutation, DevelopmentMutation):
+class Mutation(
+    CheckInMutation, DuesMutation, DevelopmentMutation, MemberMutation, TransferMutation
+):
     pass

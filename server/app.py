@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             auth_error=error,
             request=request,
             hours_target=settings.hours_target,
+            transfer_deadline_days=settings.transfer_deadline_days,
         )
         ctx.request_id = request.state.request_id  # set by RequestLog, echoed as X-Request-ID
         ctx.server_request_id = request.state.server_request_id
