@@ -8,6 +8,7 @@ import base64
 from sqlalchemy import text
 
 from tests.conftest import Api
+from tests.test_statement_count import counting
 
 TRANSFER = """mutation($in: TransferMemberInput!) { transferMember(input: $in) {
   transfer { id status version letterNumber memberName fromName toName dueOn overdue
@@ -29,6 +30,10 @@ OUTGOING = """query($org: ID!) { organization(id: $org) {
 LEDGER = """query($id: ID!) { node(id: $id) { ... on Member {
   duesLedger(year: 2026) { paidFen months { month paidAt } } } } }"""
 BY_NAME = """query($name: String) { members(filter: {name: $name}) { totalCount } }"""
+LISTED = """query($org: ID!, $first: Int) { organization(id: $org) {
+  transfers(direction: OUTGOING, first: $first) { totalCount edges { node { memberName
+    member { name transfer { status } } fromOrganization { name }
+    toOrganization { name } } } } } }"""
 OWN = """{ viewer { member { name transfer { status letterNumber toName } } } }"""
 
 
@@ -221,3 +226,17 @@ async def test_return_within_scope_and_out_of_city(writable_api: Api) -> None:
         user="jiangjin_admin",
     )
     assert again["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+    # a district's outgoing transfers, each with its member and organisations: statements
+    # constant in the page size
+    top = (await sql(api, "SELECT id FROM organization WHERE name = :n", n=JIANGJIN))[0][0]
+    counts = []
+    for first in (2, 100):
+        with counting(api) as statements:
+            data = await api.data(
+                LISTED, {"org": gid("Organization", top), "first": first}, user="jiangjin_admin"
+            )
+        counts.append(len(statements))
+        edges = data["organization"]["transfers"]["edges"]
+        assert len(edges) == min(first, 4) and all(e["node"]["fromOrganization"] for e in edges)
+    assert counts[0] == counts[1]

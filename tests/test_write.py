@@ -38,6 +38,19 @@ REFUSED = {
     "takeDevelopmentStep": f'{{caseId: "{MISSING["DevelopmentCase"]}", step: 2, '
     'decision: PASS, actedOn: "2026-11-01", expectedVersion: 1}',
     "extendProbation": f'{{caseId: "{MISSING["DevelopmentCase"]}", months: 6, expectedVersion: 1}}',
+    "addMember": f'{{organizationId: "{gid("Organization", 9_999_999)}", name: "x", '
+    'gender: MALE, ethnicity: "汉族", birthDate: "1990-01-01", idCardNumber: "x", '
+    'phone: "13900000000", address: "x", education: BACHELOR, status: FULL, '
+    "duesCategory: EMPLOYED, addedHow: TRANSFERRED_IN}",
+    "updateMember": f'{{memberId: "{MISSING["Member"]}", expectedVersion: 1, phone: "x"}}',
+    "changeMemberStanding": f'{{memberId: "{MISSING["Member"]}", standing: DECEASED, '
+    'on: "2026-11-01", expectedVersion: 1}',
+    "transferMember": f'{{memberId: "{MISSING["Member"]}", expectedVersion: 1, '
+    f'toOrganizationId: "{gid("Organization", 1)}", idempotencyKey: "refused-key-3"}}',
+    "acceptTransfer": f'{{transferId: "{gid("MemberTransfer", 9_999_999)}", '
+    'expectedVersion: 1, idempotencyKey: "refused-key-4"}',
+    "returnTransfer": f'{{transferId: "{gid("MemberTransfer", 9_999_999)}", '
+    'expectedVersion: 1, idempotencyKey: "refused-key-5", reason: "x"}',
 }
 
 
