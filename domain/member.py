@@ -3,12 +3,26 @@ hold, which standing changes are allowed, how long a receiving branch has to ans
 rules, no database: uniqueness in the city is the database's (a unique index)."""
 
 import datetime as dt
+import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from domain.calendar import add_months
 from domain.errors import RuleViolation
-from models import AdditionMethod, Gender, MemberStatus, OrgLevel, Standing
+from models import (
+    AdditionMethod,
+    DuesCategory,
+    Education,
+    Gender,
+    MemberStatus,
+    OrgLevel,
+    Standing,
+)
+
+T = TypeVar("T")
+E = TypeVar("E", bound=enum.Enum)
 
 # GB 11643-1999: weights of the first 17 digits, and the check character of the sum mod 11
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -181,3 +195,114 @@ def check_destination(
         check_member_org(to_level)
         if to_path == from_path:
             raise RuleViolation("the member is already in that organisation")
+
+
+# ---- a row of the national system's member table (批量导入) -------------------------------
+
+# (column, required): the national member-management system's column set, in template order
+COLUMNS = (
+    ("姓名", True),
+    ("身份证号", True),
+    ("性别", True),
+    ("民族", True),
+    ("出生日期", True),
+    ("学历", True),
+    ("人员类别", False),  # 正式党员 / 预备党员; without it, inferred from 转正日期
+    ("入党日期", True),
+    ("转正日期", False),
+    ("手机", True),
+    ("家庭住址", True),
+    ("所在党组织编码", True),
+    ("党费类别", False),  # 在职 by default
+    ("增加方式", False),  # 转入 by default: a branch onboarding its members
+)
+EDUCATION_NAMES = {e.value: e for e in Education} | {
+    "高中": Education.SENIOR_HIGH,
+    "中专": Education.SENIOR_HIGH,
+    "硕士": Education.POSTGRADUATE,
+    "博士": Education.POSTGRADUATE,
+    "研究生": Education.POSTGRADUATE,
+}
+# 2026-11-25, 2026/11/25, 2026.11.25, 20261125
+DATE_SHAPES = tuple(
+    re.compile(rf"(\d{{4}}){sep}(\d{{{width}}}){sep}(\d{{{width}}})")
+    for sep, width in (("-", "1,2"), ("/", "1,2"), (r"\.", "1,2"), ("", "2"))
+)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """An import row as read: the facts (None when a required one is unreadable), the
+    archive fields beside them, and every problem found."""
+
+    facts: Facts | None
+    education: Education | None
+    dues_category: DuesCategory
+    org_code: str
+    problems: tuple[str, ...]
+
+
+def parse_date(text: str) -> dt.date:
+    for shape in DATE_SHAPES:
+        if m := shape.fullmatch(text):
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    raise ValueError(text)
+
+
+def _by_value(kind: type[E], text: str) -> E:
+    for value in kind:
+        if text in (value.value, value.name):
+            return value
+    raise ValueError(text)
+
+
+def parse_row(cells: dict[str, str]) -> Parsed:
+    """Read one row (cells as text, by column name); every problem is reported, none
+    stops the reading."""
+    problems: list[str] = []
+    text = {name: (cells.get(name) or "").strip() for name, _ in COLUMNS}
+    for name, required in COLUMNS:
+        if required and not text[name]:
+            problems.append(f"{name} is required")
+
+    def read(name: str, parse: Callable[[str], T]) -> T | None:
+        if not text[name]:
+            return None
+        try:
+            return parse(text[name])
+        except ValueError:
+            problems.append(f"{name} {text[name]!r} cannot be read")
+            return None
+
+    gender = read("性别", lambda t: _by_value(Gender, t))
+    birth = read("出生日期", parse_date)
+    joined = read("入党日期", parse_date)
+    confirmed = read("转正日期", parse_date)
+    education = (
+        read("学历", EDUCATION_NAMES.__getitem__) if text["学历"] in EDUCATION_NAMES else None
+    )
+    if text["学历"] and education is None:
+        problems.append(f"学历 {text['学历']!r} cannot be read")
+    status = read("人员类别", lambda t: _by_value(MemberStatus, t))
+    if status is None:
+        status = MemberStatus.FULL if confirmed else MemberStatus.PROBATIONARY
+    dues = read("党费类别", lambda t: _by_value(DuesCategory, t)) or DuesCategory.EMPLOYED
+    added = (
+        read("增加方式", lambda t: _by_value(AdditionMethod, t)) or AdditionMethod.TRANSFERRED_IN
+    )
+    facts = None
+    if gender is not None and birth is not None:
+        facts = Facts(
+            name=text["姓名"],
+            gender=gender,
+            ethnicity=text["民族"],
+            birth_date=birth,
+            id_card_number=normal_id_card(text["身份证号"]),
+            phone=text["手机"],
+            address=text["家庭住址"],
+            status=status,
+            added_how=added,
+            joined_on=joined,
+            confirmed_on=confirmed,
+        )
+    return Parsed(facts, education, dues, text["所在党组织编码"], tuple(problems))

@@ -16,8 +16,10 @@ from authz.registry import scoped, unscoped
 from authz.resources import Action, Resource
 from authz.scope import Scope
 from domain.calendar import born_before
+from domain.errors import RuleViolation
 from domain.member import (
     Facts,
+    Parsed,
     check_active,
     check_leaving,
     check_member_org,
@@ -410,17 +412,6 @@ async def leave_roll(
 # ---- bulk import (批量导入) --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ImportRow:
-    """One row of a file as parsed (`domain.member.parse_row`): its number in the file, the
-    code of its organisation, and the member, or what makes it unreadable."""
-
-    number: int
-    org_code: str
-    member: NewMember | None
-    problems: tuple[str, ...] = ()
-
-
 @dataclass
 class ImportReport:
     dry_run: bool
@@ -434,7 +425,7 @@ class ImportReport:
 
 
 class ImportRefused(ClientError):
-    """A real run with problems: nothing was added; the report says why, row by row."""
+    """A run with problems: nothing was added; the report says why, row by row."""
 
     def __init__(self, report: ImportReport) -> None:
         super().__init__(f"{len(report.problems)} problems: nothing was imported")
@@ -488,37 +479,48 @@ async def _known_cards(w: Write, cards: list[str]) -> set[str]:
     return known
 
 
-async def import_members(w: Write, rows: Sequence[ImportRow], dry_run: bool) -> ImportReport:
-    """Check every row as `addMember` would (all of them, reporting each problem with its row
-    number); unless a dry run, add them all or none."""
+def _member(parsed: Parsed) -> NewMember | None:
+    if parsed.facts is None or parsed.education is None:
+        return None
+    return NewMember(None, parsed.facts, parsed.education, parsed.dues_category)
+
+
+async def import_members(
+    w: Write, rows: Sequence[tuple[int, Parsed]], dry_run: bool
+) -> ImportReport:
+    """Check every row (its number in the file, as read) as `addMember` would, all of them,
+    reporting each problem with its row number; unless a dry run, add them all or none."""
     ctx = w.ctx
     report = ImportReport(dry_run=dry_run, rows=len(rows))
-    orgs = await _orgs_by_code(w, {r.org_code for r in rows if r.org_code})
-    cards = [normal_id_card(r.member.facts.id_card_number) for r in rows if r.member]
+    orgs = await _orgs_by_code(w, {p.org_code for _, p in rows if p.org_code})
+    cards = [p.facts.id_card_number for _, p in rows if p.facts]
     known = await _known_cards(w, cards)
     seen: dict[str, int] = {}
     ready: list[tuple[NewMember, Row]] = []
-    for r in rows:
-        problems = list(r.problems)
-        org = orgs.get(r.org_code)
-        if org is None:
-            problems.append(f"所在党组织编码 {r.org_code!r} names no branch whose archive you keep")
-        else:
+    for number, parsed in rows:
+        problems = list(parsed.problems)
+        member = _member(parsed)
+        org = orgs.get(parsed.org_code)
+        if org is None and parsed.org_code:
+            problems.append(
+                f"所在党组织编码 {parsed.org_code!r} names no branch whose archive you keep"
+            )
+        elif org is not None:
             try:
                 check_member_org(org.level)
-            except Exception as e:
+            except RuleViolation as e:  # reported with the row's other problems
                 problems.append(str(e))
-        if r.member is not None:
-            problems += problems_of(r.member.facts, ctx.today) + _too_long(r.member)
-            card = normal_id_card(r.member.facts.id_card_number)
+        if member is not None:
+            problems += problems_of(member.facts, ctx.today) + _too_long(member)
+            card = member.facts.id_card_number
             if card in known:
                 problems.append(DUPLICATE)
             elif card in seen:
                 problems.append(f"idCardNumber repeats row {seen[card]}")
-            seen.setdefault(card, r.number)
+            seen.setdefault(card, number)
             if org is not None and not problems:
-                ready.append((r.member, org))
-        report.problems += [(r.number, p) for p in problems]
+                ready.append((member, org))
+        report.problems += [(number, p) for p in problems]
     if not report.ok:
         if dry_run:
             return report
