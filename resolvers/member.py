@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from dataclasses import field as dataclasses_field
 from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Integer, Row, Select, cast, extract, func, null, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    cast,
+    extract,
+    func,
+    null,
+    select,
+    update,
+)
 
 from authz.masking import mask_address, mask_id_card, mask_phone
 from authz.paths import subtree
@@ -35,9 +46,11 @@ from models import (
     Gender,
     Member,
     MemberStatus,
+    MemberTransfer,
     Organization,
     PartyPost,
     Standing,
+    TransferStatus,
 )
 from models.base import max_chars
 from resolvers.batch import page_batch, rows_by_id
@@ -404,6 +417,17 @@ async def leave_roll(
     row = await kept_member(w, member_id, expected_version)
     reason = (reason or "").strip() or None
     check_leaving(row.standing, standing, row.status, row.joined_on, on, reason, w.ctx.today)
+    waiting = await w.session.scalar(
+        unscoped(
+            select(func.count()).where(
+                MemberTransfer.member_id == row.id,
+                MemberTransfer.status == TransferStatus.PENDING,
+            ),
+            why="the transfers of the member authorized above",
+        )
+    )
+    if waiting:
+        raise BadUserInput("the member has a transfer waiting: it is answered first")
     values = {"standing": standing, "standing_on": on, "standing_reason": reason}
     await save_archive(w, row, values)
     return row.id
@@ -469,9 +493,9 @@ async def _known_cards(w: Write, cards: list[str]) -> set[str]:
         known.update(
             await w.session.scalars(
                 unscoped(
-                    Member.__table__.select()
-                    .with_only_columns(Member.id_card_number)
-                    .where(Member.id_card_number.in_(cards[start : start + CHUNK])),
+                    select(Member.id_card_number).where(
+                        Member.id_card_number.in_(cards[start : start + CHUNK])
+                    ),
                     why="uniqueness of ID-card numbers in the city, as addMember's CONFLICT",
                 )
             )

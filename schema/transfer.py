@@ -189,13 +189,19 @@ class TransferPayload:
     transfer: MemberTransfer | None = strawberry.field(description="The transfer as it is now.")
 
 
-def _answer(input: AnswerTransferInput) -> resolvers.Decision:
-    return resolvers.Decision(
+async def _answer(
+    info: strawberry.Info, input: AnswerTransferInput, *, accept: bool
+) -> TransferPayload:
+    """The receiving side's answer, either way (one action: `resolvers.transfer.decide`)."""
+    ctx = info.context
+    decision = resolvers.Decision(
         transfer_id=pk_of(input.transfer_id, "MemberTransfer"),
         expected_version=input.expected_version,
         idempotency_key=input.idempotency_key,
         reason=input.reason,
     )
+    pk = await perform(ctx, info.field_name, resolvers.decide, accept, decision)
+    return TransferPayload(transfer=await transfer_node(ctx, pk))
 
 
 @strawberry.type
@@ -224,14 +230,10 @@ class TransferMutation:
     async def accept_transfer(
         self, info: strawberry.Info, input: Annotated[AnswerTransferInput, INPUT]
     ) -> TransferPayload:
-        ctx = info.context
-        pk = await perform(ctx, info.field_name, resolvers.decide, True, _answer(input))
-        return TransferPayload(transfer=await transfer_node(ctx, pk))
+        return await _answer(info, input, accept=True)
 
     @strawberry.mutation(description="Return a transfer to the sending side, with a reason.")
     async def return_transfer(
         self, info: strawberry.Info, input: Annotated[AnswerTransferInput, INPUT]
     ) -> TransferPayload:
-        ctx = info.context
-        pk = await perform(ctx, info.field_name, resolvers.decide, False, _answer(input))
-        return TransferPayload(transfer=await transfer_node(ctx, pk))
+        return await _answer(info, input, accept=False)

@@ -8,6 +8,7 @@ import base64
 from sqlalchemy import text
 
 from tests.conftest import Api
+from tests.test_member_archive import STANDING
 from tests.test_statement_count import counting
 
 TRANSFER = """mutation($in: TransferMemberInput!) { transferMember(input: $in) {
@@ -99,6 +100,12 @@ async def test_ouli_walks_both_sides(writable_api: Api) -> None:
     other = await api.post(TRANSFER, {"in": {**value, "letterNumber": "x"}}, user="jiangjin_admin")
     assert other["errors"][0]["extensions"]["code"] == "IDEMPOTENCY_KEY_REUSED"
     assert len(await sql(api, "SELECT id FROM member_transfer WHERE member_id = :m", m=ouli)) == 1
+
+    # while it waits, she stays on her branch's roll
+    leave = {"memberId": gid("Member", ouli), "standing": "DECEASED", "on": "2026-11-20",
+             "expectedVersion": version}  # fmt: skip
+    waiting = await api.post(STANDING, {"in": leave}, user="jiangjin_admin")
+    assert "transfer waiting" in waiting["errors"][0]["message"]
 
     # until accepted: 巴南 sees the letter, not her archive
     seen = await api.data(MEMBER, {"id": gid("Member", ouli)}, user="banan_admin")
