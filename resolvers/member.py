@@ -57,7 +57,14 @@ from resolvers.batch import page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, ClientError, Conflict, Forbidden
 from resolvers.ids import to_global_id
-from resolvers.org import member_scope, members_in, members_of, name_contains, scoped_members
+from resolvers.org import (
+    ON_ROLL,
+    member_scope,
+    members_in,
+    members_of,
+    name_contains,
+    scoped_members,
+)
 from resolvers.pagination import Order, Page, Window, cut, make_page
 from resolvers.write import Write
 
@@ -148,7 +155,7 @@ class MemberQuery:
             if age is not None and not 0 <= age <= 150:
                 raise BadUserInput("ages must be between 0 and 150")
         conds: list[ColumnElement[bool]] = [
-            Member.standing.in_(self.standing or (Standing.ACTIVE,))
+            Member.standing.in_(self.standing) if self.standing else ON_ROLL
         ]
         if self.under:
             conds.append(subtree(Member.org_path, self.under))

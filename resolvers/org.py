@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Row, Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select
 
 from authz.paths import path_ids, subtree
 from authz.registry import in_scope, scoped, unscoped
@@ -192,7 +192,11 @@ def members_in(scope: Scope, *columns) -> Select:
     return scoped(scope, Member, *columns)
 
 
-ON_ROLL = Member.standing == Standing.ACTIVE  # active counts and lists (在册)
+# active counts and lists (在册); inline, so that the planner matches the partial
+# `ix_member_stats` whatever the parameters of a prepared statement
+ON_ROLL = Member.standing == bindparam(
+    "on_roll", Standing.ACTIVE, type_=Member.standing.type, literal_execute=True
+)
 
 
 def members_of(stmt: Select, org_id: int, path: str, in_subtree: bool) -> Select:

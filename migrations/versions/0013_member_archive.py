@@ -5,7 +5,8 @@ Revises: 0011
 
 Members leave the active roll (death, 停止党籍, 出党, a transfer out of the city) but keep
 their archive: `standing` says which, with its date and reason, beside the pipeline `status`.
-The statistics index gains the standing so that active counts stay index-only. ID-card
+The statistics index keeps the active roll only (a partial index): active counts stay
+index-only. ID-card
 numbers are unique in the city. `member_transfer` holds the letters of 组织关系转接.
 """
 
@@ -19,7 +20,7 @@ down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-OLD_STATS = ["org_path", "status", "gender", "education", "birth_date"]
+STATS = ["org_path", "status", "gender", "education", "birth_date"]
 
 
 def _path() -> sa.types.TypeEngine:
@@ -44,7 +45,13 @@ def upgrade() -> None:
         "member", sa.Column("version", sa.Integer(), nullable=False, server_default=sa.text("1"))
     )
     op.drop_index("ix_member_stats", table_name="member")
-    op.create_index("ix_member_stats", "member", [*OLD_STATS, "standing"])
+    op.create_index(
+        "ix_member_stats",
+        "member",
+        [*STATS, "standing"],
+        sqlite_where=sa.text("standing = 'ACTIVE'"),
+        postgresql_where=sa.text("standing = 'ACTIVE'"),
+    )
     op.create_index("uq_member_id_card_number", "member", ["id_card_number"], unique=True)
     op.create_index(
         "ix_member_left",
@@ -122,7 +129,7 @@ def downgrade() -> None:
     op.drop_index("ix_member_left", table_name="member")
     op.drop_index("uq_member_id_card_number", table_name="member")
     op.drop_index("ix_member_stats", table_name="member")
-    op.create_index("ix_member_stats", "member", OLD_STATS)
+    op.create_index("ix_member_stats", "member", STATS)
     with op.batch_alter_table("member") as batch:
         for column in ("version", "added_how", "standing_reason", "standing_on", "standing"):
             batch.drop_column(column)
