@@ -10,6 +10,7 @@ import asyncio
 import csv
 import datetime as dt
 import io
+import secrets
 import statistics
 import tempfile
 import time
@@ -25,7 +26,7 @@ from server.app import create_app
 from server.db import make_engine, upgrade
 from server.settings import Settings
 
-SECRET = "bench-secret-for-member-import-0123456789"
+SECRET = secrets.token_hex(32)  # production refuses any secret written in the repository
 AREA = "510107"  # 成都市武侯区: no demo member carries it, so numbers never collide
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何罗高林"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
