@@ -36,6 +36,7 @@ from models import (
     FloatingRecord,
     FloatingReport,
     Member,
+    MemberTransfer,
     Organization,
     ServiceRecord,
     ServiceTeam,
@@ -116,6 +117,13 @@ REGISTRY: dict[type, Placement] = {
     Symposium: Placement(Resource.FLOATING, Symposium.org_path),
     Suggestion: Placement(Resource.FLOATING, Suggestion.org_path, Suggestion.member_id),
     AuditEntry: Placement(Resource.AUDIT, AuditEntry.scope_path),
+    # seen from both sides; `from_path` is where the member was, so it does not follow them
+    MemberTransfer: Placement(
+        Resource.TRANSFER,
+        MemberTransfer.from_path,
+        MemberTransfer.member_id,
+        (MemberTransfer.to_path,),
+    ),
 }
 
 

@@ -15,6 +15,7 @@ class Resource(StrEnum):
     FLOATING = "floating"
     AUDIT = "audit"
     ACCOUNT = "account"
+    TRANSFER = "transfer"
 
 
 class Action(StrEnum):

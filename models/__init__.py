@@ -35,6 +35,7 @@ from models.floating import (
     SymposiumAttendee,
 )
 from models.member import (
+    AdditionMethod,
     DuesCategory,
     Education,
     FloatingStatus,
@@ -42,14 +43,17 @@ from models.member import (
     Member,
     MemberStatus,
     PartyPost,
+    Standing,
 )
 from models.org import BranchKind, Organization, OrgLevel, OrgType
 from models.persisted import PersistedQuery
 from models.ratelimit import RateWindow
+from models.transfer import MemberTransfer, TransferStatus
 
 __all__ = [
     "Account",
     "ActingLevel",
+    "AdditionMethod",
     "AuditEntry",
     "Base",
     "BranchKind",
@@ -75,6 +79,7 @@ __all__ = [
     "Holiday",
     "Member",
     "MemberStatus",
+    "MemberTransfer",
     "OrgLevel",
     "OrgType",
     "Organization",
@@ -90,10 +95,12 @@ __all__ = [
     "ServiceRecord",
     "ServiceStatus",
     "ServiceTeam",
+    "Standing",
     "Suggestion",
     "SuggestionCategory",
     "SuggestionStatus",
     "Symposium",
     "SymposiumAttendee",
+    "TransferStatus",
     "VolunteerPost",
 ]

@@ -6,6 +6,7 @@ import strawberry
 
 from models import (
     ActingLevel,
+    AdditionMethod,
     BranchKind,
     CaseStatus,
     CheckInStatus,
@@ -25,8 +26,10 @@ from models import (
     PlacementState,
     ServiceMethod,
     ServiceStatus,
+    Standing,
     SuggestionCategory,
     SuggestionStatus,
+    TransferStatus,
 )
 
 
@@ -60,3 +63,6 @@ described(PlacementState, "The host side of a floating spell: notified, routed, 
 described(ContactChannel, "How a floating member was contacted (结对联系).")
 described(SuggestionCategory, "What a symposium suggestion is about.")
 described(SuggestionStatus, "State of a symposium suggestion (意见建议).")
+described(Standing, "Standing on the roll (在册), or why a member left it (the archive stays).")
+described(AdditionMethod, "How a member entered the archive (增加方式).")
+described(TransferStatus, "Where a transfer of the membership relation stands (组织关系转接).")

@@ -28,6 +28,7 @@ from schema.relay import (
     window,
 )
 from schema.shared import Breadcrumb, CountByKey, MemberRef, counts, member_from_row
+from schema.transfer import TransferOrganization
 
 OnlyStatus = Annotated[
     MemberStatus | None, strawberry.argument(description="Only members of this status.")
@@ -172,6 +173,7 @@ class Organization(
     DevelopmentOrganization,
     AccountOrganization,
     FloatingOrganization,
+    TransferOrganization,
 ):
     """The tree's fields first, then each area's (the order of the SDL)."""
 

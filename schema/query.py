@@ -25,7 +25,7 @@ from schema.checkin import (
 from schema.development import DevelopmentMutation, DevelopmentQuery, case_node
 from schema.dues import DuesMutation, payment_node
 from schema.floating import FloatingMutation, record_node, suggestion_node, symposium_node
-from schema.member import Member, MemberFilter, MemberOrder, columns_for
+from schema.member import Member, MemberFilter, MemberMutation, MemberOrder, columns_for
 from schema.org import Organization, org_node
 from schema.relay import (
     After,
@@ -40,6 +40,7 @@ from schema.relay import (
     window,
 )
 from schema.shared import breadcrumb_node
+from schema.transfer import TransferMutation, transfer_node
 
 MAX_NODES = 100
 Id = Annotated[strawberry.ID, strawberry.argument(description="A global ID.")]
@@ -61,6 +62,7 @@ NODE_TYPES: dict[str, Callable[[Context, int], Awaitable[Node | None]]] = {
     "FloatingRecord": record_node,
     "Symposium": symposium_node,
     "Suggestion": suggestion_node,
+    "MemberTransfer": transfer_node,
 }
 
 
@@ -169,6 +171,12 @@ class Query(DevelopmentQuery, AuditQuery, CheckInQuery):
 
 @strawberry.type(description="Changes; each takes one `input` and returns a payload.")
 class Mutation(
-    CheckInMutation, DuesMutation, DevelopmentMutation, AccountMutation, FloatingMutation
+    CheckInMutation,
+    DuesMutation,
+    DevelopmentMutation,
+    AccountMutation,
+    FloatingMutation,
+    MemberMutation,
+    TransferMutation,
 ):
     pass

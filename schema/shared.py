@@ -112,3 +112,10 @@ async def member_by_id(ctx: Context, pk: int | None) -> "Member | None":
     from schema.member import member_node
 
     return await member_node(ctx, pk)
+
+
+async def org_by_id(ctx: Context, pk: int | None) -> "Organization | None":
+    """A visible organisation by id, or None (the deferral: see the module docstring)."""
+    from schema.org import org_node
+
+    return await org_node(ctx, pk)

@@ -25,6 +25,7 @@ TABLES = {
     "dues_base",
     "dues_payment",
     "dues_month",
+    "member_transfer",
     "organization",
     "member",
     "account",

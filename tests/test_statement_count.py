@@ -74,6 +74,13 @@ QUERIES = {
     "floating-members": """query($first: Int) {
         members(first: $first, filter: {floating: OUTFLOW}) { edges { node { lostContact
           floatingRecord { status lastContactOn contacts { channel } } } } } }""",
+    "transfers-by-branch": """query($first: Int) {
+        organizations(level: BRANCH, first: $first) { edges { node { name
+          transfers(direction: OUTGOING, first: 3) { totalCount edges { node { memberName
+            member { name transfer { status } } fromOrganization { name } toOrganization { name }
+          } } }
+          incoming: transfers(direction: INCOMING, overdue: true, first: 3) { totalCount } } } }
+        members(first: $first) { edges { node { transfer { status } } } } }""",
     "backward-pages": """query($first: Int) {
         members(last: $first) { totalCount edges { node { name organization { name } } } }
         organizations(level: BRANCH, last: $first) { edges { node { name

@@ -69,6 +69,19 @@ REFUSED = {
     "category: OTHER}",
     "answerSuggestion": f'{{suggestionId: "{gid("Suggestion", 9_999_999)}", decision: ANSWERED, '
     'reply: "x"}',
+    "addMember": f'{{organizationId: "{gid("Organization", 9_999_999)}", name: "x", '
+    'gender: MALE, ethnicity: "汉族", birthDate: "1990-01-01", idCardNumber: "x", '
+    'phone: "13900000000", address: "x", education: BACHELOR, status: FULL, '
+    "duesCategory: EMPLOYED, addedHow: TRANSFERRED_IN}",
+    "updateMember": f'{{memberId: "{MISSING["Member"]}", expectedVersion: 1, phone: "x"}}',
+    "changeMemberStanding": f'{{memberId: "{MISSING["Member"]}", standing: DECEASED, '
+    'on: "2026-11-01", expectedVersion: 1}',
+    "transferMember": f'{{memberId: "{MISSING["Member"]}", expectedVersion: 1, '
+    f'toOrganizationId: "{gid("Organization", 1)}", idempotencyKey: "refused-key-3"}}',
+    "acceptTransfer": f'{{transferId: "{gid("MemberTransfer", 9_999_999)}", '
+    'expectedVersion: 1, idempotencyKey: "refused-key-4"}',
+    "returnTransfer": f'{{transferId: "{gid("MemberTransfer", 9_999_999)}", '
+    'expectedVersion: 1, idempotencyKey: "refused-key-5", reason: "x"}',
 }
 
 
