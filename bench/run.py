@@ -135,7 +135,9 @@ def _p90(times: list[float]) -> float:
     return round(sorted(times)[max(0, int(len(times) * 0.9) - 1)] * 1000, 3)
 
 
-def serve(argv: list[str], url: str, port: int, **settings: str) -> subprocess.Popen:
+def serve(
+    argv: list[str], url: str, port: int, cwd: Path = HERE.parent, **settings: str
+) -> subprocess.Popen:
     """A production server; `settings` are more DANGJIAN_* variables (by name)."""
     env = {
         **os.environ,
@@ -150,7 +152,7 @@ def serve(argv: list[str], url: str, port: int, **settings: str) -> subprocess.P
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        cwd=HERE.parent,
+        cwd=cwd,
     )
 
 
