@@ -371,12 +371,17 @@ def chart(data: dict, target: Path) -> None:
         (panels[0], "rps", "requests per second (higher is better)"),
         (panels[1], "p99_ms", "p99 latency, ms (lower is better)"),
     ):
-        for offset, side, colour in (
-            (-0.2, "dangjian", "#b22222"),
-            (0.2, "PostGraphile", "#4682b4"),
-        ):
-            panel.bar([i + offset for i in at], [r[side][key] for r in rows], 0.4,
-                      label=side, color=colour)  # fmt: skip
+        sides = [s for s in (BASELINE, "dangjian", "PostGraphile") if s in rows[0]]
+        width = 0.8 / len(sides)
+        for k, side in enumerate(sides):
+            shift = (k - (len(sides) - 1) / 2) * width
+            panel.bar(
+                [i + shift for i in at],
+                [r[side][key] for r in rows],
+                width,
+                label=side,
+                color=COLOURS[side],
+            )
         panel.set_xticks(list(at), names, fontsize=8)
         panel.set_ylabel(label)
         panel.legend()
