@@ -18,7 +18,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,7 @@ from sqlalchemy import text
 
 from authz.tokens import issue_token
 from bench.load import load
-from bench.run import EXE, RESULTS, SECRET, ensure_database, serve, wait_up
+from bench.run import BENCH_POSTGRES, EXE, RESULTS, SECRET, ensure_database, serve, wait_up
 from domain.clock import clock
 from server.db import make_engine
 from server.settings import async_url
@@ -191,11 +190,9 @@ async def main(args: argparse.Namespace) -> None:
     await ensure_database(async_url(plain_url))  # built on first use (several minutes)
     district_id, path = await apply_policies(async_url(plain_url))
     ours_token = issue_token(SECRET, "jiangjin_admin", 1, ttl=7200)
-    their_token = jwt.encode(
-        {"sub": "jiangjin_admin", "scope_path": path, "exp": int(time.time()) + 7200},
-        SECRET,
-        algorithm="HS256",
-    )
+    # the same token with the subtree as a claim: PostGraphile has no accounts to look up
+    claims = jwt.decode(ours_token, SECRET, algorithms=["HS256"], audience="dangjian")
+    their_token = jwt.encode({**claims, "scope_path": path}, SECRET, algorithm="HS256")
     pairs = [
         member_page(100, False),
         member_page(100, True),
@@ -394,9 +391,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--postgres",
-        default=os.environ.get(
-            "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/dangjian_bench"
-        ),
+        default=BENCH_POSTGRES,
     )
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--repeats", type=int, default=3)

@@ -32,6 +32,9 @@ RESULTS = HERE / "results"
 SECRET = secrets.token_hex(32)  # production refuses any secret written in the repository
 EXE = Path(sys.executable).with_name("dangjian")
 WARMUP_SECONDS = 4
+BENCH_POSTGRES = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/dangjian_bench"
+)
 
 
 async def ensure_database(url: str) -> None:
@@ -338,9 +341,7 @@ if __name__ == "__main__":
     parser.add_argument("--sqlite", default="sqlite:///" + str(HERE / "data" / "chongqing.db"))
     parser.add_argument(
         "--postgres",
-        default=os.environ.get(
-            "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/dangjian_bench"
-        ),
+        default=BENCH_POSTGRES,
     )
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--http-seconds", type=float, default=10)

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from resolvers import org as org_resolvers
+from server.app import warm
 from server.db import make_engine
 from server.settings import Settings
 from tests.conftest import PG_SCHEMA, Api, api_over, postgres_url
@@ -83,6 +84,18 @@ async def test_killed_idle_connection_is_replaced(api: Api, settings: Settings) 
                 assert await conn.scalar(text("SELECT pg_backend_pid()")) != pid
     finally:
         await admin.dispose()
+        await engine.dispose()
+
+
+async def test_pool_is_opened_at_start_and_never_overflows(api: Api) -> None:
+    if api.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL pool")
+    engine = make_engine(postgres_url(), pool_size=3)
+    try:
+        await warm(engine, 3)
+        assert engine.pool.checkedin() == 3  # type: ignore[attr-defined]
+        assert engine.pool._max_overflow == 0  # type: ignore[attr-defined]
+    finally:
         await engine.dispose()
 
 
