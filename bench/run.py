@@ -32,6 +32,9 @@ RESULTS = HERE / "results"
 SECRET = secrets.token_hex(32)  # production refuses any secret written in the repository
 EXE = Path(sys.executable).with_name("dangjian")
 WARMUP_SECONDS = 4
+BENCH_POSTGRES = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/dangjian_bench"
+)
 
 
 async def ensure_database(url: str) -> None:
@@ -135,7 +138,9 @@ def _p90(times: list[float]) -> float:
     return round(sorted(times)[max(0, int(len(times) * 0.9) - 1)] * 1000, 3)
 
 
-def serve(argv: list[str], url: str, port: int, **settings: str) -> subprocess.Popen:
+def serve(
+    argv: list[str], url: str, port: int, cwd: Path = HERE.parent, **settings: str
+) -> subprocess.Popen:
     """A production server; `settings` are more DANGJIAN_* variables (by name)."""
     env = {
         **os.environ,
@@ -150,7 +155,7 @@ def serve(argv: list[str], url: str, port: int, **settings: str) -> subprocess.P
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        cwd=HERE.parent,
+        cwd=cwd,
     )
 
 
@@ -336,9 +341,7 @@ if __name__ == "__main__":
     parser.add_argument("--sqlite", default="sqlite:///" + str(HERE / "data" / "chongqing.db"))
     parser.add_argument(
         "--postgres",
-        default=os.environ.get(
-            "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/dangjian_bench"
-        ),
+        default=BENCH_POSTGRES,
     )
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--http-seconds", type=float, default=10)

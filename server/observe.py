@@ -43,9 +43,10 @@ class RequestLog:
     """ASGI middleware: the request id in `scope["state"]`, the `X-Request-ID` header on the
     response, and one log line when the response is sent."""
 
-    def __init__(self, app: ASGIApp, metrics: Any = None) -> None:
+    def __init__(self, app: ASGIApp, metrics: Any = None, every: bool = True) -> None:
         self.app = app
         self.metrics = metrics  # server.metrics.Metrics, fed the same fields as the log line
+        self.every = every  # False: lines only for server errors (DANGJIAN_ACCESS_LOG=0)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -85,7 +86,8 @@ class RequestLog:
                 "operation": state.get("operation"),
                 "errors": state.get("error_codes") or [],
             }
-            log.info("request", extra={"fields": fields})
+            if self.every or status >= 500:
+                log.info("request", extra={"fields": fields})
             if self.metrics is not None:
                 self.metrics.observe(fields)
 

@@ -67,6 +67,8 @@ class Settings:
     rate_limit: int = 1200  # requests per minute per account (per address without one); 0: off
     max_body_bytes: int = 1_048_576
     statement_timeout_ms: int = 5000
+    db_pool_size: int = 10
+    access_log: bool = True
 
     @property
     def production(self) -> bool:
@@ -202,6 +204,12 @@ SPEC = (
     Spec("DANGJIAN_STATEMENT_TIMEOUT_MS", "statement_timeout_ms", "5000",
          "longest one SQL statement of a request may run, in milliseconds (`0`: no limit); "
          "past it the field gets `TIMEOUT`", _number(int, "a whole number of milliseconds", 0)),
+    Spec("DANGJIAN_DB_POOL_SIZE", "db_pool_size", "10",
+         "PostgreSQL connections each API process opens at start and keeps (no more under "
+         "load: a request beyond them waits for one)", _number(int, "a whole number", 1)),
+    Spec("DANGJIAN_ACCESS_LOG", "access_log", "1",
+         "`0`: a log line only for requests answered 500 or above (metrics still count every "
+         "request)", _flag),
 )  # fmt: skip
 KNOWN = {s.env for s in SPEC}
 _warned: set[str] = set()

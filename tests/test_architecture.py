@@ -36,7 +36,10 @@ FRAMEWORKS = {"sqlalchemy", "strawberry", "graphql", "starlette", "alembic", "ca
 
 SCANNED = ("authz", "bench", "datagen", "domain", "engine", "migrations", "models", "resolvers")
 SOURCES = sorted(
-    p for d in (*SCANNED, "schema", "server", "tests") for p in (ROOT / d).rglob("*.py")
+    p
+    for d in (*SCANNED, "schema", "server", "tests")
+    for p in (ROOT / d).rglob("*.py")
+    if "node_modules" not in p.parts  # npm packages (bench/peer) may ship Python helpers
 )
 # the one reader of business time, and JWT lifetimes (protocol time, verified by PyJWT's clock)
 ALLOWED = {("domain/clock.py", "datetime.now"), ("authz/tokens.py", "time.time")}
@@ -140,7 +143,7 @@ def unmarked_statements(source: str) -> list[tuple[int, str]]:
 
 
 def sources(package: str) -> list[Path]:
-    return sorted((ROOT / package).rglob("*.py"))
+    return sorted(p for p in (ROOT / package).rglob("*.py") if "node_modules" not in p.parts)
 
 
 def test_planted_violations_are_seen() -> None:

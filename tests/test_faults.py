@@ -7,8 +7,10 @@ import pytest
 from sqlalchemy import text
 
 from resolvers import org as org_resolvers
+from server.app import warm
 from server.db import make_engine
-from tests.conftest import Api, postgres_url
+from server.settings import Settings
+from tests.conftest import PG_SCHEMA, Api, api_over, postgres_url
 
 SLEEP = "SELECT pg_sleep(5) /* dangjian fault test */"
 
@@ -54,6 +56,47 @@ async def test_killed_backend(api: Api, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.undo()
     again = await api.data("{ organizations { totalCount } }", user="cq_admin")
     assert again["organizations"]["totalCount"] > 0
+
+
+async def test_killed_idle_connection_is_replaced(api: Api, settings: Settings) -> None:
+    """The pool has no pre-ping round trip: a pooled connection whose backend was killed
+    while idle is replaced at checkout (asyncpg saw the socket close), and the next request
+    succeeds on a fresh one."""
+    if api.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL fault")
+    engine = make_engine(
+        postgres_url(),
+        pool_size=1,
+        connect_args={"server_settings": {"search_path": f"{PG_SCHEMA}_demo"}},
+    )
+    admin = make_engine(postgres_url())
+    query = "{ organizations { totalCount } }"
+    try:
+        async with api_over(engine, settings) as one:
+            first = await one.data(query, user="cq_admin")
+            async with engine.connect() as conn:  # the pool's one connection
+                pid = await conn.scalar(text("SELECT pg_backend_pid()"))
+            async with admin.connect() as conn:
+                assert await conn.scalar(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+            await asyncio.sleep(0.3)  # the server's goodbye reaches the idle socket
+            assert await one.data(query, user="cq_admin") == first
+            async with engine.connect() as conn:
+                assert await conn.scalar(text("SELECT pg_backend_pid()")) != pid
+    finally:
+        await admin.dispose()
+        await engine.dispose()
+
+
+async def test_pool_is_opened_at_start_and_never_overflows(api: Api) -> None:
+    if api.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL pool")
+    engine = make_engine(postgres_url(), pool_size=3)
+    try:
+        await warm(engine, 3)
+        assert engine.pool.checkedin() == 3  # type: ignore[attr-defined]
+        assert engine.pool._max_overflow == 0  # type: ignore[attr-defined]
+    finally:
+        await engine.dispose()
 
 
 async def test_batched_requests_are_refused(api: Api) -> None:

@@ -14,7 +14,7 @@ from resolvers import org as org_resolvers
 from server.app import create_app
 from server.observe import LineFormatter
 from server.settings import Settings
-from tests.conftest import Api
+from tests.conftest import Api, api_over
 
 MEMBERS = "query Directory { members(first: 5) { edges { node { name } } } }"
 
@@ -46,6 +46,21 @@ async def test_one_line_per_request_with_what_happened(
     assert line["request_id"] == "r-1" and line["status"] == 200
     assert line["account"] == "jiangjin_admin" and line["operation"] == "Directory"
     assert line["statements"] >= 1 and line["errors"] == []
+
+
+async def test_access_log_off_keeps_the_metrics(
+    api: Api, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """DANGJIAN_ACCESS_LOG=0: no line for an answered request; the metrics still count it."""
+    quiet = dataclasses.replace(settings, access_log=False)
+    caplog.set_level(logging.INFO, logger="dangjian")
+    async with api_over(api.engine, quiet) as off:
+        count = "dangjian_request_statements_count"
+        before = sample((await off.client.get("/metrics")).text, count)
+        await off.data(MEMBERS, user="jiangjin_admin")
+        after = sample((await off.client.get("/metrics")).text, count)
+    assert request_lines(caplog) == []
+    assert after > before
 
 
 async def test_client_errors_log_no_traceback(api: Api, caplog: pytest.LogCaptureFixture) -> None:
