@@ -6,7 +6,7 @@ import socket
 import uvicorn
 
 from server.serving import tcp_listener
-from tests.process import free_port, serving, wait_for
+from tests.process import free_port, run, serving, wait_for
 
 
 def test_worker_connections_get_tcp_nodelay() -> None:
@@ -36,6 +36,7 @@ def test_worker_connections_get_tcp_nodelay() -> None:
 
 
 def test_serve_with_two_workers(cli_env: dict[str, str]) -> None:
+    assert run(cli_env, "db", "upgrade").returncode == 0  # serve refuses a missing database
     with serving(cli_env, "--workers", "2") as base:
         for _ in range(4):
             response = wait_for(f"{base}/healthz")
