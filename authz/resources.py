@@ -13,6 +13,7 @@ class Resource(StrEnum):
     DUES_BASE = "dues.base"
     DEVELOPMENT = "development"
     AUDIT = "audit"
+    ACTIVITY = "activity"
 
 
 class Action(StrEnum):

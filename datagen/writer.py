@@ -37,6 +37,8 @@ TABLES = (
     "dues_month",
     "development_case",
     "development_record",
+    "activity",
+    "activity_participant",
 )  # parents first; dues_rule is reference data from the migrations
 
 

@@ -4,8 +4,12 @@ import enum
 
 import strawberry
 
+from domain.activity import Attendance
 from models import (
     ActingLevel,
+    ActivityAudience,
+    ActivityState,
+    ActivityType,
     BranchKind,
     CaseStatus,
     CheckInStatus,
@@ -17,6 +21,7 @@ from models import (
     MemberStatus,
     OrgLevel,
     OrgType,
+    ParticipationStatus,
     PartyPost,
     PaymentChannel,
     PaymentKind,
@@ -50,3 +55,10 @@ described(PaymentKind, "A dues payment, or a reversing correction of one.")
 described(ActingLevel, "Joint review tier (联审): branch → street/township → district.")
 described(CaseStatus, "State of a development case.")
 described(Decision, "Decision taken on a development step.")
+described(ActivityType, "The kind of an activity of organisational life (三会一课, 主题党日, …).")
+described(
+    ActivityState, "Where an activity stands: DRAFT → PUBLISHED → HELD → RECORDED, or CANCELLED."
+)
+described(ActivityAudience, "Who an activity is for.")
+described(ParticipationStatus, "A member's answer to an activity: sign-up or leave.")
+described(Attendance, "How a member's part in an activity counts.")

@@ -13,6 +13,7 @@ from resolvers import member as resolvers
 from resolvers.context import Context
 from resolvers.ids import to_global_id
 from resolvers.rows import Columns
+from schema.activity import ActivityMember
 from schema.checkin import CheckInMember
 from schema.development import DevelopmentMember
 from schema.dues import DuesMember
@@ -35,7 +36,7 @@ FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
     "appliedOn": ("applied_on",), "joinedOn": ("joined_on",), "confirmedOn": ("confirmed_on",),
     "floating": ("floating",), "lostContact": ("lost_contact",), "organization": ("org_id",),
     "checkIns": (), "duesLedger": (), "developmentCase": (), "employer": ("employer_org_id",),
-    "residentialCommunity": ("residential_org_id",),
+    "residentialCommunity": ("residential_org_id",), "activities": (),
 }  # fmt: skip
 
 
@@ -155,7 +156,14 @@ class MemberOrganizations:
     "`member.pii` for the member's organisation; the masks hold together with what else "
     "you may read (ages and the birth-date order go by the year of birth)."
 )
-class Member(MemberFields, CheckInMember, DuesMember, DevelopmentMember, MemberOrganizations):
+class Member(
+    MemberFields,
+    CheckInMember,
+    DuesMember,
+    DevelopmentMember,
+    ActivityMember,
+    MemberOrganizations,
+):
     """The directory's fields first, then each area's, then the other organisations (the
     order of the SDL)."""
 

@@ -11,6 +11,7 @@ from resolvers import member as member_resolvers
 from resolvers import org as resolvers
 from resolvers.context import Context
 from resolvers.ids import to_global_id
+from schema.activity import ActivityOrganization
 from schema.checkin import CheckInOrganization
 from schema.development import DevelopmentOrganization
 from schema.dues import DuesOrganization
@@ -164,7 +165,11 @@ class OrganizationFields(Node):
 
 @strawberry.type(description="A Party organisation (党组织): committee, branch or group.")
 class Organization(
-    OrganizationFields, CheckInOrganization, DuesOrganization, DevelopmentOrganization
+    OrganizationFields,
+    CheckInOrganization,
+    DuesOrganization,
+    DevelopmentOrganization,
+    ActivityOrganization,
 ):
     """The tree's fields first, then each area's (the order of the SDL)."""
 

@@ -13,6 +13,7 @@ from resolvers.context import Context
 from resolvers.errors import BadUserInput
 from resolvers.ids import from_global_id, pk_of
 from schema.account import Viewer, grant_node, viewer_node
+from schema.activity import ActivityMutation, activity_node
 from schema.audit import AuditQuery, entry_node
 from schema.checkin import (
     CheckInMutation,
@@ -56,6 +57,7 @@ NODE_TYPES: dict[str, Callable[[Context, int], Awaitable[Node | None]]] = {
     "Viewer": viewer_node,
     "Grant": grant_node,
     "AuditEntry": entry_node,
+    "Activity": activity_node,
 }
 
 
@@ -163,5 +165,5 @@ class Query(DevelopmentQuery, AuditQuery, CheckInQuery):
 
 
 @strawberry.type(description="Changes; each takes one `input` and returns a payload.")
-class Mutation(CheckInMutation, DuesMutation, DevelopmentMutation):
+class Mutation(CheckInMutation, DuesMutation, DevelopmentMutation, ActivityMutation):
     pass
