@@ -149,7 +149,9 @@ def sign_in_code(
     and after every use (`counter`): one code signs in one account, and a code photographed
     and passed on is stale within a minute."""
     slot = _slot(now)
-    until = dt.datetime.fromtimestamp((slot + 1) * CODE_SECONDS, dt.UTC)
+    until = now.replace(microsecond=0) + dt.timedelta(
+        seconds=CODE_SECONDS - int(now.timestamp()) % CODE_SECONDS
+    )
     return _code(secret, activity_id, counter, slot), until
 
 
