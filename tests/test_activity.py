@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from models.base import as_stored
 from tests.conftest import NOW, Api
+from tests.test_saved_queries import parse_csv
 from tests.test_statement_count import counting
 from tests.test_write import gid
 
@@ -410,3 +411,34 @@ async def test_huxi_activities_reach_its_checked_in_members(api: Api) -> None:
         e["node"]["organization"]["name"] for e in listed["viewer"]["member"]["activities"]["edges"]
     }
     assert "中共浒溪社区党委" in names
+
+
+async def test_saved_queries_export_branches_and_attendance_as_csv(api: Api) -> None:
+    """A month's theme-day compliance, one row per branch of the district; the attendance of
+    浒溪社区's activities."""
+    path = (await sql(api, "SELECT path FROM organization WHERE name = '中共重庆市江津区委员会'"))[
+        0
+    ][0]
+    branches = await sql(
+        api,
+        "SELECT COUNT(*) FROM organization WHERE level = 'BRANCH' AND path >= :p AND path < :q",
+        p=path,
+        q=path[:-1] + "0",
+    )
+    headers = {"Authorization": f"Bearer {api.token('jiangjin_admin')}"}
+    month = await api.client.get(
+        "/queries/theme_day_compliance?month=2026-10&format=csv", headers=headers
+    )
+    rows = parse_csv(month.text)
+    assert len(rows) == branches[0][0]
+    assert {r["lifeCompliance.branchMonths"] for r in rows} == {"1"}
+    held = sum(int(r["lifeCompliance.branchMonthsWithThemeDay"]) for r in rows)
+    assert 0.5 * len(rows) < held < len(rows)  # most branches held October's, not all
+    huxi = await org_gid(api, "中共浒溪社区党委")
+    listed = await api.client.get(
+        f"/queries/activity_attendance?org={huxi}&period=2026&format=csv", headers=headers
+    )
+    attended = parse_csv(listed.text)
+    own = [r for r in attended if r["organization.name"] == "中共浒溪社区党委"]
+    assert len(own) >= 11 and len(attended) > len(own)  # with its branches' 三会一课
+    assert sum(int(r["attendanceSummary.present"]) for r in own) > 300
