@@ -78,7 +78,10 @@ def activity_audience(reach: Reach) -> ColumnElement[bool]:
 
 @dataclass(frozen=True)
 class Placement:
-    """Where a model's rows sit: the resource that reads them and the placing columns;
+    """Where a model's rows sit: the resource that reads them and the placing columns.
+
+    `follows` is the column that copies the member's own org path (`member` names the member):
+    a transfer rewrites it (`resolvers.rehome`); other paths (a host community) stay put.
     `audience`, for rows that reach members by audience, is the self access (module
     docstring)."""
 
@@ -86,27 +89,42 @@ class Placement:
     path: Any
     member: Any = None
     also: tuple[Any, ...] = ()
+    follows: Any = None
     audience: Callable[[Reach], ColumnElement[bool]] | None = None
 
 
 REGISTRY: dict[type, Placement] = {
     Organization: Placement(Resource.ORG, Organization.path),
-    Member: Placement(Resource.MEMBER, Member.org_path, Member.id),
+    Member: Placement(Resource.MEMBER, Member.org_path, Member.id, follows=Member.org_path),
     CheckIn: Placement(
-        Resource.CHECKIN, CheckIn.community_path, CheckIn.member_id, (CheckIn.member_org_path,)
+        Resource.CHECKIN,
+        CheckIn.community_path,
+        CheckIn.member_id,
+        (CheckIn.member_org_path,),
+        follows=CheckIn.member_org_path,
     ),
     ServiceRecord: Placement(
         Resource.CHECKIN,
         ServiceRecord.community_path,
         ServiceRecord.member_id,
         (ServiceRecord.member_org_path,),
+        follows=ServiceRecord.member_org_path,
     ),
     ServiceTeam: Placement(Resource.CHECKIN, ServiceTeam.community_path),
-    DuesBase: Placement(Resource.DUES, DuesBase.org_path, DuesBase.member_id),
-    DuesPayment: Placement(Resource.DUES, DuesPayment.org_path, DuesPayment.member_id),
-    DuesMonth: Placement(Resource.DUES, DuesMonth.org_path, DuesMonth.member_id),
+    DuesBase: Placement(
+        Resource.DUES, DuesBase.org_path, DuesBase.member_id, follows=DuesBase.org_path
+    ),
+    DuesPayment: Placement(
+        Resource.DUES, DuesPayment.org_path, DuesPayment.member_id, follows=DuesPayment.org_path
+    ),
+    DuesMonth: Placement(
+        Resource.DUES, DuesMonth.org_path, DuesMonth.member_id, follows=DuesMonth.org_path
+    ),
     DevelopmentCase: Placement(
-        Resource.DEVELOPMENT, DevelopmentCase.org_path, DevelopmentCase.member_id
+        Resource.DEVELOPMENT,
+        DevelopmentCase.org_path,
+        DevelopmentCase.member_id,
+        follows=DevelopmentCase.org_path,
     ),
     AuditEntry: Placement(Resource.AUDIT, AuditEntry.scope_path),
     Activity: Placement(Resource.ACTIVITY, Activity.org_path, audience=activity_audience),
