@@ -5,6 +5,7 @@ import datetime as dt
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -876,6 +877,31 @@ async def _set_status(w: Write, part_id: int, old: ParticipationStatus, **values
         raise Conflict("your participation changed meanwhile: reload and try again")
 
 
+async def _answer(
+    w: Write,
+    row: Row,
+    reach: Reach,
+    part: Row | None,
+    status: ParticipationStatus,
+    **values: Any,
+) -> None:
+    """The member's answer to the activity: a new participation, or the one read before
+    changed (only if it is still as read)."""
+    if part is None:
+        w.ctx.session.add(
+            ActivityParticipant(
+                activity_id=row.id,
+                member_id=reach.member_id,
+                org_path=row.org_path,
+                status=status,
+                **values,
+            )
+        )
+        await w.flush(Conflict("you answered this activity meanwhile"))
+    else:
+        await _set_status(w, part.id, part.status, status=status, **values)
+
+
 def holds_place(part: Row | None) -> bool:
     """A sign-up holds a place until it is cancelled or leave is approved (`signed_up_at` is
     cleared then): asking for leave, or being refused it, keeps the place."""
@@ -900,21 +926,7 @@ async def sign_up(w: Write, activity_id: int | None) -> int:
     if holds_place(part):
         return row.id  # signed up already: the same answer
     await _take_place(w, row)
-    if part is None:
-        ctx.session.add(
-            ActivityParticipant(
-                activity_id=row.id,
-                member_id=reach.member_id,
-                org_path=row.org_path,
-                status=ParticipationStatus.SIGNED_UP,
-                signed_up_at=ctx.now,
-            )
-        )
-        await w.flush(Conflict("you signed up meanwhile"))
-    else:
-        await _set_status(
-            w, part.id, part.status, status=ParticipationStatus.SIGNED_UP, signed_up_at=ctx.now
-        )
+    await _answer(w, row, reach, part, ParticipationStatus.SIGNED_UP, signed_up_at=ctx.now)
     w.record(
         to_global_id("Activity", row.id),
         row.org_path,
@@ -952,23 +964,9 @@ async def request_leave(w: Write, activity_id: int | None, reason: str) -> int:
     check_leave(row.state, row.starts_at, ctx.now)
     text = _text(reason, "reason")
     part = await _participation(ctx, row.id, reach.member_id)
-    if part is None:
-        ctx.session.add(
-            ActivityParticipant(
-                activity_id=row.id,
-                member_id=reach.member_id,
-                org_path=row.org_path,
-                status=ParticipationStatus.LEAVE_REQUESTED,
-                leave_reason=text,
-            )
-        )
-        await w.flush(Conflict("you answered this activity meanwhile"))
-    elif part.status is ParticipationStatus.LEAVE_APPROVED:
+    if part is not None and part.status is ParticipationStatus.LEAVE_APPROVED:
         raise RuleViolation("your leave was approved already")
-    else:
-        await _set_status(
-            w, part.id, part.status, status=ParticipationStatus.LEAVE_REQUESTED, leave_reason=text
-        )
+    await _answer(w, row, reach, part, ParticipationStatus.LEAVE_REQUESTED, leave_reason=text)
     w.record(
         to_global_id("Activity", row.id),
         row.org_path,
@@ -1048,21 +1046,8 @@ async def sign_in(w: Write, activity_id: int | None, code: str) -> int:
     )
     if await w.change(used) != 1:
         raise RuleViolation("that sign-in code was used already: read the screen again")
-    if part is None:
-        ctx.session.add(
-            ActivityParticipant(
-                activity_id=row.id,
-                member_id=reach.member_id,
-                org_path=row.org_path,
-                status=ParticipationStatus.SIGNED_UP,
-                signed_in_at=ctx.now,
-            )
-        )
-        await w.flush(Conflict("you signed in meanwhile"))
-    else:
-        await _set_status(
-            w, part.id, part.status, status=ParticipationStatus.SIGNED_UP, signed_in_at=ctx.now
-        )
+    status = ParticipationStatus.SIGNED_UP if walk_in else part.status  # type: ignore[union-attr]
+    await _answer(w, row, reach, part, status, signed_in_at=ctx.now)
     w.record(
         to_global_id("Activity", row.id),
         row.org_path,

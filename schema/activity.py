@@ -1,9 +1,10 @@
 """GraphQL types of organisational life (组织生活): activities (活动发布, 三会一课, 主题党日),
 taking part in them, and the compliance board."""
 
+import dataclasses
 import datetime as dt
 import enum
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from sqlalchemy import Row
@@ -492,6 +493,16 @@ class ActivityPayload:
     activity: Activity | None = strawberry.field(description="The activity as it is now.")
 
 
+D = TypeVar("D")
+
+
+def given(cls: type[D], input: object, **converted: Any) -> D:
+    """The dataclass `cls` of what the resolvers take, from the input fields of the same
+    names (`converted` for those that change type on the way)."""
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in converted]  # type: ignore[arg-type]
+    return cls(**{n: getattr(input, n) for n in names}, **converted)
+
+
 def _pk(gid: strawberry.ID) -> int | None:
     return pk_of(gid, "Activity")
 
@@ -510,18 +521,7 @@ class ActivityMutation:
         self, info: strawberry.Info, input: Annotated[PublishActivityInput, INPUT]
     ) -> ActivityPayload:
         ctx = info.context
-        plan = resolvers.Plan(
-            kind=input.type,
-            title=input.title,
-            place=input.place,
-            starts_at=input.starts_at,
-            ends_at=input.ends_at,
-            sign_up_opens_at=input.sign_up_opens_at,
-            sign_up_closes_at=input.sign_up_closes_at,
-            capacity=input.capacity,
-            audience=input.audience,
-            include_checked_in=input.include_checked_in,
-        )
+        plan = given(resolvers.Plan, input, kind=input.type)
         pk = await perform(
             ctx,
             info.field_name,
@@ -540,16 +540,7 @@ class ActivityMutation:
         self, info: strawberry.Info, input: Annotated[UpdateActivityInput, INPUT]
     ) -> ActivityPayload:
         ctx = info.context
-        changes = resolvers.Changes(
-            title=input.title,
-            place=input.place,
-            starts_at=input.starts_at,
-            ends_at=input.ends_at,
-            sign_up_opens_at=input.sign_up_opens_at,
-            sign_up_closes_at=input.sign_up_closes_at,
-            capacity=input.capacity,
-            publish=input.publish,
-        )
+        changes = given(resolvers.Changes, input)
         pk = await perform(
             ctx,
             info.field_name,
@@ -582,9 +573,9 @@ class ActivityMutation:
         self, info: strawberry.Info, input: Annotated[RecordActivityInput, INPUT]
     ) -> ActivityPayload:
         ctx = info.context
-        records = resolvers.Records(
-            minutes=input.minutes,
-            resolutions=input.resolutions,
+        records = given(
+            resolvers.Records,
+            input,
             lecturer_id=pk_of(input.lecturer_id, "Member") if input.lecturer_id else None,
             photos=tuple(input.photos or ()),
         )
