@@ -979,7 +979,8 @@ async def decide_leave(
     w: Write, activity_id: int | None, member_id: int | None, approve: bool, note: str | None
 ) -> int:
     """The organiser approves or refuses a leave request; never their own (回避). Approved
-    leave frees the member's place."""
+    leave frees the member's place. The same decision again changes nothing; another one is
+    refused, and of two at once one wins (the UPDATE is conditional on the request)."""
     ctx = w.ctx
     row = await _organised(w, activity_id, None)
     if member_id is None:
@@ -1002,8 +1003,10 @@ async def decide_leave(
     ).one_or_none()
     if part is None:
         raise NotFound("no such leave request")
-    check_decision(part.status)
     decision = ParticipationStatus.LEAVE_APPROVED if approve else ParticipationStatus.LEAVE_REFUSED
+    if part.status is decision:
+        return row.id  # the same decision again (a retry): no change
+    check_decision(part.status)
     await _set_status(
         w,
         part.id,

@@ -221,6 +221,14 @@ async def test_rotating_code_signs_in_one_account_inside_the_window(writable_api
     assert "30 minutes before the start" in outside["errors"][0]["message"]
     summary = (await api.data(NODE, {"a": now["id"]}, user="huxi_secretary"))["node"]
     assert summary["attendanceSummary"]["present"] == 2
+    mine = await api.data(
+        """{ viewer { member { attended: activities(which: ATTENDED) { edges { node { id } } }
+        signedUp: activities(which: SIGNED_UP) { edges { node { id } } } } } }""",
+        user="ouli",
+    )
+    lists = mine["viewer"]["member"]
+    assert now["id"] in {e["node"]["id"] for e in lists["attended"]["edges"]}
+    assert later["id"] in {e["node"]["id"] for e in lists["signedUp"]["edges"]}
     assert await audited(api, "signInToActivity", now["id"]) == 2
 
 
@@ -261,6 +269,14 @@ async def test_leave_records_versions_and_attendance(writable_api: Api) -> None:
         DECIDE, {"a": a, "m": await member_gid(api, "欧丽"), "ok": True}, user="huxi_secretary"
     )
     assert decided["decideActivityLeave"]["activity"]["signedUp"] == 0  # her place is free
+    retried = await api.data(
+        DECIDE, {"a": a, "m": await member_gid(api, "欧丽"), "ok": True}, user="huxi_secretary"
+    )
+    assert retried["decideActivityLeave"]["activity"]["signedUp"] == 0  # a retry: no change
+    changed = await api.post(
+        DECIDE, {"a": a, "m": await member_gid(api, "欧丽"), "ok": False}, user="huxi_secretary"
+    )
+    assert "no leave request waiting" in changed["errors"][0]["message"]
     stale = await api.post(UPDATE, {"a": a, "v": activity["version"] + 5}, user="huxi_secretary")
     assert stale["errors"][0]["extensions"]["code"] == "CONFLICT"
     updated = await api.data(UPDATE, {"a": a, "v": activity["version"]}, user="huxi_secretary")
