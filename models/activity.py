@@ -54,7 +54,16 @@ class Activity(Base):
 
     __tablename__ = "activity"
     __table_args__ = (
-        Index("ix_activity_org_path_starts_at", "org_path", "starts_at"),
+        # covers the 三会一课 board's scan of a subtree's held activities (no table lookups)
+        Index(
+            "ix_activity_board",
+            "org_path",
+            "starts_at",
+            "org_id",
+            "kind",
+            "state",
+            "by_secretary",
+        ),
         Index("ix_activity_org_id_starts_at", "org_id", "starts_at"),
     )
 

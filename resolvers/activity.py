@@ -14,7 +14,6 @@ from sqlalchemy import (
     and_,
     case,
     distinct,
-    exists,
     func,
     literal,
     or_,
@@ -448,23 +447,30 @@ async def board_select(ctx: Context, key: BoardKey) -> Select:
         .group_by(Activity.org_id)
         .subquery("held")
     )
-    branch = aliased(Organization, name="branch")
+    branch = Organization  # the scoped rows below: each branch of the subtree
     child = aliased(Organization, name="child")
-    group = aliased(Organization, name="grp")
-    members = (
-        scoped(ctx.scope(Resource.MEMBER, Action.READ), Member, func.count())
-        .where(Member.org_id == branch.id, Member.status.in_(PARTY_MEMBERS))
-        .scalar_subquery()
+    # branches with a committee (≥7 Party members) and with groups, each found once
+    committees = (
+        scoped(ctx.scope(Resource.MEMBER, Action.READ), Member, Member.org_id.label("org_id"))
+        .where(subtree(Member.org_path, key.path), Member.status.in_(PARTY_MEMBERS))
+        .group_by(Member.org_id)
+        .having(func.count() >= COMMITTEE_MIN_MEMBERS)
+        .subquery("committees")
     )
-    has_groups = exists(
-        unscoped(select(group.id), why="the groups of the scoped branch").where(
-            group.parent_id == branch.id, group.level == OrgLevel.GROUP
+    grouped = (
+        scoped(
+            ctx.scope(Resource.ORG, Action.READ),
+            Organization,
+            Organization.parent_id.label("org_id"),
         )
+        .where(subtree(Organization.path, key.path), Organization.level == OrgLevel.GROUP)
+        .group_by(Organization.parent_id)
+        .subquery("grouped")
     )
     binds = {
         Due.EVERY_BRANCH: literal(True),
-        Due.WITH_COMMITTEE: members >= COMMITTEE_MIN_MEMBERS,
-        Due.WITH_GROUPS: has_groups,
+        Due.WITH_COMMITTEE: committees.c.org_id.is_not(None),
+        Due.WITH_GROUPS: grouped.c.org_id.is_not(None),
     }
     per_rule = []
     for i, (rule, s) in enumerate(zip(RULES, spans, strict=True)):
@@ -485,9 +491,10 @@ async def board_select(ctx: Context, key: BoardKey) -> Select:
             missed.label("missed"),
             *(c for pair in per_rule for c in pair),
         )
-        .join(branch, branch.id == Organization.id)
         .join(child, and_(placed, branch.path >= child.path, branch.path < child.path + "~"))
         .outerjoin(held_q, held_q.c.branch_id == branch.id)
+        .outerjoin(committees, committees.c.org_id == branch.id)
+        .outerjoin(grouped, grouped.c.org_id == branch.id)
         .where(Organization.level == OrgLevel.BRANCH, subtree(Organization.path, key.path))
         .subquery("per_branch")
     )

@@ -101,7 +101,9 @@ def upgrade() -> None:
     with op.batch_alter_table("activity", schema=None) as batch_op:
         batch_op.create_index("ix_activity_org_id_starts_at", ["org_id", "starts_at"], unique=False)
         batch_op.create_index(
-            "ix_activity_org_path_starts_at", ["org_path", "starts_at"], unique=False
+            "ix_activity_board",
+            ["org_path", "starts_at", "org_id", "kind", "state", "by_secretary"],
+            unique=False,
         )
 
     op.create_table(
@@ -167,7 +169,7 @@ def downgrade() -> None:
 
     op.drop_table("activity_participant")
     with op.batch_alter_table("activity", schema=None) as batch_op:
-        batch_op.drop_index("ix_activity_org_path_starts_at")
+        batch_op.drop_index("ix_activity_board")
         batch_op.drop_index("ix_activity_org_id_starts_at")
 
     op.drop_table("activity")
