@@ -128,7 +128,20 @@ async def test_huxi_publishes_ouli_signs_up_banan_cannot_see(writable_api: Api) 
     }
     again = await api.data(SIGN_UP, {"a": a}, user="ouli")  # no second place
     assert again["signUpForActivity"]["activity"]["signedUp"] == 1
+    withdrawn = await api.data(
+        """mutation($a: ID!) { cancelActivitySignUp(input: {activityId: $a}) {
+        activity { signedUp myParticipation { status attendance } } } }""",
+        {"a": a},
+        user="ouli",
+    )
+    assert withdrawn["cancelActivitySignUp"]["activity"] == {
+        "signedUp": 0,
+        "myParticipation": {"status": "CANCELLED", "attendance": None},
+    }
+    assert await audited(api, "cancelActivitySignUp", a) == 1
+    await api.data(SIGN_UP, {"a": a}, user="ouli")  # and back: a place again
     seen = await api.data(NODE, {"a": a}, user="ouli")
+    assert seen["node"]["signedUp"] == 1
     assert seen["node"]["attendance"]["totalCount"] == 1  # her own part only
     assert seen["node"]["signInCode"] is None
     for outsider in ("banan_admin", "dujuan"):
@@ -136,7 +149,7 @@ async def test_huxi_publishes_ouli_signs_up_banan_cannot_see(writable_api: Api) 
         refused = await api.post(SIGN_UP, {"a": a}, user=outsider)
         assert refused["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert await audited(api, "publishActivity", a) == 1
-    assert await audited(api, "signUpForActivity", a) == 1
+    assert await audited(api, "signUpForActivity", a) == 2
     drafted = await publish(api, draft=True, title="草稿")
     assert drafted["state"] == "DRAFT"
     assert (await api.data(NODE, {"a": drafted["id"]}, user="ouli"))["node"] is None
