@@ -14,6 +14,7 @@ class Resource(StrEnum):
     DEVELOPMENT = "development"
     AUDIT = "audit"
     ACTIVITY = "activity"
+    ACCOUNT = "account"
 
 
 class Action(StrEnum):
@@ -25,6 +26,7 @@ class Action(StrEnum):
     ACT_BRANCH = "act_branch"
     ACT_STREET = "act_street"
     ACT_DISTRICT = "act_district"
+    GRANT = "grant"
 
 
 def known(resource: str, action: str) -> tuple[Resource, Action]:

@@ -13,6 +13,7 @@ from resolvers import member as resolvers
 from resolvers.context import Context
 from resolvers.ids import to_global_id
 from resolvers.rows import Columns
+from schema.account import AccountMember
 from schema.activity import ActivityMember
 from schema.checkin import CheckInMember
 from schema.development import DevelopmentMember
@@ -36,7 +37,8 @@ FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
     "appliedOn": ("applied_on",), "joinedOn": ("joined_on",), "confirmedOn": ("confirmed_on",),
     "floating": ("floating",), "lostContact": ("lost_contact",), "organization": ("org_id",),
     "checkIns": (), "duesLedger": (), "developmentCase": (), "employer": ("employer_org_id",),
-    "residentialCommunity": ("residential_org_id",), "activities": (),
+    "residentialCommunity": ("residential_org_id",), "activities": (), "account": (),
+    "offeredGrant": (),
 }  # fmt: skip
 
 
@@ -162,6 +164,7 @@ class Member(
     DuesMember,
     DevelopmentMember,
     ActivityMember,
+    AccountMember,
     MemberOrganizations,
 ):
     """The directory's fields first, then each area's, then the other organisations (the

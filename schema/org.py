@@ -11,6 +11,7 @@ from resolvers import member as member_resolvers
 from resolvers import org as resolvers
 from resolvers.context import Context
 from resolvers.ids import to_global_id
+from schema.account import AccountOrganization
 from schema.activity import ActivityOrganization
 from schema.checkin import CheckInOrganization
 from schema.development import DevelopmentOrganization
@@ -170,6 +171,7 @@ class Organization(
     DuesOrganization,
     DevelopmentOrganization,
     ActivityOrganization,
+    AccountOrganization,
 ):
     """The tree's fields first, then each area's (the order of the SDL)."""
 

@@ -12,7 +12,7 @@ from resolvers import org as org_resolvers
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
 from resolvers.ids import from_global_id, pk_of
-from schema.account import Viewer, grant_node, viewer_node
+from schema.account import AccountMutation, Viewer, account_node, grant_node, viewer_node
 from schema.activity import ActivityMutation, activity_node
 from schema.audit import AuditQuery, entry_node
 from schema.checkin import (
@@ -56,6 +56,7 @@ NODE_TYPES: dict[str, Callable[[Context, int], Awaitable[Node | None]]] = {
     "Breadcrumb": breadcrumb_node,
     "Viewer": viewer_node,
     "Grant": grant_node,
+    "Account": account_node,
     "AuditEntry": entry_node,
     "Activity": activity_node,
 }
@@ -165,5 +166,7 @@ class Query(DevelopmentQuery, AuditQuery, CheckInQuery):
 
 
 @strawberry.type(description="Changes; each takes one `input` and returns a payload.")
-class Mutation(CheckInMutation, DuesMutation, DevelopmentMutation, ActivityMutation):
+class Mutation(
+    CheckInMutation, DuesMutation, DevelopmentMutation, AccountMutation, ActivityMutation
+):
     pass

@@ -69,6 +69,12 @@ QUERIES = {
         upcoming: activities(first: 2) { edges { node { title } } }
         attended: activities(which: ATTENDED, first: 2) { totalCount edges { node { title } } }
         } } } }""",
+    "grants-and-offers": """query($first: Int) {
+        organizations(level: DISTRICT, first: 3) { edges { node { name
+          grants(first: $first) { totalCount edges { node { role scope { name }
+            account { username member { name } grants(first: 3) { totalCount } } } } } } } }
+        members(first: $first) { edges { node { name account { username }
+          offeredGrant { role scope { name } account { username } } } } } }""",
     "backward-pages": """query($first: Int) {
         members(last: $first) { totalCount edges { node { name organization { name } } } }
         organizations(level: BRANCH, last: $first) { edges { node { name

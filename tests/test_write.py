@@ -53,6 +53,13 @@ REFUSED = {
     "requestActivityLeave": f'{{{ACTIVITY}, reason: "x"}}',
     "decideActivityLeave": f'{{{ACTIVITY}, memberId: "{MISSING["Member"]}", approve: true}}',
     "signInToActivity": f'{{{ACTIVITY}, code: "123456"}}',
+    "grantRole": f'{{username: "ouli", role: "auditor", '
+    f'organizationId: "{gid("Organization", 9_999_999)}"}}',
+    "revokeRole": f'{{grantId: "{gid("Grant", 9_999_999)}"}}',
+    "createAccount": f'{{memberId: "{MISSING["Member"]}", username: "nobody_here"}}',
+    "deactivateAccount": f'{{accountId: "{gid("Account", 9_999_999)}", expectedVersion: 1}}',
+    "reactivateAccount": f'{{accountId: "{gid("Account", 9_999_999)}", expectedVersion: 1}}',
+    "signOutAccount": f'{{accountId: "{gid("Account", 9_999_999)}", expectedVersion: 1}}',
 }
 
 
