@@ -66,7 +66,10 @@ async def publish(api: Api, user: str = "huxi_secretary", org: str = "中共浒�
 async def member_accounts(api: Api, names: str, where: str, n: int, **params) -> list[str]:
     """`n` accounts for members chosen by `where`, each with the self role at its branch."""
     rows = await sql(
-        api, f"SELECT m.id, m.org_id FROM member m WHERE {where} ORDER BY m.id LIMIT {n}", **params
+        api,
+        f"SELECT m.id, m.org_id FROM member m WHERE ({where}) AND m.id NOT IN"
+        f" (SELECT member_id FROM account WHERE member_id IS NOT NULL) ORDER BY m.id LIMIT {n}",
+        **params,
     )
     top = (await sql(api, "SELECT MAX(id) FROM account"))[0][0]
     grants = (await sql(api, "SELECT MAX(id) FROM role_grant"))[0][0]
