@@ -12,13 +12,19 @@ use three entry points and nothing else (`tests/test_architecture.py` holds that
 - `unscoped(statement, why=...)`: a statement that carries no scope on purpose (the caller's
   own row, reference data, a sub-statement tied to a scoped row, a write to a row authorized
   before); `why` says which, for the reader and the reviewer.
+
+Some rows reach members by audience rather than by owner: an activity is for its
+organisation's members, its subtree's, or the members checked in at a community. A member's
+self access to such a model is its `audience`, a predicate of the member's `Reach` (own org,
+the orgs above it, the communities checked in at), read once per request by the resolver and
+handed to `scoped`/`in_scope`; a scope with self access and no reach is a programming error.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Row, Select, select
+from sqlalchemy import ColumnElement, Row, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.enforcer import can
@@ -26,6 +32,10 @@ from authz.principal import Principal
 from authz.resources import Action, Resource
 from authz.scope import Scope
 from models import (
+    Activity,
+    ActivityAudience,
+    ActivityParticipant,
+    ActivityState,
     AuditEntry,
     CheckIn,
     DevelopmentCase,
@@ -48,17 +58,45 @@ S = TypeVar("S")
 
 
 @dataclass(frozen=True)
+class Reach:
+    """Where a member stands, for rows that reach members by audience: the member, their own
+    org, that org and the orgs above it (from its path), the communities they are checked in
+    at (active check-ins)."""
+
+    member_id: int
+    org_id: int
+    ancestors: tuple[int, ...]
+    communities: tuple[int, ...]
+
+
+def activity_audience(reach: Reach) -> ColumnElement[bool]:
+    """The published activities a member is invited to: their own organisation's, those of an
+    organisation above them for its whole subtree, and a community's for the members checked
+    in there (`Activity.include_checked_in`). Drafts reach nobody."""
+    clauses = [
+        Activity.org_id == reach.org_id,
+        and_(Activity.audience == ActivityAudience.SUBTREE, Activity.org_id.in_(reach.ancestors)),
+    ]
+    if reach.communities:
+        clauses.append(and_(Activity.include_checked_in, Activity.org_id.in_(reach.communities)))
+    return and_(Activity.state != ActivityState.DRAFT, or_(*clauses))
+
+
+@dataclass(frozen=True)
 class Placement:
     """Where a model's rows sit: the resource that reads them and the placing columns.
 
     `follows` is the column that copies the member's own org path (`member` names the member):
-    a transfer rewrites it (`resolvers.rehome`); other paths (a host community) stay put."""
+    a transfer rewrites it (`resolvers.rehome`); other paths (a host community) stay put.
+    `audience`, for rows that reach members by audience, is the self access (module
+    docstring)."""
 
     resource: Resource
     path: Any
     member: Any = None
     also: tuple[Any, ...] = ()
     follows: Any = None
+    audience: Callable[[Reach], ColumnElement[bool]] | None = None
 
 
 REGISTRY: dict[type, Placement] = {
@@ -124,6 +162,10 @@ REGISTRY: dict[type, Placement] = {
         MemberTransfer.member_id,
         (MemberTransfer.to_path,),
     ),
+    Activity: Placement(Resource.ACTIVITY, Activity.org_path, audience=activity_audience),
+    ActivityParticipant: Placement(
+        Resource.ACTIVITY, ActivityParticipant.org_path, ActivityParticipant.member_id
+    ),
 }
 
 
@@ -134,16 +176,23 @@ def placement(model: type) -> Placement:
         raise TypeError(f"{model.__name__} is not in the scope registry") from None
 
 
-def in_scope(scope: Scope, model: type) -> ColumnElement[bool] | None:
-    """The scope's filter on `model`'s rows; None when it covers the whole tree."""
+def in_scope(scope: Scope, model: type, reach: Reach | None = None) -> ColumnElement[bool] | None:
+    """The scope's filter on `model`'s rows; None when it covers the whole tree. `reach` is
+    the scope's member's, for a model with an audience (module docstring)."""
     p = placement(model)
-    return scope.predicate(p.path, p.member, p.also)
+    pred = scope.predicate(p.path, p.member, p.also)
+    if pred is None or p.audience is None or scope.member_id is None:
+        return pred
+    if reach is None or reach.member_id != scope.member_id:
+        raise TypeError(f"{model.__name__} reaches members by audience: pass the scope's reach")
+    return or_(pred, p.audience(reach)) if scope.paths else p.audience(reach)
 
 
-def scoped(scope: Scope, model: type, *columns: Any) -> Select:
+def scoped(scope: Scope, model: type, *columns: Any, reach: Reach | None = None) -> Select:
     """`columns` of the rows of `model` that `scope` covers (joins may follow)."""
-    p = placement(model)
-    return scope.apply(select(*columns).select_from(model), p.path, p.member, p.also)
+    pred = in_scope(scope, model, reach)
+    stmt = select(*columns).select_from(model)
+    return stmt if pred is None else stmt.where(pred)
 
 
 async def authorized(

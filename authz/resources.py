@@ -14,6 +14,7 @@ class Resource(StrEnum):
     DEVELOPMENT = "development"
     FLOATING = "floating"
     AUDIT = "audit"
+    ACTIVITY = "activity"
     ACCOUNT = "account"
     TRANSFER = "transfer"
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from datagen.activity import ACTIVITY_COLUMNS, PARTICIPANT_COLUMNS, ActivityPlanner
 from datagen.anchors import ACCOUNTS, ANCHOR_UNIT, ANCHOR_UNIT_FEEDS
 from datagen.checkin import (
     CHECK_IN_COLUMNS,
@@ -121,7 +122,7 @@ async def load_check_ins(
     tree: Tree,
     links: dict[str, tuple[int, int]],
     report: Progress,
-) -> tuple[int, int]:
+) -> tuple[list[tuple], int]:
     """Check-ins, teams, posts and service records; 欧丽 and 杜娟 as the story tells."""
     ouli, dujuan = links["ouli"][0], links["dujuan"][0]
     huxi = tree.by_name[f"中共{ANCHOR_UNIT_FEEDS[0]}党委"]
@@ -136,7 +137,7 @@ async def load_check_ins(
     for chunk in batched(planner.services(check_ins, reviewers, {dujuan}), CHUNK):
         done += await writer.insert("service_record", SERVICE_COLUMNS, chunk)
         report("service records", done, done)
-    return len(check_ins), done
+    return check_ins, done
 
 
 async def load_dues(
@@ -174,6 +175,21 @@ async def load_floating(
     return len(records)
 
 
+async def load_activities(
+    writer: BulkWriter, life: ActivityPlanner, huxi_checked_in: list[int], report: Progress
+) -> int:
+    """Twelve months of activities; 浒溪社区's with its checked-in members, and the monthly
+    主题党日 of 青年塘社区网格第一党支部."""
+    activities = life.plan()
+    parts = life.huxi_life(huxi_checked_in) + life.grid_theme_days()
+    done = 0
+    for chunk in batched(life.activities, CHUNK):
+        done += await writer.insert("activity", ACTIVITY_COLUMNS, chunk)
+        report("activities", done, len(activities))
+    await writer.insert("activity_participant", PARTICIPANT_COLUMNS, life.numbered(parts))
+    return done
+
+
 async def seed(
     engine: AsyncEngine,
     scale: str,
@@ -205,6 +221,7 @@ async def seed(
         dues = DuesPlanner(rng, as_of)
         development = DevelopmentPlanner(rng, as_of)
         floating = FloatingPlanner(tree, SEED + 21, as_of)
+        life = ActivityPlanner(tree, as_of, SEED + 20)
 
         factory = MemberFactory(rng, as_of)
 
@@ -214,6 +231,7 @@ async def seed(
                 dues.observe(row)
                 development.observe(row)
                 floating.observe(row, branch)
+                life.observe(row, branch)
                 yield row
 
         done = 0
@@ -228,6 +246,8 @@ async def seed(
         )
         await writer.insert("role_grant", ("id", "account_id", "role", "org_id"), grants)
         check_ins, services = await load_check_ins(writer, planner, tree, links, report)
+        huxi = tree.by_name[f"中共{ANCHOR_UNIT_FEEDS[0]}党委"].id
+        reported = [c[1] for c in check_ins if c[2] == huxi and c[8] == "ACTIVE"]
         payments = await load_dues(writer, dues, links, report)
         for chunk in batched(development.cases(), CHUNK):
             await writer.insert("development_case", CASE_COLUMNS, [c for c, _ in chunk])
@@ -236,13 +256,14 @@ async def seed(
             )
         floating.lost = factory.out_of_touch
         await load_floating(writer, floating, links)
+        await load_activities(writer, life, reported, report)
         await writer.finish()
     return SeedReport(
         scale,
         len(tree.nodes),
         done,
         len(accounts),
-        check_ins,
+        len(check_ins),
         services,
         payments,
         time.perf_counter() - started,

@@ -43,6 +43,8 @@ TABLES = (
     "symposium",
     "symposium_attendee",
     "suggestion",
+    "activity",
+    "activity_participant",
 )  # parents first; dues_rule is reference data from the migrations
 
 

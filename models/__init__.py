@@ -1,6 +1,14 @@
 """SQLAlchemy 2 typed ORM models, one module per domain area."""
 
 from models.account import Account, RoleGrant
+from models.activity import (
+    Activity,
+    ActivityAudience,
+    ActivityParticipant,
+    ActivityState,
+    ActivityType,
+    ParticipationStatus,
+)
 from models.audit import AuditEntry
 from models.base import Base, PathString
 from models.checkin import (
@@ -53,6 +61,11 @@ from models.transfer import MemberTransfer, TransferStatus
 __all__ = [
     "Account",
     "ActingLevel",
+    "Activity",
+    "ActivityAudience",
+    "ActivityParticipant",
+    "ActivityState",
+    "ActivityType",
     "AdditionMethod",
     "AuditEntry",
     "Base",
@@ -83,6 +96,7 @@ __all__ = [
     "OrgLevel",
     "OrgType",
     "Organization",
+    "ParticipationStatus",
     "PartyPost",
     "PathString",
     "PaymentChannel",

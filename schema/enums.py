@@ -4,8 +4,12 @@ import enum
 
 import strawberry
 
+from domain.activity import Attendance
 from models import (
     ActingLevel,
+    ActivityAudience,
+    ActivityState,
+    ActivityType,
     AdditionMethod,
     BranchKind,
     CaseStatus,
@@ -20,6 +24,7 @@ from models import (
     MemberStatus,
     OrgLevel,
     OrgType,
+    ParticipationStatus,
     PartyPost,
     PaymentChannel,
     PaymentKind,
@@ -66,3 +71,10 @@ described(SuggestionStatus, "State of a symposium suggestion (意见建议).")
 described(Standing, "Standing on the roll (在册), or why a member left it (the archive stays).")
 described(AdditionMethod, "How a member entered the archive (增加方式).")
 described(TransferStatus, "Where a transfer of the membership relation stands (组织关系转接).")
+described(ActivityType, "The kind of an activity of organisational life (三会一课, 主题党日, …).")
+described(
+    ActivityState, "Where an activity stands: DRAFT → PUBLISHED → HELD → RECORDED, or CANCELLED."
+)
+described(ActivityAudience, "Who an activity is for.")
+described(ParticipationStatus, "A member's answer to an activity: sign-up or leave.")
+described(Attendance, "How a member's part in an activity counts.")

@@ -25,6 +25,7 @@ from resolvers.ids import pk_of, to_global_id
 from resolvers.rows import Columns
 from resolvers.write import perform
 from schema.account import AccountMember
+from schema.activity import ActivityMember
 from schema.checkin import CheckInMember
 from schema.development import DevelopmentMember
 from schema.dues import DuesMember
@@ -51,8 +52,8 @@ FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
     "floating": ("floating",), "lostContact": (), "organization": ("org_id",),
     "floatingRecord": (), "checkIns": (), "duesLedger": (), "developmentCase": (),
     "employer": ("employer_org_id",),
-    "residentialCommunity": ("residential_org_id",), "account": (), "offeredGrant": (),
-    "standing": ("standing",),
+    "residentialCommunity": ("residential_org_id",), "activities": (), "account": (),
+    "offeredGrant": (), "standing": ("standing",),
     "standingOn": ("standing_on",), "standingReason": ("standing_reason",),
     "addedHow": ("added_how",), "version": ("version",), "transfer": (),
 }  # fmt: skip
@@ -196,6 +197,7 @@ class Member(
     CheckInMember,
     DuesMember,
     DevelopmentMember,
+    ActivityMember,
     AccountMember,
     TransferMember,
     MemberOrganizations,

@@ -12,6 +12,7 @@ from resolvers import org as resolvers
 from resolvers.context import Context
 from resolvers.ids import to_global_id
 from schema.account import AccountOrganization
+from schema.activity import ActivityOrganization
 from schema.checkin import CheckInOrganization
 from schema.development import DevelopmentOrganization
 from schema.dues import DuesOrganization
@@ -171,6 +172,7 @@ class Organization(
     CheckInOrganization,
     DuesOrganization,
     DevelopmentOrganization,
+    ActivityOrganization,
     AccountOrganization,
     FloatingOrganization,
     TransferOrganization,

@@ -13,6 +13,7 @@ from resolvers.context import Context
 from resolvers.errors import BadUserInput
 from resolvers.ids import from_global_id, pk_of
 from schema.account import AccountMutation, Viewer, account_node, grant_node, viewer_node
+from schema.activity import ActivityMutation, activity_node
 from schema.audit import AuditQuery, entry_node
 from schema.checkin import (
     CheckInMutation,
@@ -63,6 +64,7 @@ NODE_TYPES: dict[str, Callable[[Context, int], Awaitable[Node | None]]] = {
     "Symposium": symposium_node,
     "Suggestion": suggestion_node,
     "MemberTransfer": transfer_node,
+    "Activity": activity_node,
 }
 
 
@@ -178,5 +180,6 @@ class Mutation(
     FloatingMutation,
     MemberMutation,
     TransferMutation,
+    ActivityMutation,
 ):
     pass

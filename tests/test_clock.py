@@ -313,7 +313,10 @@ EVERY_DATETIME = """query($org: ID!, $member: ID!, $payment: ID!) {
   auditLog(first: 5) { edges { node { at } } }
   organization(id: $org) {
     checkIns(first: 5, period: "2026") { edges { node { lastServiceAt
-      services(first: 5) { edges { node { startedAt endedAt verifiedAt } } } } } } }
+      services(first: 5) { edges { node { startedAt endedAt verifiedAt } } } } } }
+    activities(first: 100, period: "2026") { edges { node { startsAt endsAt signUpOpensAt
+      signUpClosesAt publishedAt heldAt recordedAt cancelledAt signInCode { validUntil }
+      attendance(first: 3) { edges { node { signedUpAt signedInAt } } } } } } }
   node(id: $member) { ... on Member {
     duesLedger(year: 2026) { months { paidAt } } } }
   payment: node(id: $payment) { ... on DuesPayment { paidAt } }
@@ -326,6 +329,17 @@ REACHED = {
     "ServiceRecord.verifiedAt",
     "LedgerMonth.paidAt",
     "DuesPayment.paidAt",
+    "Activity.startsAt",
+    "Activity.endsAt",
+    "Activity.signUpOpensAt",
+    "Activity.signUpClosesAt",
+    "Activity.publishedAt",
+    "Activity.heldAt",
+    "Activity.recordedAt",
+    "Activity.cancelledAt",
+    "SignInCode.validUntil",
+    "ActivityAttendance.signedUpAt",
+    "ActivityAttendance.signedInAt",
 }
 KEYS = {name.split(".")[1] for name in REACHED}
 
@@ -348,6 +362,26 @@ async def test_every_datetime_field_carries_an_offset(writable_api: Api) -> None
     ouli = await scalar(api, "SELECT id FROM member WHERE name = '欧丽'")
     payment = await scalar(api, "SELECT MIN(id) FROM dues_payment WHERE member_id = :m", m=ouli)
     refused = {"m": gid("Member", ouli), "months": ["2026-07"], "fen": 1, "key": str(uuid.uuid4())}
+    # an activity in its sign-in window (the code's validUntil), with a sign-up window, and one
+    # cancelled (cancelledAt)
+    start = NOW + dt.timedelta(minutes=10)
+    window = {"signUpOpensAt": (NOW - dt.timedelta(days=3)).isoformat(),
+              "signUpClosesAt": (NOW + dt.timedelta(minutes=5)).isoformat()}  # fmt: skip
+    for title in ("正在签到的活动", "取消的活动"):
+        published = await api.data(
+            """mutation($in: PublishActivityInput!) { publishActivity(input: $in) {
+            activity { id version } } }""",
+            {"in": {"organizationId": gid("Organization", huxi), "type": "OTHER", "title": title,
+                    "place": "浒溪社区", "startsAt": start.isoformat(),
+                    "endsAt": (start + dt.timedelta(hours=1)).isoformat(), **window}},
+            user="huxi_secretary",
+        )  # fmt: skip
+    await api.data(
+        """mutation($a: ID!) { cancelActivity(input: {activityId: $a, expectedVersion: 1,
+        reason: "改期"}) { activity { state } } }""",
+        {"a": published["publishActivity"]["activity"]["id"]},
+        user="huxi_secretary",
+    )
     assert (await api.post(PAY, refused, user="ouli"))["errors"]  # audited all the same
     data = await api.data(
         EVERY_DATETIME,

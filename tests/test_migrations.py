@@ -17,6 +17,8 @@ from server.db import downgrade, upgrade
 from tests.conftest import fresh_engine
 
 TABLES = {
+    "activity",
+    "activity_participant",
     "audit_log",
     "holiday",
     "development_case",

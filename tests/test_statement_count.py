@@ -58,6 +58,17 @@ QUERIES = {
           developmentCases(first: $first) { totalCount edges { node { version
             next { dueOn } timeline { step } member { name developmentCase { status } } } } }
         } } } }""",
+    "activities-and-boards": """query($first: Int) {
+        organizations(level: BRANCH, first: $first) { edges { node { name
+          lifeCompliance(period: "2026") { themeDayRate byChild { branches } }
+          activities(first: 2) { totalCount edges { node { title organization { name }
+            attendanceSummary { present } myParticipation { status } lecturer { name }
+            attendance(first: 2) { totalCount edges { node { attendance member { name } } } }
+          } } } } } } }""",
+    "member-activities": """query($first: Int) { members(first: $first) { edges { node {
+        upcoming: activities(first: 2) { edges { node { title } } }
+        attended: activities(which: ATTENDED, first: 2) { totalCount edges { node { title } } }
+        } } } }""",
     "grants-and-offers": """query($first: Int) {
         organizations(level: DISTRICT, first: 3) { edges { node { name
           grants(first: $first) { totalCount edges { node { role scope { name }

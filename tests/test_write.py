@@ -20,8 +20,11 @@ async def scalar(api: Api, sql: str, **params):
         return await conn.scalar(text(sql), params)
 
 
-MISSING = {kind: gid(kind, 9_999_999) for kind in ("Member", "CheckIn", "DevelopmentCase")}
+MISSING = {
+    kind: gid(kind, 9_999_999) for kind in ("Member", "CheckIn", "DevelopmentCase", "Activity")
+}
 FLOATING = gid("FloatingRecord", 9_999_999)
+ACTIVITY = f'activityId: "{MISSING["Activity"]}"'
 # an input for each mutation that names nothing the caller may change
 REFUSED = {
     "reportCheckIn": f'{{communityId: "{gid("Organization", 9_999_999)}"}}',
@@ -39,6 +42,17 @@ REFUSED = {
     "takeDevelopmentStep": f'{{caseId: "{MISSING["DevelopmentCase"]}", step: 2, '
     'decision: PASS, actedOn: "2026-11-01", expectedVersion: 1}',
     "extendProbation": f'{{caseId: "{MISSING["DevelopmentCase"]}", months: 6, expectedVersion: 1}}',
+    "publishActivity": f'{{organizationId: "{gid("Organization", 9_999_999)}", type: OTHER, '
+    'title: "x", place: "x", startsAt: "2026-12-01T09:00:00", endsAt: "2026-12-01T10:00:00"}',
+    "updateActivity": f'{{{ACTIVITY}, expectedVersion: 1, title: "x"}}',
+    "markActivityHeld": f"{{{ACTIVITY}, expectedVersion: 1}}",
+    "recordActivity": f'{{{ACTIVITY}, expectedVersion: 1, minutes: "x"}}',
+    "cancelActivity": f'{{{ACTIVITY}, expectedVersion: 1, reason: "x"}}',
+    "signUpForActivity": f"{{{ACTIVITY}}}",
+    "cancelActivitySignUp": f"{{{ACTIVITY}}}",
+    "requestActivityLeave": f'{{{ACTIVITY}, reason: "x"}}',
+    "decideActivityLeave": f'{{{ACTIVITY}, memberId: "{MISSING["Member"]}", approve: true}}',
+    "signInToActivity": f'{{{ACTIVITY}, code: "123456"}}',
     "grantRole": f'{{username: "ouli", role: "auditor", '
     f'organizationId: "{gid("Organization", 9_999_999)}"}}',
     "revokeRole": f'{{grantId: "{gid("Grant", 9_999_999)}"}}',

@@ -65,6 +65,7 @@ async def visible_to(engine: AsyncEngine, username: str) -> Visible:
         crumbs |= {s[1] for s in services if s[0] in out.ids["ServiceRecord"]}
         teams = (await conn.execute(text("SELECT id, community_path FROM service_team"))).all()
         out.ids["ServiceTeam"] = {t[0] for t in teams if within(t[1])}
+        out.ids["Activity"] = await visible_activities(conn, oracle, within, me)
         out.ids["Organization"] |= crumbs
         if me is not None:  # your own grants' orgs (a member's branch) as breadcrumbs
             out.ids["Organization"] |= {o for _, o in grants}
@@ -73,3 +74,38 @@ async def visible_to(engine: AsyncEngine, username: str) -> Visible:
         account = text("SELECT id FROM account WHERE username = :u")
         out.ids["Viewer"] = set((await conn.execute(account, {"u": username})).scalars())
     return out
+
+
+async def visible_activities(conn, oracle: TreeOracle, within, me: int | None) -> set[int]:
+    """Activities placed in a granted subtree (drafts too), and the published ones the
+    caller's member is invited to: by their own org, an org above it for its subtree, or a
+    community they are checked in at (found here by walking parent pointers)."""
+    rows = (
+        await conn.execute(
+            text("SELECT id, org_id, org_path, audience, include_checked_in, state FROM activity")
+        )
+    ).all()
+    own_org = oracle.member_orgs.get(me) if me is not None else None
+    above: set[int] = set()
+    org = own_org
+    while org is not None:
+        above.add(org)
+        org = oracle.parents.get(org)
+    communities = set()
+    if me is not None:
+        found = await conn.execute(
+            text("SELECT community_id FROM check_in WHERE member_id = :m AND status = 'ACTIVE'"),
+            {"m": me},
+        )
+        communities = set(found.scalars())
+
+    def invited(org_id: int, audience: str, checked_in: bool, state: str) -> bool:
+        if own_org is None or state == "DRAFT":
+            return False
+        return (
+            org_id == own_org
+            or (audience == "SUBTREE" and org_id in above)
+            or (bool(checked_in) and org_id in communities)
+        )
+
+    return {r[0] for r in rows if within(r[2]) or invited(r[1], r[3], r[4], r[5])}
