@@ -6,11 +6,17 @@ When the tree changes, every copy changes in the same transaction:
   area's copies follow without being listed), under the old prefix, gets the new one;
 - members change org (a transfer, a merge): the columns the scope registry declares as
   copying the member's own org path (`Placement.follows`); a host's path stays.
+A column marked `info={"history": True}` (the audit trail's, append-only) keeps the path where
+its row happened.
+
+No write may copy a path that a move is rewriting: every write of the template holds the tree
+shared (`hold_tree`) before it reads a path, and a move or merge holds it alone
+(docs/ARCHITECTURE.md, "Moving the tree").
 """
 
 from typing import Any
 
-from sqlalchemy import Select, Table, func, literal, update
+from sqlalchemy import Select, Table, false, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.paths import subtree
@@ -25,8 +31,30 @@ def path_columns() -> list[tuple[Table, Any]]:
         (table, column)
         for table in Base.metadata.sorted_tables
         for column in table.columns
-        if column.type is PathString
+        if column.type is PathString and not column.info.get("history")
     ]
+
+
+TREE_LOCK = 0x6F7267  # PostgreSQL advisory lock key of the tree ("org")
+
+
+async def hold_tree(session: AsyncSession, *, alone: bool) -> None:
+    """Hold the org tree for this transaction: shared by writes that copy paths, `alone` by
+    one that rewrites them. PostgreSQL: a transaction-level advisory lock (no row, so no
+    multixact contention among writers). SQLite: writers are serialised by the database,
+    but a read outside a write transaction sees paths a move is about to rewrite, so the
+    write transaction begins here, before any path is read (an UPDATE of nothing takes the
+    write lock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        lock = func.pg_advisory_xact_lock if alone else func.pg_advisory_xact_lock_shared
+        await session.execute(unscoped(select(lock(TREE_LOCK)), why="a lock, no rows"))
+        return
+    await session.execute(
+        unscoped(
+            update(Organization).where(false()).values(depth=Organization.depth),
+            why="begins the write transaction: changes no row",
+        )
+    )
 
 
 async def move_subtree(session: AsyncSession, old: str, new: str) -> int:

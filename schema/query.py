@@ -25,7 +25,7 @@ from schema.checkin import (
 from schema.development import DevelopmentMutation, DevelopmentQuery, case_node
 from schema.dues import DuesMutation, payment_node
 from schema.member import Member, MemberFilter, MemberOrder, columns_for
-from schema.org import Organization, org_node
+from schema.org import Organization, OrgMutation, org_node
 from schema.relay import (
     After,
     Before,
@@ -163,5 +163,5 @@ class Query(DevelopmentQuery, AuditQuery, CheckInQuery):
 
 
 @strawberry.type(description="Changes; each takes one `input` and returns a payload.")
-class Mutation(CheckInMutation, DuesMutation, DevelopmentMutation):
+class Mutation(OrgMutation, CheckInMutation, DuesMutation, DevelopmentMutation):
     pass

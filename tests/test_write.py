@@ -20,7 +20,7 @@ async def scalar(api: Api, sql: str, **params):
         return await conn.scalar(text(sql), params)
 
 
-MISSING = {kind: gid(kind, 9_999_999) for kind in ("Member", "CheckIn", "DevelopmentCase")}
+MISSING = {kind: gid(kind, 9_999_999) for kind in ("Member", "CheckIn", "DevelopmentCase", "Organization")}
 # an input for each mutation that names nothing the caller may change
 REFUSED = {
     "reportCheckIn": f'{{communityId: "{gid("Organization", 9_999_999)}"}}',
@@ -38,6 +38,12 @@ REFUSED = {
     "takeDevelopmentStep": f'{{caseId: "{MISSING["DevelopmentCase"]}", step: 2, '
     'decision: PASS, actedOn: "2026-11-01", expectedVersion: 1}',
     "extendProbation": f'{{caseId: "{MISSING["DevelopmentCase"]}", months: 6, expectedVersion: 1}}',
+    "createOrganization": f'{{parentId: "{MISSING["Organization"]}", name: "x", code: "x", '
+    "level: BRANCH, orgType: ORGAN}",
+    "updateOrganization": f'{{organizationId: "{MISSING["Organization"]}", expectedVersion: 1}}',
+    "moveOrganization": f'{{organizationId: "{MISSING["Organization"]}", '
+    f'newParentId: "{MISSING["Organization"]}"}}',
+    "dissolveOrganization": f'{{organizationId: "{MISSING["Organization"]}"}}',
 }
 
 
