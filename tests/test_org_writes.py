@@ -62,8 +62,14 @@ async def test_create_under_a_parent(writable_api: Api) -> None:
     made = (
         await api.data(
             CREATE,
-            {"p": gid("Organization", huxi), "n": "中共浒溪社区网格第九党支部", "c": "HX-G9",
-             "l": "BRANCH", "k": "GRID", "e": "2026-11-01"},
+            {
+                "p": gid("Organization", huxi),
+                "n": "中共浒溪社区网格第九党支部",
+                "c": "HX-G9",
+                "l": "BRANCH",
+                "k": "GRID",
+                "e": "2026-11-01",
+            },
             user="shengquan_admin",
         )
     )["createOrganization"]["organization"]
@@ -103,7 +109,10 @@ async def test_create_refusals(writable_api: Api) -> None:
         assert error["extensions"]["code"] == "BAD_USER_INPUT" and message in error["message"]
     # out of scope answers exactly like a missing parent
     missing = await audited_refusal(
-        api, "createOrganization", CREATE, {**base, "p": gid("Organization", 9_999_999)},
+        api,
+        "createOrganization",
+        CREATE,
+        {**base, "p": gid("Organization", 9_999_999)},
         "banan_admin",
     )
     outside = await refusal(api, CREATE, base, "banan_admin")
@@ -148,7 +157,8 @@ async def test_update_with_a_version_and_the_secretary_post(writable_api: Api) -
     posts = await rows(api, "SELECT party_post FROM member WHERE id = :m", m=other[0])
     assert posts == [("SECRETARY",)]
     (outsider,) = await rows(
-        api, "SELECT id FROM member WHERE org_path NOT LIKE :p AND status = 'FULL' LIMIT 1",
+        api,
+        "SELECT id FROM member WHERE org_path NOT LIKE :p AND status = 'FULL' LIMIT 1",
         p="%/" + str(branch) + "/%",
     )
     error = await refusal(
@@ -164,7 +174,10 @@ async def test_update_with_a_version_and_the_secretary_post(writable_api: Api) -
     )
     assert len(trail) == 2 and "secretary_vacant_since" in trail[0][1]
     missing = await audited_refusal(
-        api, "updateOrganization", UPDATE, {"o": gid("Organization", 9_999_999), "v": 1},
+        api,
+        "updateOrganization",
+        UPDATE,
+        {"o": gid("Organization", 9_999_999), "v": 1},
         "banan_admin",
     )
     outside = await refusal(api, UPDATE, {"o": oid, "v": 3}, "banan_admin")
@@ -215,19 +228,24 @@ async def test_dissolve_empty_or_merged(writable_api: Api) -> None:
     (n,) = await rows(api, "SELECT COUNT(*) FROM member WHERE org_id = :o", o=first)
     (dues,) = await rows(
         api,
-        "SELECT COUNT(*) FROM dues_month d JOIN member m ON m.id = d.member_id"
-        " WHERE m.org_id = :o",
+        "SELECT COUNT(*) FROM dues_month d JOIN member m ON m.id = d.member_id WHERE m.org_id = :o",
         o=first,
     )
     assert n[0] > 3 and dues[0] > 0
     alone = await audited_refusal(
-        api, "dissolveOrganization", DISSOLVE, {"o": gid("Organization", first)},
+        api,
+        "dissolveOrganization",
+        DISSOLVE,
+        {"o": gid("Organization", first)},
         "shengquan_admin",
     )
     assert "mergeIntoId" in alone["message"]
     not_a_branch = await audited_refusal(
-        api, "dissolveOrganization", DISSOLVE,
-        {"o": gid("Organization", first), "m": community}, "shengquan_admin",
+        api,
+        "dissolveOrganization",
+        DISSOLVE,
+        {"o": gid("Organization", first), "m": community},
+        "shengquan_admin",
     )
     assert "must name a branch" in not_a_branch["message"]
     nonempty = await audited_refusal(
@@ -250,7 +268,10 @@ async def test_dissolve_empty_or_merged(writable_api: Api) -> None:
     assert moved[0][0] >= dues[0]
     # out of scope answers like missing
     missing = await audited_refusal(
-        api, "dissolveOrganization", DISSOLVE, {"o": gid("Organization", 9_999_999)},
+        api,
+        "dissolveOrganization",
+        DISSOLVE,
+        {"o": gid("Organization", 9_999_999)},
         "banan_admin",
     )
     outside = await refusal(api, DISSOLVE, {"o": gid("Organization", into)}, "banan_admin")

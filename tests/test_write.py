@@ -20,7 +20,9 @@ async def scalar(api: Api, sql: str, **params):
         return await conn.scalar(text(sql), params)
 
 
-MISSING = {kind: gid(kind, 9_999_999) for kind in ("Member", "CheckIn", "DevelopmentCase", "Organization")}
+MISSING = {
+    kind: gid(kind, 9_999_999) for kind in ("Member", "CheckIn", "DevelopmentCase", "Organization")
+}
 # an input for each mutation that names nothing the caller may change
 REFUSED = {
     "reportCheckIn": f'{{communityId: "{gid("Organization", 9_999_999)}"}}',
