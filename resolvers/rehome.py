@@ -16,7 +16,7 @@ shared (`hold_tree`) before it reads a path, and a move or merge holds it alone
 
 from typing import Any
 
-from sqlalchemy import Select, Table, false, func, literal, select, update
+from sqlalchemy import Select, Table, case, false, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.paths import subtree
@@ -59,17 +59,27 @@ async def hold_tree(session: AsyncSession, *, alone: bool) -> None:
 
 async def move_subtree(session: AsyncSession, old: str, new: str) -> int:
     """Give every path under `old` the prefix `new` instead, and the orgs their new depth;
-    the number of organisations moved. The caller has authorized and locked the move."""
+    the number of organisations moved. The caller has authorized and locked the move. One
+    UPDATE per table: a row with two copies under the prefix (a service record of a member
+    serving in their own community) is written once, not twice."""
     moved = 0
     tail = len(old) + 1
     depth_change = new.count("/") - old.count("/")
+    tables: dict[Table, list[Any]] = {}
     for table, column in path_columns():
-        values: dict[str, Any] = {column.name: literal(new).concat(func.substr(column, tail))}
+        tables.setdefault(table, []).append(column)
+    for table, columns in tables.items():
+        values: dict[str, Any] = {
+            c.name: literal(new).concat(func.substr(c, tail))
+            if len(columns) == 1
+            else case((subtree(c, old), literal(new).concat(func.substr(c, tail))), else_=c)
+            for c in columns
+        }
         if table is Organization.__table__:
             values["depth"] = table.c.depth + depth_change
         result = await session.execute(
             unscoped(update(table), why="a subtree move authorized by the caller")
-            .where(subtree(column, old))
+            .where(or_(*(subtree(c, old) for c in columns)))
             .values(values)
             .execution_options(synchronize_session=False)
         )

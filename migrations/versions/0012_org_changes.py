@@ -7,6 +7,8 @@ Organisations are written now (`createOrganization`, `updateOrganization`, `move
 `dissolveOrganization`): contact fields, the secretary post (its holder, or since when it is
 vacant), the day it was dissolved (a dissolved organisation is kept: history names it) and a
 version for `expectedVersion`. Branch secretaries already on the rolls hold their branch's post.
+`dues_base.org_path` gets an index of its own: a move rewrites a subtree of every year, and the
+`(year, org_path)` index does not serve that range (a full scan per move).
 """
 
 from collections.abc import Sequence
@@ -45,9 +47,11 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False),
     )
     op.execute(POST_HOLDERS)
+    op.create_index("ix_dues_base_org_path_id", "dues_base", ["org_path", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_dues_base_org_path_id", table_name="dues_base")
     if op.get_bind().dialect.name != "sqlite":
         op.drop_constraint(POST_HOLDER_FK, "organization", type_="foreignkey")
     for column in (
