@@ -1,6 +1,8 @@
 """The write template: the one way a mutation changes data (a unit of work).
 
-A mutation field hands `perform` its GraphQL field name and an action. The action checks the
+A mutation field hands `perform` its GraphQL field name and an action. Before the action runs,
+the template holds the org tree (`resolvers.rehome.hold_tree`): shared, or alone for an action
+marked `rewrites_paths`, so no write copies a path a move is rewriting. The action checks the
 permission, loads what it changes through the session (never through the request's loaders,
 which may hold what an earlier field of the same document read), applies the rules of
 `domain/` (a `RuleViolation` becomes BAD_USER_INPUT, an `OwnWork` FORBIDDEN) and says what
