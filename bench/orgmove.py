@@ -1,8 +1,9 @@
 """Moving a street of about 5,000 members to another district (`moveOrganization` in process,
 as `cq_admin`), back and forth, on a COPY of a Chongqing-scale database: every path copy of
 the subtree is rewritten each time, so the figure is the whole move. The seeded streets are
-smaller (the largest has about a thousand members), so beside the largest street the move of
-the district's child (street, township or base committee) nearest 5,000 members is timed too.
+smaller (the largest has under a thousand members): the largest is timed as it is, then again
+after communities of other streets have been moved under it (on the copy) to make it about
+5,000.
 
 Usage: python -m bench.orgmove [--sqlite FILE] [--postgres URL] [--runs 7]
   --sqlite: a Chongqing-scale SQLite file, copied to a temporary file first
@@ -18,10 +19,12 @@ import tempfile
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.common import graphql_call, summary, timed
 from server.db import make_engine, upgrade
@@ -29,7 +32,7 @@ from server.db import make_engine, upgrade
 MOVE = """mutation($o: ID!, $p: ID!) { moveOrganization(input: {organizationId: $o,
   newParentId: $p}) { organization { id depth } } }"""
 WANTED = 5_000  # members of the street moved
-PATH_COLUMNS_SQL = "SELECT org_path, COUNT(*) FROM member GROUP BY org_path"
+MEMBERS_PER_PATH = "SELECT org_path, COUNT(*) FROM member GROUP BY org_path"
 
 
 def gid(pk: int) -> str:
@@ -63,38 +66,44 @@ async def postgres_copy(url: str) -> AsyncIterator[str]:
         await admin.dispose()
 
 
-Subtree = tuple[str, int, int, int, int]  # (level, org, members, its district, another)
+@dataclass
+class Tree:
+    """Members below each org (itself included), and the levels and parents of the orgs."""
+
+    members: Counter[int]
+    orgs: dict[int, tuple[str, int | None]]
+
+    @classmethod
+    async def read(cls, engine: AsyncEngine) -> "Tree":
+        async with engine.connect() as conn:
+            per_path = (await conn.execute(text(MEMBERS_PER_PATH))).all()
+            rows = await conn.execute(text("SELECT id, level, parent_id FROM organization"))
+            orgs = {pk: (level, parent) for pk, level, parent in rows}
+        members: Counter[int] = Counter()
+        for path, n in per_path:
+            for pk in path.strip("/").split("/"):
+                members[int(pk)] += n
+        return cls(members, orgs)
+
+    def of_level(self, level: str) -> list[int]:
+        return [pk for pk, (lv, _) in self.orgs.items() if lv == level]
 
 
-async def subtrees(url: str) -> list[Subtree]:
-    """The largest street, and the district's child nearest WANTED members."""
-    engine = make_engine(url)
-    async with engine.connect() as conn:
-        per_path = (await conn.execute(text(PATH_COLUMNS_SQL))).all()
-        children = {
-            pk: (level, parent)
-            for pk, level, parent in await conn.execute(
-                text("SELECT id, level, parent_id FROM organization WHERE depth = 2")
-            )
-        }
-        districts = list(
-            (
-                await conn.execute(text("SELECT id FROM organization WHERE level = 'DISTRICT'"))
-            ).scalars()
-        )
-    await engine.dispose()
-    sizes: Counter[int] = Counter()
-    for path, n in per_path:
-        ids = [int(p) for p in path.strip("/").split("/")]
-        if len(ids) > 2 and ids[2] in children:
-            sizes[ids[2]] += n
-    streets = [pk for pk in sizes if children[pk][0] == "STREET"]
-    picked = [max(streets, key=sizes.__getitem__), min(sizes, key=lambda s: abs(sizes[s] - WANTED))]
-    out = []
-    for pk in picked:
-        level, home = children[pk]
-        out.append((level, pk, sizes[pk], home, next(d for d in districts if d != home)))
-    return out
+async def grow(engine: AsyncEngine, tree: Tree, street: int) -> int:
+    """Move communities of other streets under `street` (on the copy) until it holds about
+    WANTED members: the seeded streets hold a thousand at most. Its members then."""
+    members = tree.members[street]
+    donors = [
+        c
+        for c in tree.of_level("COMMUNITY")
+        if tree.orgs[c][1] != street and tree.orgs[tree.orgs[c][1] or 0][0] == "STREET"
+    ]
+    for community in sorted(donors, key=tree.members.__getitem__, reverse=True):
+        if members >= WANTED:
+            break
+        await graphql_call(engine, "cq_admin", MOVE, {"o": gid(community), "p": gid(street)})()
+        members += tree.members[community]
+    return members
 
 
 def alternating(*calls: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
@@ -112,14 +121,16 @@ def alternating(*calls: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[
 async def measure(label: str, url: str, runs: int) -> None:
     engine = make_engine(url)
     await upgrade(engine)
-    await engine.dispose()
-    engine = make_engine(url)
-    for level, pk, members, home, other in await subtrees(url):
-        there = graphql_call(engine, "cq_admin", MOVE, {"o": gid(pk), "p": gid(other)})
-        back = graphql_call(engine, "cq_admin", MOVE, {"o": gid(pk), "p": gid(home)})
-        summary(
-            f"{label}: {level} of {members:,} members", await timed(alternating(there, back), runs)
-        )
+    tree = await Tree.read(engine)
+    street = max(tree.of_level("STREET"), key=tree.members.__getitem__)
+    home = tree.orgs[street][1] or 0
+    other = next(d for d in tree.of_level("DISTRICT") if d != home)
+    there = graphql_call(engine, "cq_admin", MOVE, {"o": gid(street), "p": gid(other)})
+    back = graphql_call(engine, "cq_admin", MOVE, {"o": gid(street), "p": gid(home)})
+    members = tree.members[street]
+    summary(f"{label}: street of {members:,} members", await timed(alternating(there, back), runs))
+    members = await grow(engine, tree, street)
+    summary(f"{label}: street of {members:,} members", await timed(alternating(there, back), runs))
     await engine.dispose()
 
 
