@@ -430,13 +430,14 @@ async def _secretary(w: Write, org: Row, member_id: int) -> Row:
     return member
 
 
-async def _set_post(w: Write, member_id: int, post: PartyPost | None, only: PartyPost | None):
-    """A member's party post, where it is `only` (None: whatever it is)."""
+async def _set_post(w: Write, member_id: int, org_id: int, post: PartyPost | None) -> None:
+    """The SECRETARY party post of a member of the org itself (a committee's secretary sits
+    in one of its branches, whose post stays as it is): given, or taken away."""
     stmt = unscoped(update(Member), why="the secretary of an org authorized above").where(
-        Member.id == member_id
+        Member.id == member_id, Member.org_id == org_id
     )
-    if only is not None:
-        stmt = stmt.where(Member.party_post == only)
+    if post is None:
+        stmt = stmt.where(Member.party_post == PartyPost.SECRETARY)
     await w.change(stmt.values(party_post=post))
 
 
@@ -463,13 +464,12 @@ async def update_org(w: Write, org_id: int | None, expected_version: int, c: Org
         member = await _secretary(w, org, c.secretary_id)
         values.update(secretary_id=member.id, secretary_vacant_since=None)
         if old_secretary is not None:
-            await _set_post(w, old_secretary, None, only=PartyPost.SECRETARY)
-        if member.org_id == org.id:
-            await _set_post(w, member.id, PartyPost.SECRETARY, only=None)
+            await _set_post(w, old_secretary, org.id, None)
+        await _set_post(w, member.id, org.id, PartyPost.SECRETARY)
     if c.vacate_secretary and (old_secretary is not None or org.secretary_vacant_since is None):
         values.update(secretary_id=None, secretary_vacant_since=ctx.today)
         if old_secretary is not None:
-            await _set_post(w, old_secretary, None, only=PartyPost.SECRETARY)
+            await _set_post(w, old_secretary, org.id, None)
     changed = {k: v for k, v in values.items() if getattr(org, k) != v}
     if not changed:
         return org.id
