@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.account import SELF_ROLE
 from models import Account, Organization, RoleGrant
 
-SELF_ROLE = "member"
+__all__ = ["SELF_ROLE", "Grant", "Principal", "load_principal"]
 
 
 @dataclass(frozen=True)

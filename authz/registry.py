@@ -32,10 +32,16 @@ from models import (
     DuesBase,
     DuesMonth,
     DuesPayment,
+    FloatingContact,
+    FloatingRecord,
+    FloatingReport,
     Member,
+    MemberTransfer,
     Organization,
     ServiceRecord,
     ServiceTeam,
+    Suggestion,
+    Symposium,
 )
 
 S = TypeVar("S")
@@ -88,7 +94,36 @@ REGISTRY: dict[type, Placement] = {
         DevelopmentCase.member_id,
         follows=DevelopmentCase.org_path,
     ),
+    # floating members: seen from the home org, the host notified and the branch placed in
+    FloatingRecord: Placement(
+        Resource.FLOATING,
+        FloatingRecord.home_path,
+        FloatingRecord.member_id,
+        (FloatingRecord.host_path, FloatingRecord.placed_path),
+        follows=FloatingRecord.home_path,
+    ),
+    FloatingContact: Placement(
+        Resource.FLOATING,
+        FloatingContact.org_path,
+        FloatingContact.member_id,
+        follows=FloatingContact.org_path,
+    ),
+    FloatingReport: Placement(
+        Resource.FLOATING,
+        FloatingReport.home_path,
+        FloatingReport.member_id,
+        follows=FloatingReport.home_path,
+    ),
+    Symposium: Placement(Resource.FLOATING, Symposium.org_path),
+    Suggestion: Placement(Resource.FLOATING, Suggestion.org_path, Suggestion.member_id),
     AuditEntry: Placement(Resource.AUDIT, AuditEntry.scope_path),
+    # seen from both sides; `from_path` is where the member was, so it does not follow them
+    MemberTransfer: Placement(
+        Resource.TRANSFER,
+        MemberTransfer.from_path,
+        MemberTransfer.member_id,
+        (MemberTransfer.to_path,),
+    ),
 }
 
 

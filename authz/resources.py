@@ -12,7 +12,10 @@ class Resource(StrEnum):
     DUES = "dues"
     DUES_BASE = "dues.base"
     DEVELOPMENT = "development"
+    FLOATING = "floating"
     AUDIT = "audit"
+    ACCOUNT = "account"
+    TRANSFER = "transfer"
 
 
 class Action(StrEnum):
@@ -24,6 +27,7 @@ class Action(StrEnum):
     ACT_BRANCH = "act_branch"
     ACT_STREET = "act_street"
     ACT_DISTRICT = "act_district"
+    GRANT = "grant"
 
 
 def known(resource: str, action: str) -> tuple[Resource, Action]:

@@ -123,3 +123,22 @@ STORY_NAMES = frozenset(
     for *_, people in branches
     for person in people
 ) | frozenset(person["name"] for *_, people in ANCHOR_UNIT_BRANCHES for person in people)
+
+# Floating members (issue 21). 南彭街道 held 11 symposiums with floating members home for the
+# Mid-Autumn festival and collected 40+ suggestions; 陈佳 of 鸳鸯村, ten years in network
+# communications along the western land-sea corridor, was among them.
+FLOATING_STREET = "南彭街道"
+FLOATING_SYMPOSIUMS = 11
+FLOATING_SUGGESTIONS = 44
+CHENJIA_OUTFLOW = {
+    "destination": "广西壮族自治区钦州市钦南区",
+    "reason": "在西部陆海新通道从事网络通信工作",
+}
+CHENJIA_YEARS = 10
+CHENJIA_SUGGESTION = (
+    "建议依托西部陆海新通道，用好南彭的物流园区和本地劳动力资源，"
+    "发展网络通信配套产业，吸引在外务工党员返乡创业"
+)
+# arrivals placed in 青年塘社区's grid branches, routed by 李家沱街道
+INFLOW_HOST_STREET = "李家沱街道"
+INFLOW_COMMUNITY = "青年塘社区"

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datagen.anchors import STORY_NAMES
 from datagen.names import ETHNIC_MINORITIES, GIVEN_FEMALE, GIVEN_MALE, SURNAME_WEIGHTS, SURNAMES
 from datagen.tree import Node
+from domain.member import id_card_check
 
 MEMBER_COLUMNS = (
     "id",
@@ -29,10 +30,7 @@ MEMBER_COLUMNS = (
     "employer_org_id",
     "residential_org_id",
     "floating",
-    "lost_contact",
 )
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
 STATUSES = (("FULL", 90), ("PROBATIONARY", 3), ("CANDIDATE", 2), ("ACTIVIST", 3), ("APPLICANT", 2))
 EDUCATION_BY_SETTING = {
     "village": (
@@ -89,11 +87,6 @@ PHONE_PREFIXES = (
 )
 
 
-def id_card_check(first17: str) -> str:
-    """GB 11643 check character of an 18-digit citizen ID number."""
-    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
-
-
 def setting_of(branch: Node) -> str:
     """Which population a branch draws from: village, community or an employer unit."""
     if branch.org_type == "RURAL":
@@ -114,10 +107,13 @@ class MemberFactory:
         self.rng = rng
         self.as_of = as_of
         self.next_id = 1
+        # outflow members whose contact log ends more than 6 months ago (datagen/floating.py)
+        self.out_of_touch: set[int] = set()
         self._surnames = rng.choices(SURNAMES, weights=SURNAME_WEIGHTS, k=4096)
         self._statuses = _table(STATUSES)
         self._education = {k: _table(v) for k, v in EDUCATION_BY_SETTING.items()}
         self._seq = 0
+        self._issued: set[str] = set()  # ID-card numbers are unique in the city (an index)
         # days drawn apart from the main stream (seeded from its state, drawing nothing from
         # it), so that no date of a member is the birth date plus whole years
         self._days = random.Random(str(rng.getstate()[1][:8]))
@@ -133,10 +129,16 @@ class MemberFactory:
                 return name
 
     def _id_card(self, area: str, birth: dt.date, male: bool) -> str:
-        self._seq = (self._seq + 1) % 500
-        order = self._seq * 2 + (1 if male else 0)
-        first17 = f"{area}{birth:%Y%m%d}{order:03d}"
-        return first17 + id_card_check(first17)
+        """The next sequence number of the rotation not yet issued for this area and birth
+        date (the database holds the numbers unique)."""
+        while True:
+            self._seq = (self._seq + 1) % 500
+            order = self._seq * 2 + (1 if male else 0)
+            first17 = f"{area}{birth:%Y%m%d}{order:03d}"
+            number = first17 + id_card_check(first17)
+            if number not in self._issued:
+                self._issued.add(number)
+                return number
 
     def make(
         self,
@@ -223,8 +225,9 @@ class MemberFactory:
             "employer_org_id": branch.unit.id if residential and branch.unit else None,
             "residential_org_id": residential.id if residential else None,
             "floating": floating,
-            "lost_contact": floating == "OUTFLOW" and rng.random() < 0.05,
         }
+        if floating == "OUTFLOW" and rng.random() < 0.05:  # away without contact (失联)
+            self.out_of_touch.add(self.next_id)
         row.update(fixed)
         self.next_id += 1
         return tuple(row[c] for c in MEMBER_COLUMNS)

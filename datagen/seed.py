@@ -18,8 +18,18 @@ from datagen.checkin import (
     TEAM_COLUMNS,
     CheckInPlanner,
 )
-from datagen.development import CASE_COLUMNS, RECORD_COLUMNS, DevelopmentPlanner
+from datagen.development import CASE_COLUMNS, DevelopmentPlanner
+from datagen.development import RECORD_COLUMNS as STEP_COLUMNS
 from datagen.dues import BASE_COLUMNS, MONTH_COLUMNS, PAYMENT_COLUMNS, DuesPlanner
+from datagen.floating import (
+    ATTENDEE_COLUMNS,
+    CONTACT_COLUMNS,
+    RECORD_COLUMNS,
+    REPORT_COLUMNS,
+    SUGGESTION_COLUMNS,
+    SYMPOSIUM_COLUMNS,
+    FloatingPlanner,
+)
 from datagen.people import MEMBER_COLUMNS, MemberFactory, posts, setting_of
 from datagen.shape import SCALES, ShapeBuilder
 from datagen.tree import ORG_COLUMNS, Node, Tree
@@ -146,6 +156,24 @@ async def load_dues(
     return done
 
 
+async def load_floating(
+    writer: BulkWriter, planner: FloatingPlanner, links: dict[str, tuple[int, int]]
+) -> int:
+    """Floating records, their contacts and reports, and 南彭街道's symposiums; 陈佳 as the
+    story tells. How many records."""
+    chenjia = links["chenjia"][0]
+    records = planner.plan_records(chenjia)
+    await writer.insert("floating_record", RECORD_COLUMNS, records)
+    for chunk in batched(planner.contacts(), CHUNK):
+        await writer.insert("floating_contact", CONTACT_COLUMNS, chunk)
+    await writer.insert("floating_report", REPORT_COLUMNS, planner.reports())
+    meetings, attendees, said = planner.symposiums(chenjia, account_id("banan_admin"))
+    await writer.insert("symposium", SYMPOSIUM_COLUMNS, meetings)
+    await writer.insert("symposium_attendee", ATTENDEE_COLUMNS, attendees)
+    await writer.insert("suggestion", SUGGESTION_COLUMNS, said)
+    return len(records)
+
+
 async def seed(
     engine: AsyncEngine,
     scale: str,
@@ -176,13 +204,16 @@ async def seed(
         planner = CheckInPlanner(tree, rng, as_of)
         dues = DuesPlanner(rng, as_of)
         development = DevelopmentPlanner(rng, as_of)
+        floating = FloatingPlanner(tree, SEED + 21, as_of)
+
+        factory = MemberFactory(rng, as_of)
 
         def observed() -> Iterator[tuple]:
-            factory = MemberFactory(rng, as_of)
             for row, branch in member_rows(tree, builder.communities, factory, links):
                 planner.observe(row, branch)
                 dues.observe(row)
                 development.observe(row)
+                floating.observe(row, branch)
                 yield row
 
         done = 0
@@ -202,8 +233,10 @@ async def seed(
         for chunk in batched(development.cases(), CHUNK):
             await writer.insert("development_case", CASE_COLUMNS, [c for c, _ in chunk])
             await writer.insert(
-                "development_record", RECORD_COLUMNS, [r for _, rs in chunk for r in rs]
+                "development_record", STEP_COLUMNS, [r for _, rs in chunk for r in rs]
             )
+        floating.lost = factory.out_of_touch
+        await load_floating(writer, floating, links)
         await writer.finish()
     return SeedReport(
         scale,

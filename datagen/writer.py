@@ -37,6 +37,12 @@ TABLES = (
     "dues_month",
     "development_case",
     "development_record",
+    "floating_record",
+    "floating_contact",
+    "floating_report",
+    "symposium",
+    "symposium_attendee",
+    "suggestion",
 )  # parents first; dues_rule is reference data from the migrations
 
 

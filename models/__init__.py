@@ -21,7 +21,21 @@ from models.development import (
     Holiday,
 )
 from models.dues import DuesBase, DuesMonth, DuesPayment, DuesRule, PaymentChannel, PaymentKind
+from models.floating import (
+    ContactChannel,
+    FloatingContact,
+    FloatingRecord,
+    FloatingReport,
+    FloatingState,
+    PlacementState,
+    Suggestion,
+    SuggestionCategory,
+    SuggestionStatus,
+    Symposium,
+    SymposiumAttendee,
+)
 from models.member import (
+    AdditionMethod,
     DuesCategory,
     Education,
     FloatingStatus,
@@ -29,20 +43,24 @@ from models.member import (
     Member,
     MemberStatus,
     PartyPost,
+    Standing,
 )
 from models.org import BranchKind, Organization, OrgLevel, OrgType
 from models.persisted import PersistedQuery
 from models.ratelimit import RateWindow
+from models.transfer import MemberTransfer, TransferStatus
 
 __all__ = [
     "Account",
     "ActingLevel",
+    "AdditionMethod",
     "AuditEntry",
     "Base",
     "BranchKind",
     "CaseStatus",
     "CheckIn",
     "CheckInStatus",
+    "ContactChannel",
     "Decision",
     "DevelopmentCase",
     "DevelopmentRecord",
@@ -52,11 +70,16 @@ __all__ = [
     "DuesPayment",
     "DuesRule",
     "Education",
+    "FloatingContact",
+    "FloatingRecord",
+    "FloatingReport",
+    "FloatingState",
     "FloatingStatus",
     "Gender",
     "Holiday",
     "Member",
     "MemberStatus",
+    "MemberTransfer",
     "OrgLevel",
     "OrgType",
     "Organization",
@@ -65,11 +88,19 @@ __all__ = [
     "PaymentChannel",
     "PaymentKind",
     "PersistedQuery",
+    "PlacementState",
     "RateWindow",
     "RoleGrant",
     "ServiceMethod",
     "ServiceRecord",
     "ServiceStatus",
     "ServiceTeam",
+    "Standing",
+    "Suggestion",
+    "SuggestionCategory",
+    "SuggestionStatus",
+    "Symposium",
+    "SymposiumAttendee",
+    "TransferStatus",
     "VolunteerPost",
 ]

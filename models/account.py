@@ -7,16 +7,18 @@ from models.base import Base
 
 
 class Account(Base):
-    """A login; bumping `token_version` revokes every token issued before."""
+    """A login; bumping `token_version` revokes every token issued before. `version` counts
+    an administrator's changes to it (deactivation, sign-out): they take `expectedVersion`."""
 
     __tablename__ = "account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True, unique=True)
     display_name: Mapped[str] = mapped_column(String(80))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     token_version: Mapped[int] = mapped_column(default=1)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class RoleGrant(Base):

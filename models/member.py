@@ -3,7 +3,7 @@
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, PathString, str_enum
@@ -57,8 +57,29 @@ class FloatingStatus(enum.Enum):
     INFLOW = "流入"
 
 
+class Standing(enum.Enum):
+    """Whether a member is on the active roll (在册); the others keep their archive but leave
+    every active count (lists by default, counts, statistics, dues due)."""
+
+    ACTIVE = "在册"
+    DECEASED = "去世"
+    STOPPED = "停止党籍"
+    EXPELLED = "出党"
+    TRANSFERRED_OUT = "转出本市"
+
+
+class AdditionMethod(enum.Enum):
+    """How a member entered the archive (增加方式)."""
+
+    DEVELOPED = "发展"
+    TRANSFERRED_IN = "转入"
+    RESTORED = "恢复党籍"
+
+
 class Member(Base):
-    """A person in the Party's books; `org_path` copies the org's path for subtree filters."""
+    """A person in the Party's books; `org_path` copies the org's path for subtree filters.
+    Lost contact (失联) is no column: it is computed from the floating contact log
+    (`resolvers.floating.lost_on`)."""
 
     __tablename__ = "member"
     __table_args__ = (
@@ -66,8 +87,27 @@ class Member(Base):
         Index("ix_member_org_id_id", "org_id", "id"),
         Index("ix_member_residential_org_id", "residential_org_id"),
         Index("ix_member_employer_org_id", "employer_org_id"),
-        # subtree statistics read only the index (migration 0006)
-        Index("ix_member_stats", "org_path", "status", "gender", "education", "birth_date"),
+        # subtree statistics read only the index (migration 0006), of the active roll (0013)
+        Index(
+            "ix_member_stats",
+            "org_path",
+            "status",
+            "gender",
+            "education",
+            "birth_date",
+            "standing",  # SQLite covers only with every column the statement names
+            sqlite_where=text("standing = 'ACTIVE'"),
+            postgresql_where=text("standing = 'ACTIVE'"),
+        ),
+        Index("uq_member_id_card_number", "id_card_number", unique=True),
+        # the few who left the roll: dues due leave them out by this index (migration 0014)
+        Index(
+            "ix_member_left",
+            "id",
+            "standing_on",
+            sqlite_where=text("standing <> 'ACTIVE'"),
+            postgresql_where=text("standing <> 'ACTIVE'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,4 +130,11 @@ class Member(Base):
     employer_org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
     residential_org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
     floating: Mapped[FloatingStatus] = mapped_column(str_enum(FloatingStatus))
-    lost_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    standing: Mapped[Standing] = mapped_column(
+        str_enum(Standing), default=Standing.ACTIVE, server_default=text("'ACTIVE'")
+    )
+    standing_on: Mapped[dt.date | None]
+    standing_reason: Mapped[str | None] = mapped_column(String(200))
+    added_how: Mapped[AdditionMethod | None] = mapped_column(str_enum(AdditionMethod))
+    # optimistic concurrency of archive edits (`expectedVersion`)
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))

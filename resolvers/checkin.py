@@ -43,6 +43,7 @@ from models import (
 from resolvers.batch import count_rows, keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, Forbidden, NotFound
+from resolvers.floating import floating_member_ids
 from resolvers.ids import pk_of, to_global_id
 from resolvers.member import MEMBER_COLUMNS
 from resolvers.org import name_contains
@@ -219,15 +220,17 @@ async def member_check_ins(ctx: Context, member_id: int, period: Period) -> list
 
 
 async def load_linked_members(ctx: Context, ids: Sequence[int]) -> list[Row | None]:
-    """Members in the caller's member scope or checked in where the caller can see it."""
+    """Members in the caller's member scope, checked in where the caller can see it, or on a
+    floating record the caller sees (the host side of a floating member)."""
     stmt = unscoped(
         select(*MEMBER_COLUMNS).select_from(Member),
-        why="member scope OR checked in where the caller sees it: the two scopes below",
+        why="member scope OR checked in OR floating where the caller sees it: the scopes below",
     )
     member_pred = in_scope(ctx.scope(Resource.MEMBER, Action.READ), Member)
     if member_pred is not None:
         via = scoped_check_ins(ctx, CheckIn.member_id)
-        stmt = stmt.where(member_pred | Member.id.in_(via))
+        hosted = floating_member_ids(ctx)
+        stmt = stmt.where(member_pred | Member.id.in_(via) | Member.id.in_(hosted))
     return await rows_by_id(ctx.session, stmt, Member.id, ids)
 
 

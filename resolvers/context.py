@@ -78,6 +78,8 @@ class Context:
     now: dt.datetime = field(default_factory=lambda: clock().now())
     request: Any = None
     hours_target: float = 50.0  # volunteer hours a year (a setting: DANGJIAN_HOURS_TARGET)
+    # days a receiving organisation has to answer a transfer (DANGJIAN_TRANSFER_DEADLINE_DAYS)
+    transfer_deadline_days: int = 30
     # the caller's X-Request-ID when valid, else ours; ours is recorded beside it in any case
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     server_request_id: str = field(default_factory=lambda: uuid.uuid4().hex)

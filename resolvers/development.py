@@ -43,7 +43,7 @@ from resolvers.batch import keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
 from resolvers.ids import to_global_id
-from resolvers.org import scoped_members
+from resolvers.org import ON_ROLL, scoped_members
 from resolvers.pagination import Order, Page, Window
 from resolvers.write import Write
 
@@ -68,7 +68,7 @@ async def check_people(ctx: Context, s: Step, decision: Decision, ev: Evidence) 
     # so the check reveals nothing about other organisations' people
     found = await ctx.session.scalar(
         scoped_members(ctx, func.count()).where(
-            Member.id.in_(people), Member.status.in_(people_wanted(s))
+            Member.id.in_(people), Member.status.in_(people_wanted(s)), ON_ROLL
         )
     )
     if found != len(people):

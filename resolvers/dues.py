@@ -39,6 +39,7 @@ from models import (
     OrgLevel,
     PaymentChannel,
     PaymentKind,
+    Standing,
 )
 from resolvers.batch import count_rows, keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
@@ -206,13 +207,22 @@ async def ledger(ctx: Context, member_id: int, year: int) -> Ledger | None:
 
 
 def _due(ctx: Context, path: str, period: int, *columns) -> Select:
-    """Members of the subtree owing dues for `period` (base set, not exempt, admitted)."""
+    """Members of the subtree owing dues for `period` (base set, not exempt, admitted, on the
+    roll: who left it before the month owes no more; the partial index `ix_member_left`)."""
+    left = unscoped(
+        select(Member.id).where(
+            Member.standing != Standing.ACTIVE,
+            Member.standing_on < dt.date(period // 12, period % 12 + 1, 1),
+        ),
+        why="ids of members who left the roll, only to leave out dues rows already scoped",
+    )
     return dues_rows(ctx, DuesBase, *columns).where(
         DuesBase.year == period // 12,
         subtree(DuesBase.org_path, path),
         DuesBase.owed_from <= period,
         DuesBase.exempt.is_(False),
         DuesBase.monthly_payable_fen > 0,
+        DuesBase.member_id.not_in(left),
     )
 
 

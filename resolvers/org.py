@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Row, Select, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select, update
 
 from authz.enforcer import can
 from authz.paths import make_path, path_ids, subtree
@@ -38,6 +38,7 @@ from models import (
     OrgLevel,
     OrgType,
     PartyPost,
+    Standing,
 )
 from models.base import Column
 from resolvers.batch import count_rows, keyed_union, page_batch, rows_by_id
@@ -221,8 +222,17 @@ def members_in(scope: Scope, *columns) -> Select:
     return scoped(scope, Member, *columns)
 
 
+# active counts and lists (在册); inline, so that the planner matches the partial
+# `ix_member_stats` whatever the parameters of a prepared statement
+ON_ROLL = Member.standing == bindparam(
+    "on_roll", Standing.ACTIVE, type_=Member.standing.type, literal_execute=True
+)
+
+
 def members_of(stmt: Select, org_id: int, path: str, in_subtree: bool) -> Select:
-    return stmt.where(subtree(Member.org_path, path) if in_subtree else Member.org_id == org_id)
+    """An org's members on the active roll: who left it keeps an archive, not a place."""
+    where = subtree(Member.org_path, path) if in_subtree else Member.org_id == org_id
+    return stmt.where(where, ON_ROLL)
 
 
 @dataclass(frozen=True)
@@ -270,7 +280,7 @@ def member_stats_select(ctx: Context, path: str) -> Select:
         .label(f"age_{age}")
         for age, _ in AGE_BANDS
     ]
-    return scoped_members(ctx, *counts).where(subtree(Member.org_path, path))
+    return scoped_members(ctx, *counts).where(subtree(Member.org_path, path), ON_ROLL)
 
 
 def member_stats(row: Row) -> dict[str, dict[str, int]]:

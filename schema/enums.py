@@ -6,12 +6,15 @@ import strawberry
 
 from models import (
     ActingLevel,
+    AdditionMethod,
     BranchKind,
     CaseStatus,
     CheckInStatus,
+    ContactChannel,
     Decision,
     DuesCategory,
     Education,
+    FloatingState,
     FloatingStatus,
     Gender,
     MemberStatus,
@@ -20,8 +23,13 @@ from models import (
     PartyPost,
     PaymentChannel,
     PaymentKind,
+    PlacementState,
     ServiceMethod,
     ServiceStatus,
+    Standing,
+    SuggestionCategory,
+    SuggestionStatus,
+    TransferStatus,
 )
 
 
@@ -50,3 +58,11 @@ described(PaymentKind, "A dues payment, or a reversing correction of one.")
 described(ActingLevel, "Joint review tier (联审): branch → street/township → district.")
 described(CaseStatus, "State of a development case.")
 described(Decision, "Decision taken on a development step.")
+described(FloatingState, "State of a floating spell (流动党员).")
+described(PlacementState, "The host side of a floating spell: notified, routed, accepted.")
+described(ContactChannel, "How a floating member was contacted (结对联系).")
+described(SuggestionCategory, "What a symposium suggestion is about.")
+described(SuggestionStatus, "State of a symposium suggestion (意见建议).")
+described(Standing, "Standing on the roll (在册), or why a member left it (the archive stays).")
+described(AdditionMethod, "How a member entered the archive (增加方式).")
+described(TransferStatus, "Where a transfer of the membership relation stands (组织关系转接).")

@@ -12,9 +12,11 @@ from resolvers import org as resolvers
 from resolvers.context import Context
 from resolvers.ids import pk_of, to_global_id
 from resolvers.write import perform
+from schema.account import AccountOrganization
 from schema.checkin import CheckInOrganization
 from schema.development import DevelopmentOrganization
 from schema.dues import DuesOrganization
+from schema.floating import FloatingOrganization
 from schema.relay import (
     After,
     Before,
@@ -35,6 +37,7 @@ from schema.shared import (
     member_by_id,
     member_from_row,
 )
+from schema.transfer import TransferOrganization
 
 OnlyStatus = Annotated[
     MemberStatus | None, strawberry.argument(description="Only members of this status.")
@@ -203,7 +206,13 @@ class OrganizationFields(Node):
 
 @strawberry.type(description="A Party organisation (党组织): committee, branch or group.")
 class Organization(
-    OrganizationFields, CheckInOrganization, DuesOrganization, DevelopmentOrganization
+    OrganizationFields,
+    CheckInOrganization,
+    DuesOrganization,
+    DevelopmentOrganization,
+    AccountOrganization,
+    FloatingOrganization,
+    TransferOrganization,
 ):
     """The tree's fields first, then each area's (the order of the SDL)."""
 

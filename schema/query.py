@@ -12,7 +12,7 @@ from resolvers import org as org_resolvers
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
 from resolvers.ids import from_global_id, pk_of
-from schema.account import Viewer, grant_node, viewer_node
+from schema.account import AccountMutation, Viewer, account_node, grant_node, viewer_node
 from schema.audit import AuditQuery, entry_node
 from schema.checkin import (
     CheckInMutation,
@@ -24,7 +24,8 @@ from schema.checkin import (
 )
 from schema.development import DevelopmentMutation, DevelopmentQuery, case_node
 from schema.dues import DuesMutation, payment_node
-from schema.member import Member, MemberFilter, MemberOrder, columns_for
+from schema.floating import FloatingMutation, record_node, suggestion_node, symposium_node
+from schema.member import Member, MemberFilter, MemberMutation, MemberOrder, columns_for
 from schema.org import Organization, OrgMutation, org_node
 from schema.relay import (
     After,
@@ -39,6 +40,7 @@ from schema.relay import (
     window,
 )
 from schema.shared import breadcrumb_node
+from schema.transfer import TransferMutation, transfer_node
 
 MAX_NODES = 100
 Id = Annotated[strawberry.ID, strawberry.argument(description="A global ID.")]
@@ -55,7 +57,12 @@ NODE_TYPES: dict[str, Callable[[Context, int], Awaitable[Node | None]]] = {
     "Breadcrumb": breadcrumb_node,
     "Viewer": viewer_node,
     "Grant": grant_node,
+    "Account": account_node,
     "AuditEntry": entry_node,
+    "FloatingRecord": record_node,
+    "Symposium": symposium_node,
+    "Suggestion": suggestion_node,
+    "MemberTransfer": transfer_node,
 }
 
 
@@ -163,5 +170,14 @@ class Query(DevelopmentQuery, AuditQuery, CheckInQuery):
 
 
 @strawberry.type(description="Changes; each takes one `input` and returns a payload.")
-class Mutation(OrgMutation, CheckInMutation, DuesMutation, DevelopmentMutation):
+class Mutation(
+    OrgMutation,
+    CheckInMutation,
+    DuesMutation,
+    DevelopmentMutation,
+    AccountMutation,
+    FloatingMutation,
+    MemberMutation,
+    TransferMutation,
+):
     pass

@@ -17,6 +17,7 @@ from sqlalchemy import Row
 from domain.calendar import FORMS
 from models import OrgLevel
 from resolvers import checkin as checkin_resolvers
+from resolvers import floating as floating_resolvers
 from resolvers import org as org_resolvers
 from resolvers.context import Context
 from resolvers.ids import to_global_id
@@ -68,8 +69,12 @@ def crumb(org_id: int | None, name: str, level: OrgLevel) -> Breadcrumb | None:
 
 async def breadcrumb_node(ctx: Context, pk: int) -> Breadcrumb | None:
     """A breadcrumb the caller may see: an org in scope or on their trail, or one that a
-    visible check-in, service record or post names."""
-    row = await org_resolvers.breadcrumb(ctx, pk) or await checkin_resolvers.named_org(ctx, pk)
+    visible check-in, service record, post, floating record or symposium names."""
+    row = (
+        await org_resolvers.breadcrumb(ctx, pk)
+        or await checkin_resolvers.named_org(ctx, pk)
+        or await floating_resolvers.named_org(ctx, pk)
+    )
     return Breadcrumb.from_row(row) if row else None
 
 
@@ -107,3 +112,10 @@ async def member_by_id(ctx: Context, pk: int | None) -> "Member | None":
     from schema.member import member_node
 
     return await member_node(ctx, pk)
+
+
+async def org_by_id(ctx: Context, pk: int | None) -> "Organization | None":
+    """A visible organisation by id, or None (the deferral: see the module docstring)."""
+    from schema.org import org_node
+
+    return await org_node(ctx, pk)

@@ -25,6 +25,7 @@ from server.auth import authenticate
 from server.db import DatabaseNotReady, Session, check_revision, make_engine
 from server.graphql_http import GraphQLEndpoint, PersistedQueries
 from server.limits import BodyLimit
+from server.member_import import import_routes
 from server.metrics import Metrics, metrics_route, worker_stopped
 from server.observe import RequestLog, configure_logging
 from server.ratelimit import RateLimit
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             auth_error=error,
             request=request,
             hours_target=settings.hours_target,
+            transfer_deadline_days=settings.transfer_deadline_days,
         )
         ctx.request_id = request.state.request_id  # set by RequestLog, echoed as X-Request-ID
         ctx.server_request_id = request.state.server_request_id
@@ -137,6 +139,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_route(metrics, settings.metrics_token, settings.production)),
+            *import_routes(context),
             *([] if settings.production else graphiql.routes),
         ],
         middleware=[

@@ -15,6 +15,8 @@ from server.settings import load_settings as read_settings
 app = typer.Typer(help="dangjian: role-scoped GraphQL API for Party affairs.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+import_app = typer.Typer(help="Bulk imports.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
 
 
 def load_settings() -> Settings:
@@ -255,3 +257,17 @@ def audit_purge() -> None:
     typer.echo(
         f"deleted {asyncio.run(run())} audit rows older than {settings.audit_retention_days} days"
     )
+
+
+@import_app.command("members")
+def import_members(
+    file: str,
+    user: Annotated[str, typer.Option(help="import as this account (its scope decides)")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="check every row, add none")] = False,
+) -> None:
+    """Import members from FILE (.xlsx or .csv, the national system's columns): every problem
+    reported with its row number; a real run adds all rows or none."""
+    from server.member_import import import_locally
+
+    _ready()
+    raise typer.Exit(asyncio.run(import_locally(file, user, dry_run, load_settings())))

@@ -53,6 +53,7 @@ class Settings:
     jwt_secret: str
     env: str
     hours_target: float = 50.0
+    transfer_deadline_days: int = 30
     allow_list: bool = False
     trusted_documents: str | None = None  # a folder of persisted-document manifests
     audit_retention_days: int = 180
@@ -165,6 +166,10 @@ SPEC = (
     Spec("DANGJIAN_HOURS_TARGET", "hours_target", "50",
          "volunteer hours a checked-in member should serve a year (pro-rated for shorter "
          "periods)", _number(float, "a number of hours", 0)),
+    Spec("DANGJIAN_TRANSFER_DEADLINE_DAYS", "transfer_deadline_days", "30",
+         "days a receiving organisation has to accept or return a member's transfer "
+         "(组织关系转接); later ones are listed as overdue",
+         _number(int, "a whole number of days", 1)),
     Spec("DANGJIAN_ALLOWLIST", "allow_list", "0",
          "`1`: run saved queries and trusted documents only (by text, hash, `documentId` or "
          "name); anything else gets `PERSISTED_QUERY_REQUIRED`", _flag),

@@ -1,5 +1,6 @@
 """Running `dangjian` as a real process against a real SQLite file."""
 
+import os
 import secrets
 import socket
 import subprocess
@@ -66,6 +67,27 @@ def serving(env: dict[str, str], *args: str) -> Iterator[str]:
     """The base URL of a real `dangjian serve` process (see `server_process`)."""
     with server_process(env, *args) as (base, _):
         yield base
+
+
+@contextmanager
+def production_database(name: str, **settings: str) -> Iterator[dict[str, str] | None]:
+    """A production environment (`DANGJIAN_*` `settings` added) on a new PostgreSQL database
+    `name`, dropped at the end; None if no server answers. Not migrated: the caller deploys."""
+    from tests.conftest import admin, postgres_url
+
+    server = postgres_url().replace("+asyncpg", "").rsplit("/", 1)[0]
+    if not admin(server, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'):
+        yield None
+        return
+    yield {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DANGJIAN_")},
+        "DANGJIAN_ENV": "production",
+        "DANGJIAN_DATABASE_URL": f"{server}/{name}",
+        "DANGJIAN_JWT_SECRET": secrets.token_hex(32),
+        "DANGJIAN_RATE_LIMIT": "0",
+        **settings,
+    }
+    assert admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def token(env: dict[str, str], user: str) -> str:

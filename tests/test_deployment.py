@@ -14,8 +14,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.conftest import admin, postgres_url
-from tests.process import run, server_process, serving
+from tests.process import production_database, run, server_process, serving
 
 TOKEN = secrets.token_hex(16)  # the metrics token
 
@@ -24,27 +23,17 @@ TOKEN = secrets.token_hex(16)  # the metrics token
 def deployed() -> Iterator[dict[str, str]]:
     """A production environment on a PostgreSQL database of its own, deployed the documented
     way: the server refuses the empty database, `db upgrade` migrates it, `seed` fills it."""
-    name = f"dangjian_deploy_{os.getpid()}"
-    server = postgres_url().replace("+asyncpg", "").rsplit("/", 1)[0]
-    if not admin(server, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'):
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL not reachable (CI requires it)")
-        pytest.skip("PostgreSQL not reachable")
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("DANGJIAN_")},
-        "DANGJIAN_ENV": "production",
-        "DANGJIAN_DATABASE_URL": f"{server}/{name}",
-        "DANGJIAN_JWT_SECRET": secrets.token_hex(32),
-        "DANGJIAN_METRICS_TOKEN": TOKEN,
-        "DANGJIAN_RATE_LIMIT": "0",
-    }
-    refused = run(env, "serve", "--port", "1")
-    assert refused.returncode == 2
-    assert refused.stderr.strip().endswith("run `dangjian db upgrade`"), refused.stderr
-    assert run(env, "db", "upgrade").returncode == 0
-    assert run(env, "seed").returncode == 0
-    yield env
-    assert admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with production_database(f"dangjian_deploy_{os.getpid()}", DANGJIAN_METRICS_TOKEN=TOKEN) as env:
+        if env is None:
+            if os.environ.get("CI"):
+                pytest.fail("PostgreSQL not reachable (CI requires it)")
+            pytest.skip("PostgreSQL not reachable")
+        refused = run(env, "serve", "--port", "1")
+        assert refused.returncode == 2
+        assert refused.stderr.strip().endswith("run `dangjian db upgrade`"), refused.stderr
+        assert run(env, "db", "upgrade").returncode == 0
+        assert run(env, "seed").returncode == 0
+        yield env
 
 
 def auth(env: dict[str, str], user: str = "jiangjin_admin") -> dict[str, str]:

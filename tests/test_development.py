@@ -2,10 +2,12 @@
 
 import asyncio
 import base64
+import zlib
 
 import pytest
 from sqlalchemy import text
 
+from datagen.people import id_card_check
 from tests.conftest import Api
 
 TAKE = """mutation($in: TakeDevelopmentStepInput!) { takeDevelopmentStep(input: $in) {
@@ -24,6 +26,12 @@ async def sql(api: Api, statement: str, **params):
         return result.all() if result.returns_rows else []
 
 
+def id_card(name: str) -> str:
+    """A valid ID-card number of a woman born 1998-05-04, one per name (they are unique)."""
+    first17 = f"50011619980504{2 * (zlib.crc32(name.encode()) % 500):03d}"
+    return first17 + id_card_check(first17)
+
+
 async def make_applicant(api: Api, name: str) -> tuple[int, str]:
     """A new applicant in 浒溪社区第一党支部 with an account of their own."""
     branch_id, path = (
@@ -32,14 +40,14 @@ async def make_applicant(api: Api, name: str) -> tuple[int, str]:
     await sql(
         api,
         """INSERT INTO member (name, gender, ethnicity, birth_date, education,
-        id_card_number, phone, address, status, dues_category, org_id, org_path, floating,
-        lost_contact) VALUES (:n, 'FEMALE', '汉族', '1998-05-04', 'BACHELOR', '500116199805041225',
-        '13900001111', '重庆市江津区圣泉街道浒溪社区1号', 'APPLICANT', 'EMPLOYED', :o, :p, 'NONE',
-        :f)""",
+        id_card_number, phone, address, status, dues_category, org_id, org_path, floating)
+        VALUES (:n, 'FEMALE', '汉族', '1998-05-04', 'BACHELOR', :c,
+        '13900001111', '重庆市江津区圣泉街道浒溪社区1号', 'APPLICANT', 'EMPLOYED', :o, :p,
+        'NONE')""",
         n=name,
+        c=id_card(name),
         o=branch_id,
         p=path,
-        f=False,
     )
     member = (await sql(api, "SELECT id FROM member WHERE name = :n", n=name))[0][0]
     await sql(

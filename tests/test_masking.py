@@ -10,7 +10,8 @@ from sqlalchemy import text
 
 from authz.masking import mask_address, mask_id_card, mask_phone
 from datagen.names import DISTRICTS
-from datagen.people import ID_CHECK, ID_WEIGHTS, PHONE_PREFIXES, id_card_check
+from datagen.people import PHONE_PREFIXES
+from domain.member import ID_CHECK, ID_WEIGHTS, id_card_check
 from resolvers.ids import to_global_id as to_gid
 from tests.conftest import NOW, Api
 

@@ -169,6 +169,7 @@ def test_every_member_field_names_the_columns_it_reads() -> None:
 
 ALL_FIELDS = """id __typename name gender ethnicity birthDate education idCardNumber phone
   address status duesCategory partyPost appliedOn joinedOn confirmedOn floating lostContact
+  standing standingOn standingReason addedHow version
   organization { name } employer { name } residentialCommunity { name }"""
 DIRECTORY = """query($after: String) { members(first: 40, after: $after, orderBy: {field: %s}) {
   pageInfo { endCursor } edges { cursor node { id ...M } } } } fragment M on Member { %s }"""

@@ -25,6 +25,7 @@ TABLES = {
     "dues_base",
     "dues_payment",
     "dues_month",
+    "member_transfer",
     "organization",
     "member",
     "account",
@@ -36,6 +37,12 @@ TABLES = {
     "alembic_version",
     "persisted_query",
     "rate_window",
+    "floating_record",
+    "floating_contact",
+    "floating_report",
+    "symposium",
+    "symposium_attendee",
+    "suggestion",
 }
 
 

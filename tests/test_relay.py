@@ -92,13 +92,17 @@ async def test_viewer_and_breadcrumb_nodes_keep_to_their_owner(api: Api) -> None
     assert as_org["organization"]["id"] == city["organization"]["id"]  # as clients passed it
 
 
-async def test_a_grant_is_a_node_of_its_holder_alone(api: Api) -> None:
+async def test_a_grant_is_a_node_of_its_holder_and_its_administrators(api: Api) -> None:
+    """Its holder's, and of those who administer accounts over its organisation (who may
+    revoke it): the district and the street above 浒溪; nobody else."""
     look = "query($id: ID!) { node(id: $id) { __typename id } }"
     grant = await api.data("{ viewer { grants { id role } } }", user="huxi_secretary")
     gid = grant["viewer"]["grants"][0]["id"]
-    found = await api.data(look, {"id": gid}, user="huxi_secretary")
-    assert found["node"] == {"__typename": "Grant", "id": gid}
-    assert (await api.data(look, {"id": gid}, user="cq_admin"))["node"] is None
+    for user in ("huxi_secretary", "cq_admin", "jiangjin_admin", "shengquan_admin"):
+        found = await api.data(look, {"id": gid}, user=user)
+        assert found["node"] == {"__typename": "Grant", "id": gid}, user
+    for user in ("banan_admin", "qnt_grid1_secretary", "ouli"):
+        assert (await api.data(look, {"id": gid}, user=user))["node"] is None, user
 
 
 async def test_links_beside_bare_ids(api: Api) -> None:

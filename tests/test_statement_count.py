@@ -58,6 +58,29 @@ QUERIES = {
           developmentCases(first: $first) { totalCount edges { node { version
             next { dueOn } timeline { step } member { name developmentCase { status } } } } }
         } } } }""",
+    "grants-and-offers": """query($first: Int) {
+        organizations(level: DISTRICT, first: 3) { edges { node { name
+          grants(first: $first) { totalCount edges { node { role scope { name }
+            account { username member { name } grants(first: 3) { totalCount } } } } } } } }
+        members(first: $first) { edges { node { name account { username }
+          offeredGrant { role scope { name } account { username } } } } } }""",
+    "floating-ledger": """query($first: Int) {
+        organizations(level: BRANCH, first: $first) { edges { node { name
+          floatingStats { enrolmentRate contactCoverage lostContact symposiums }
+          symposiums(first: 2) { totalCount edges { node { title suggestionCount } } }
+          floatingMembers(first: 3) { totalCount edges { node { name lostContact
+            home { name } placedIn { name } member { name floatingRecord { status } }
+            pairedWith { name } contacts { channel } reports { year } reportDue } } } } } } }""",
+    "floating-members": """query($first: Int) {
+        members(first: $first, filter: {floating: OUTFLOW}) { edges { node { lostContact
+          floatingRecord { status lastContactOn contacts { channel } } } } } }""",
+    "transfers-by-branch": """query($first: Int) {
+        organizations(level: BRANCH, first: $first) { edges { node { name
+          transfers(direction: OUTGOING, first: 3) { totalCount edges { node { memberName
+            member { name transfer { status } } fromOrganization { name } toOrganization { name }
+          } } }
+          incoming: transfers(direction: INCOMING, overdue: true, first: 3) { totalCount } } } }
+        members(first: $first) { edges { node { transfer { status } } } } }""",
     "backward-pages": """query($first: Int) {
         members(last: $first) { totalCount edges { node { name organization { name } } } }
         organizations(level: BRANCH, last: $first) { edges { node { name

@@ -23,6 +23,7 @@ async def scalar(api: Api, sql: str, **params):
 MISSING = {
     kind: gid(kind, 9_999_999) for kind in ("Member", "CheckIn", "DevelopmentCase", "Organization")
 }
+FLOATING = gid("FloatingRecord", 9_999_999)
 # an input for each mutation that names nothing the caller may change
 REFUSED = {
     "reportCheckIn": f'{{communityId: "{gid("Organization", 9_999_999)}"}}',
@@ -46,6 +47,49 @@ REFUSED = {
     "moveOrganization": f'{{organizationId: "{MISSING["Organization"]}", '
     f'newParentId: "{MISSING["Organization"]}"}}',
     "dissolveOrganization": f'{{organizationId: "{MISSING["Organization"]}"}}',
+    "grantRole": f'{{username: "ouli", role: "auditor", '
+    f'organizationId: "{gid("Organization", 9_999_999)}"}}',
+    "revokeRole": f'{{grantId: "{gid("Grant", 9_999_999)}"}}',
+    "createAccount": f'{{memberId: "{MISSING["Member"]}", username: "nobody_here"}}',
+    "deactivateAccount": f'{{accountId: "{gid("Account", 9_999_999)}", expectedVersion: 1}}',
+    "reactivateAccount": f'{{accountId: "{gid("Account", 9_999_999)}", expectedVersion: 1}}',
+    "signOutAccount": f'{{accountId: "{gid("Account", 9_999_999)}", expectedVersion: 1}}',
+    "recordOutflow": f'{{memberId: "{MISSING["Member"]}", destination: "广东省深圳市", '
+    'reason: "务工", departedOn: "2026-11-01"}',
+    "recordPreDepartureTalk": f'{{recordId: "{FLOATING}", talkOn: "2026-11-01", talkBy: "x", '
+    'notes: "x"}',
+    "issueFloatingCertificate": f'{{recordId: "{FLOATING}", number: "x", '
+    'issuedOn: "2026-11-01", validUntil: "2027-11-01"}',
+    "recordInflow": f'{{hostOrgId: "{gid("Organization", 9_999_999)}", name: "x", origin: "x", '
+    'reason: "x", arrivedOn: "2026-11-01"}',
+    "routeInflow": f'{{recordId: "{FLOATING}", orgId: "{gid("Organization", 9_999_999)}"}}',
+    "acceptInflow": f'{{recordId: "{FLOATING}"}}',
+    "pairFloatingMember": f'{{recordId: "{FLOATING}", committeeMemberId: "{MISSING["Member"]}"}}',
+    "logFloatingContact": f'{{recordId: "{FLOATING}", contactedOn: "2026-11-01", '
+    'channel: PHONE, content: "x"}',
+    "recordFloatingReport": f'{{recordId: "{FLOATING}", year: 2026, '
+    'reportedOn: "2026-11-01", content: "x"}',
+    "endFloating": f'{{recordId: "{FLOATING}", returnedOn: "2026-11-01"}}',
+    "holdSymposium": f'{{orgId: "{gid("Organization", 9_999_999)}", title: "x", '
+    f'heldOn: "2026-11-01", place: "x", invitedMemberIds: ["{MISSING["Member"]}"], '
+    "attendedMemberIds: []}",
+    "addSuggestion": f'{{symposiumId: "{gid("Symposium", 9_999_999)}", content: "x", '
+    "category: OTHER}",
+    "answerSuggestion": f'{{suggestionId: "{gid("Suggestion", 9_999_999)}", decision: ANSWERED, '
+    'reply: "x"}',
+    "addMember": f'{{organizationId: "{gid("Organization", 9_999_999)}", name: "x", '
+    'gender: MALE, ethnicity: "汉族", birthDate: "1990-01-01", idCardNumber: "x", '
+    'phone: "13900000000", address: "x", education: BACHELOR, status: FULL, '
+    "duesCategory: EMPLOYED, addedHow: TRANSFERRED_IN}",
+    "updateMember": f'{{memberId: "{MISSING["Member"]}", expectedVersion: 1, phone: "x"}}',
+    "changeMemberStanding": f'{{memberId: "{MISSING["Member"]}", standing: DECEASED, '
+    'on: "2026-11-01", expectedVersion: 1}',
+    "transferMember": f'{{memberId: "{MISSING["Member"]}", expectedVersion: 1, '
+    f'toOrganizationId: "{gid("Organization", 1)}", idempotencyKey: "refused-key-3"}}',
+    "acceptTransfer": f'{{transferId: "{gid("MemberTransfer", 9_999_999)}", '
+    'expectedVersion: 1, idempotencyKey: "refused-key-4"}',
+    "returnTransfer": f'{{transferId: "{gid("MemberTransfer", 9_999_999)}", '
+    'expectedVersion: 1, idempotencyKey: "refused-key-5", reason: "x"}',
 }
 
 

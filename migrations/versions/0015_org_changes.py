@@ -1,7 +1,7 @@
 """the org tree changes: contact, secretary post, dissolution, version
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0015
+Revises: 0014
 
 Organisations are written now (`createOrganization`, `updateOrganization`, `moveOrganization`,
 `dissolveOrganization`): contact fields, the secretary post (its holder, or since when it is
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
