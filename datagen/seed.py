@@ -238,6 +238,7 @@ async def seed(
         for chunk in batched(observed(), CHUNK):
             done += await writer.insert("member", MEMBER_COLUMNS, chunk)
             report("members", done, total)
+        await writer.link_secretaries()
         accounts, grants = account_rows(tree, links)
         await writer.insert(
             "account",

@@ -5,18 +5,9 @@ import random
 from dataclasses import dataclass, field
 
 from authz.paths import make_path
+from domain.org import TERM_YEARS as TERMS
 
-TERM_YEARS = {
-    "BASE_COMMITTEE": 5,
-    "GENERAL_BRANCH": 3,
-    "BRANCH": 3,
-    "COMMUNITY": 5,
-    "VILLAGE": 5,
-    "STREET": 5,
-    "TOWNSHIP": 5,
-    "DISTRICT": 5,
-    "CITY": 5,
-}
+TERM_YEARS = {level.name: years for level, years in TERMS.items()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,8 +78,18 @@ class BulkWriter:
         if self.postgres:
             await self.conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             return
+        await self.conn.execute(text("UPDATE organization SET secretary_id = NULL"))
         for table in reversed(tables):
             await self.conn.execute(text(f"DELETE FROM {table}"))
+
+    async def link_secretaries(self) -> None:
+        """Each organisation's secretary post (书记): the member of its roll who holds it."""
+        await self.conn.execute(
+            text(
+                "UPDATE organization SET secretary_id = (SELECT min(m.id) FROM member m"
+                " WHERE m.org_id = organization.id AND m.party_post = 'SECRETARY')"
+            )
+        )
 
     async def finish(self) -> None:
         """Move id sequences past the loaded ids and refresh planner statistics."""

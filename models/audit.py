@@ -22,7 +22,8 @@ class AuditEntry(Base):
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     username: Mapped[str | None] = mapped_column(String(64))
     roles: Mapped[str] = mapped_column(String(200))
-    scope_path: Mapped[str] = mapped_column(PathString)  # the target's org: who may read it
+    # the target's org when it happened: who may read it; a move leaves it (append-only)
+    scope_path: Mapped[str] = mapped_column(PathString, info={"history": True})
     operation: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(120))
     success: Mapped[bool] = mapped_column(Boolean)

@@ -46,6 +46,7 @@ class DuesBase(Base):
     __table_args__ = (
         UniqueConstraint("member_id", "year"),
         Index("ix_dues_base_year_org_path", "year", "org_path"),
+        Index("ix_dues_base_org_path_id", "org_path", "id"),  # a subtree of every year: a move
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,7 +3,7 @@
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, PathString, str_enum
@@ -64,3 +64,13 @@ class Organization(Base):
     established_on: Mapped[dt.date | None]
     term_years: Mapped[int | None]
     last_election_on: Mapped[dt.date | None]
+    contact_person: Mapped[str | None] = mapped_column(String(40))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(200))
+    # the secretary post (书记): the member holding it, or since when it has been vacant (the
+    # weak-org sweep asks for "vacant over 3 months"); both null: not recorded
+    secretary_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", use_alter=True))
+    secretary_vacant_since: Mapped[dt.date | None]
+    # kept, not deleted: audit rows, payments and past records name it (docs/ARCHITECTURE.md)
+    dissolved_on: Mapped[dt.date | None]
+    version: Mapped[int] = mapped_column(server_default=text("1"))

@@ -401,7 +401,7 @@ def directory() -> Select:
         )
         .join(Street, Street.id == Community.parent_id)
         .join(District, District.id == Street.parent_id)
-        .where(Community.level.in_(COMMUNITY_LEVELS))
+        .where(Community.level.in_(COMMUNITY_LEVELS), Community.dissolved_on.is_(None))
     )
 
 
@@ -412,6 +412,7 @@ def grid_branches(community_ids: Sequence[int]) -> Select:
             Organization.parent_id.in_(community_ids),
             Organization.level == OrgLevel.BRANCH,
             Organization.branch_kind == BranchKind.GRID,
+            Organization.dissolved_on.is_(None),
         ),
         why=PUBLIC,
     )

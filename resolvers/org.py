@@ -1,16 +1,35 @@
-"""Org tree reads: single orgs, lists, children, breadcrumbs, member counts and stats."""
+"""The org tree: single orgs, lists, children, breadcrumbs, member counts and stats; and its
+changes (create, update, move, dissolve) through the write template.
 
+A dissolved organisation is kept, marked `dissolved_on` (audit rows, payments and past
+records name it): `node`/`organization(id:)` still answer it, the tree's lists (`LIVE`) and
+the community directory leave it out, and nothing is written to it."""
+
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select, update
 
-from authz.paths import path_ids, subtree
+from authz.enforcer import can
+from authz.paths import make_path, path_ids, subtree
 from authz.registry import in_scope, scoped, unscoped
 from authz.resources import Action, Resource
 from authz.scope import Scope
 from domain.calendar import born_before
+from domain.org import (
+    TERM_YEARS,
+    branch_kind_for,
+    check_child,
+    check_dissolvable,
+    check_established,
+    check_merge_target,
+    check_move,
+)
 from models import (
+    BranchKind,
+    CheckIn,
+    CheckInStatus,
     Education,
     Gender,
     Member,
@@ -18,14 +37,17 @@ from models import (
     Organization,
     OrgLevel,
     OrgType,
+    PartyPost,
     Standing,
 )
 from models.base import Column
 from resolvers.batch import count_rows, keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
-from resolvers.errors import BadUserInput
-from resolvers.ids import pk_of
+from resolvers.errors import BadUserInput, Conflict, NotFound
+from resolvers.ids import pk_of, to_global_id
 from resolvers.pagination import Order, Page, Window, make_page, paged
+from resolvers.rehome import move_subtree, rehome_members
+from resolvers.write import Write, rewrites_paths
 
 ORG_COLUMNS = (
     Organization.id,
@@ -40,7 +62,15 @@ ORG_COLUMNS = (
     Organization.established_on,
     Organization.term_years,
     Organization.last_election_on,
+    Organization.contact_person,
+    Organization.contact_phone,
+    Organization.address,
+    Organization.secretary_id,
+    Organization.secretary_vacant_since,
+    Organization.dissolved_on,
+    Organization.version,
 )
+LIVE = Organization.dissolved_on.is_(None)  # the tree as it stands: dissolved ones left out
 BY_ID = Order(None, Organization.id)
 BY_PATH = Order(Organization.path, Organization.id)  # tree order, served by the path index
 
@@ -144,7 +174,7 @@ class OrgQuery:
 
 async def list_orgs(ctx: Context, q: OrgQuery, window: Window) -> Page[Row]:
     """Visible orgs matching `q`."""
-    stmt = scoped_orgs(ctx)
+    stmt = scoped_orgs(ctx).where(LIVE)
     if q.under:
         stmt = stmt.where(subtree(Organization.path, q.under))
     if q.level:
@@ -167,7 +197,7 @@ async def load_children(ctx: Context, keys: Sequence[ChildrenKey]) -> list[Page[
     return await page_batch(
         ctx.session,
         keys,
-        lambda k: scoped_orgs(ctx).where(Organization.parent_id == k.parent_id),
+        lambda k: scoped_orgs(ctx).where(Organization.parent_id == k.parent_id, LIVE),
         BY_ID,
     )
 
@@ -276,7 +306,7 @@ async def load_stats(ctx: Context, keys: Sequence[tuple[int, str]]) -> list[dict
     out = [member_stats(rows[0]) for rows in await keyed_union(ctx.session, stmts)]
     stmts = [
         scoped_orgs(ctx, Organization.level.label("k"), func.count().label("n"))
-        .where(subtree(Organization.path, path))
+        .where(subtree(Organization.path, path), LIVE)
         .group_by(Organization.level)
         for _, path in keys
     ]
@@ -291,3 +321,284 @@ def _key(value) -> str:
 
 async def stats(ctx: Context, org_id: int, path: str) -> dict[str, dict]:
     return await ctx.loader(load_stats).load((org_id, path))
+
+
+# ---- writes ------------------------------------------------------------------------------
+
+
+async def _writable(w: Write, org_id: int | None, argument: str) -> Row:
+    """A live org the caller may change (`org.write` over it); anything else, missing, out of
+    scope or dissolved, is answered alike."""
+    row = await w.authorized(Organization, org_id, Action.WRITE, *ORG_COLUMNS)
+    if row is None or row.dissolved_on is not None:
+        raise NotFound(f"{argument} names no organisation you may change")
+    return row
+
+
+def _text(value: str | None) -> str | None:
+    """Trimmed text; empty is None (a contact field cleared)."""
+    return (value or "").strip() or None
+
+
+def _required(value: str, argument: str) -> str:
+    text = value.strip()
+    if not text:
+        raise BadUserInput(f"{argument} must not be empty")
+    return text
+
+
+@dataclass(frozen=True)
+class NewOrg:
+    """`createOrganization`'s input (fields named as the input's)."""
+
+    parent_id: int | None
+    name: str
+    code: str
+    level: OrgLevel
+    org_type: OrgType
+    branch_kind: BranchKind | None = None
+    established_on: dt.date | None = None
+    contact_person: str | None = None
+    contact_phone: str | None = None
+    address: str | None = None
+
+
+async def create_org(w: Write, new: NewOrg) -> int:
+    """A new organisation under a parent the caller may change: a level the parent may hold
+    (`domain.org.CHILD_LEVELS`), a code no other organisation has (CONFLICT)."""
+    ctx = w.ctx
+    parent = await _writable(w, new.parent_id, "parentId")
+    check_child(parent.level, new.level)
+    kind = branch_kind_for(new.level, new.branch_kind)
+    check_established(new.established_on, ctx.today)
+    code = _required(new.code, "code")
+    taken = Conflict(f"code {code} is taken by another organisation")
+    row = Organization(
+        parent_id=parent.id,
+        code=code,
+        name=_required(new.name, "name"),
+        level=new.level,
+        org_type=new.org_type,
+        branch_kind=kind,
+        path=f"{parent.path}~{code}/",  # provisional, unique like the code: the id comes next
+        depth=parent.depth + 1,
+        established_on=new.established_on,
+        term_years=TERM_YEARS.get(new.level),
+        contact_person=_text(new.contact_person),
+        contact_phone=_text(new.contact_phone),
+        address=_text(new.address),
+        version=1,
+    )
+    ctx.session.add(row)
+    await w.flush(taken)
+    row.path = make_path(parent.path, row.id)
+    await w.flush(taken)
+    w.record(
+        to_global_id("Organization", row.id),
+        row.path,
+        after={
+            "parent_id": parent.id,
+            "code": code,
+            "name": row.name,
+            "level": new.level.name,
+            "org_type": new.org_type.name,
+            "branch_kind": kind.name if kind else None,
+            "established_on": new.established_on,
+        },
+    )
+    return row.id
+
+
+@dataclass(frozen=True)
+class OrgChanges:
+    """`updateOrganization`'s input: None leaves a field as it is (an empty contact field
+    clears it)."""
+
+    name: str | None = None
+    org_type: OrgType | None = None
+    contact_person: str | None = None
+    contact_phone: str | None = None
+    address: str | None = None
+    secretary_id: int | None = None
+    vacate_secretary: bool = False
+
+
+def _stale(version: int) -> Conflict:
+    return Conflict(f"the organisation has changed since version {version}: reload it")
+
+
+async def _secretary(w: Write, org: Row, member_id: int) -> Row:
+    """The member to hold `org`'s secretary post: one the caller sees, a full member (正式党员)
+    of the org or below it."""
+    member = await w.authorized(
+        Member, member_id, Action.READ, Member.id, Member.org_id, Member.status, Member.party_post
+    )
+    if member is None or not member._path.startswith(org.path):
+        raise BadUserInput("secretaryId must name a member of this organisation or below it")
+    if member.status is not MemberStatus.FULL:
+        raise BadUserInput("the secretary (书记) must be a full member (正式党员)")
+    return member
+
+
+async def _set_post(w: Write, member_id: int, org_id: int, post: PartyPost | None) -> None:
+    """The SECRETARY party post of a member of the org itself (a committee's secretary sits
+    in one of its branches, whose post stays as it is): given, or taken away."""
+    stmt = unscoped(update(Member), why="the secretary of an org authorized above").where(
+        Member.id == member_id, Member.org_id == org_id
+    )
+    if post is None:
+        stmt = stmt.where(Member.party_post == PartyPost.SECRETARY)
+    await w.change(stmt.values(party_post=post))
+
+
+async def update_org(w: Write, org_id: int | None, expected_version: int, c: OrgChanges) -> int:
+    """Name, type, contact and the secretary post of an organisation, at `expected_version`.
+    The post holds a member of the org or below it, or is vacant since a day (the weak-org
+    sweep asks how long); a branch's own secretary carries the SECRETARY party post."""
+    ctx = w.ctx
+    org = await _writable(w, org_id, "organizationId")
+    if org.version != expected_version:
+        raise _stale(expected_version)
+    if c.secretary_id is not None and c.vacate_secretary:
+        raise BadUserInput("give secretaryId or vacateSecretary, not both")
+    values: dict = {}
+    if c.name is not None:
+        values["name"] = _required(c.name, "name")
+    if c.org_type is not None:
+        values["org_type"] = c.org_type
+    for field in ("contact_person", "contact_phone", "address"):
+        if (given := getattr(c, field)) is not None:
+            values[field] = _text(given)
+    old_secretary = org.secretary_id
+    if c.secretary_id is not None and c.secretary_id != old_secretary:
+        member = await _secretary(w, org, c.secretary_id)
+        values.update(secretary_id=member.id, secretary_vacant_since=None)
+        if old_secretary is not None:
+            await _set_post(w, old_secretary, org.id, None)
+        await _set_post(w, member.id, org.id, PartyPost.SECRETARY)
+    if c.vacate_secretary and (old_secretary is not None or org.secretary_vacant_since is None):
+        values.update(secretary_id=None, secretary_vacant_since=ctx.today)
+        if old_secretary is not None:
+            await _set_post(w, old_secretary, org.id, None)
+    changed = {k: v for k, v in values.items() if getattr(org, k) != v}
+    if not changed:
+        return org.id
+    stmt = (
+        unscoped(update(Organization), why="the organisation authorized above")
+        .where(Organization.id == org.id, Organization.version == expected_version)
+        .values(**changed, version=Organization.version + 1)
+    )
+    if await w.change(stmt) == 0:
+        raise _stale(expected_version)
+    w.record(
+        to_global_id("Organization", org.id),
+        org.path,
+        before={k: _plain(getattr(org, k)) for k in changed},
+        after={k: _plain(v) for k, v in changed.items()},
+    )
+    return org.id
+
+
+def _plain(value):
+    return value.name if isinstance(value, OrgType) else value
+
+
+def _parent_path(path: str) -> str:
+    return "/" + "".join(f"{i}/" for i in path_ids(path)[:-1])
+
+
+@rewrites_paths
+async def move_org(
+    w: Write, organization_id: int | None, new_parent_id: int | None, expected_version: int | None
+) -> int:
+    """A subtree to a new parent: path and depth of every descendant and every copy of their
+    paths rewritten in this transaction (`resolvers.rehome.move_subtree`), the tree held
+    alone. The caller administers both the old and the new parent; an org outside that is
+    answered as missing. Refused under its own subtree and where the new parent's level may
+    not hold it."""
+    principal = w.ctx.require()
+    org = await _writable(w, organization_id, "organizationId")
+    if org.parent_id is None:
+        raise BadUserInput("the root organisation cannot move")
+    old_parent = _parent_path(org.path)
+    if not can(principal, Resource.ORG, Action.WRITE, old_parent):
+        w.refuse(to_global_id("Organization", org.id), org.path)
+        raise NotFound("organizationId names no organisation you may change")
+    parent = await _writable(w, new_parent_id, "newParentId")
+    if expected_version is not None and org.version != expected_version:
+        raise _stale(expected_version)
+    check_move(org.path, parent.path)
+    check_child(parent.level, org.level)
+    if parent.id == org.parent_id:
+        return org.id
+    new_path = make_path(parent.path, org.id)
+    await w.change(
+        unscoped(update(Organization), why="the organisation authorized above")
+        .where(Organization.id == org.id)
+        .values(parent_id=parent.id, version=Organization.version + 1)
+    )
+    moved = await move_subtree(w.session, org.path, new_path)
+    w.record(
+        to_global_id("Organization", org.id),
+        new_path,
+        before={"parent_id": org.parent_id, "path": org.path},
+        after={"parent_id": parent.id, "path": new_path, "organizations": moved},
+    )
+    return org.id
+
+
+def _count(model: type, *where: ColumnElement[bool]) -> Select:
+    return unscoped(
+        select(func.count()).select_from(model).where(*where),
+        why="what an organisation authorized above still holds",
+    )
+
+
+@rewrites_paths
+async def dissolve_org(
+    w: Write, organization_id: int | None, merge_into_id: int | None, expected_version: int | None
+) -> int:
+    """Dissolve an empty organisation (`domain.org.check_dissolvable`), or one whose members
+    are first moved, with every copy of their path, into `merge_into_id`: a branch in the
+    caller's scope outside it. It is kept, marked dissolved (the module docstring)."""
+    ctx = w.ctx
+    org = await _writable(w, organization_id, "organizationId")
+    if org.parent_id is None:
+        raise BadUserInput("the root organisation cannot be dissolved")
+    if expected_version is not None and org.version != expected_version:
+        raise _stale(expected_version)
+    session = w.session
+    children = await session.scalar(_count(Organization, Organization.parent_id == org.id, LIVE))
+    members = await session.scalar(_count(Member, Member.org_id == org.id)) or 0
+    check_dissolvable(children or 0, members, merge_into_id is not None)
+    hosted = CheckIn.community_id == org.id, CheckIn.status == CheckInStatus.ACTIVE
+    if await session.scalar(_count(CheckIn, *hosted)):
+        raise BadUserInput("members are checked in here (报到): end their check-ins first")
+    target = None
+    if merge_into_id is not None:
+        target = await _writable(w, merge_into_id, "mergeIntoId")
+        check_merge_target(target.level, org.path, target.path)
+        into = await session.get(Organization, target.id)
+        ids = unscoped(select(Member.id), why="the members of the org authorized above")
+        await rehome_members(session, ids.where(Member.org_id == org.id), into)  # type: ignore[arg-type]
+    await w.change(
+        unscoped(update(Organization), why="the organisation authorized above")
+        .where(Organization.id == org.id)
+        .values(
+            dissolved_on=ctx.today,
+            secretary_id=None,
+            secretary_vacant_since=None,
+            version=Organization.version + 1,
+        )
+    )
+    w.record(
+        to_global_id("Organization", org.id),
+        org.path,
+        before={"dissolved_on": None},
+        after={
+            "dissolved_on": ctx.today,
+            "merged_into": target.id if target else None,
+            "members_moved": members if target else 0,
+        },
+    )
+    return org.id

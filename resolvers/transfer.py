@@ -25,7 +25,7 @@ from resolvers.errors import BadUserInput, Conflict, Forbidden
 from resolvers.ids import to_global_id
 from resolvers.pagination import Order, Page, Window
 from resolvers.rehome import rehome_members
-from resolvers.write import Write
+from resolvers.write import Write, rewrites_paths
 
 FromOrg = aliased(Organization, name="from_org")
 ToOrg = aliased(Organization, name="to_org")
@@ -191,6 +191,7 @@ class TransferRequest:
     idempotency_key: str
 
 
+@rewrites_paths  # the member's path copies move: no write may copy the old one meanwhile
 async def transfer_member(w: Write, req: TransferRequest) -> int:
     """Issue a transfer; it completes at once where the caller keeps both archives, or when the
     member leaves the city (TRANSFERRED_OUT, the destination as text)."""
@@ -314,6 +315,7 @@ class Decision:
     reason: str | None = None
 
 
+@rewrites_paths
 async def decide(w: Write, accept: bool, d: Decision) -> int:
     """The receiving organisation's answer: accept (the member moves) or return, with a
     reason. Only its secretaries and administrators answer; the sending side sees the

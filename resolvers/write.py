@@ -1,6 +1,8 @@
 """The write template: the one way a mutation changes data (a unit of work).
 
-A mutation field hands `perform` its GraphQL field name and an action. The action checks the
+A mutation field hands `perform` its GraphQL field name and an action. Before the action runs,
+the template holds the org tree (`resolvers.rehome.hold_tree`): shared, or alone for an action
+marked `rewrites_paths`, so no write copies a path a move is rewriting. The action checks the
 permission, loads what it changes through the session (never through the request's loaders,
 which may hold what an earlier field of the same document read), applies the rules of
 `domain/` (a `RuleViolation` becomes BAD_USER_INPUT, an `OwnWork` FORBIDDEN) and says what
@@ -41,8 +43,10 @@ from models.base import max_chars
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, ClientError, Conflict, Forbidden
 from resolvers.ids import to_global_id
+from resolvers.rehome import hold_tree
 
 T = TypeVar("T")
+A = TypeVar("A", bound=Callable[..., Any])
 log = logging.getLogger(__name__)
 
 
@@ -127,6 +131,13 @@ class Write:
             if replay is not None and (answer := await replay()) is not None:
                 raise Replay(answer) from None
             raise conflict or Conflict("a concurrent change conflicts with this one") from None
+
+
+def rewrites_paths(action: A) -> A:
+    """Marks an action that rewrites org paths (a move, a merge): it holds the tree alone
+    (`resolvers.rehome.hold_tree`); every other action holds it shared."""
+    action.rewrites_paths = True  # type: ignore[attr-defined]
+    return action
 
 
 def _input_field(value: str, action: Callable[..., Any], args: tuple) -> str | None:
@@ -229,6 +240,7 @@ async def perform(
     write = Write(ctx, operation)
     try:
         with _held_to_lengths(ctx.session, action, args):
+            await hold_tree(ctx.session, alone=getattr(action, "rewrites_paths", False))
             try:
                 result = await action(write, *args)
             except RuleViolation as violation:

@@ -27,7 +27,7 @@ from schema.development import DevelopmentMutation, DevelopmentQuery, case_node
 from schema.dues import DuesMutation, payment_node
 from schema.floating import FloatingMutation, record_node, suggestion_node, symposium_node
 from schema.member import Member, MemberFilter, MemberMutation, MemberOrder, columns_for
-from schema.org import Organization, org_node
+from schema.org import Organization, OrgMutation, org_node
 from schema.relay import (
     After,
     Before,
@@ -173,6 +173,7 @@ class Query(DevelopmentQuery, AuditQuery, CheckInQuery):
 
 @strawberry.type(description="Changes; each takes one `input` and returns a payload.")
 class Mutation(
+    OrgMutation,
     CheckInMutation,
     DuesMutation,
     DevelopmentMutation,

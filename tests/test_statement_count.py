@@ -35,7 +35,7 @@ QUERIES = {
         totalCount edges { node { name phone organization { name parent { name } } } } } }""",
     "orgs-with-children-members-stats": """query($first: Int) {
         organizations(first: $first, level: BRANCH) { edges { node { name memberCount
-          ancestors { name } stats { byGender { key count } }
+          ancestors { name } stats { byGender { key count } } secretary { name }
           members(first: 3) { totalCount edges { node { name organization { name } } } }
           children { totalCount edges { node { name } } } } } } }""",
     "nodes-and-viewer": """query($first: Int) { viewer { member { name } grants { role } }

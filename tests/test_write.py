@@ -21,7 +21,8 @@ async def scalar(api: Api, sql: str, **params):
 
 
 MISSING = {
-    kind: gid(kind, 9_999_999) for kind in ("Member", "CheckIn", "DevelopmentCase", "Activity")
+    kind: gid(kind, 9_999_999)
+    for kind in ("Member", "CheckIn", "DevelopmentCase", "Activity", "Organization")
 }
 FLOATING = gid("FloatingRecord", 9_999_999)
 ACTIVITY = f'activityId: "{MISSING["Activity"]}"'
@@ -53,6 +54,12 @@ REFUSED = {
     "requestActivityLeave": f'{{{ACTIVITY}, reason: "x"}}',
     "decideActivityLeave": f'{{{ACTIVITY}, memberId: "{MISSING["Member"]}", approve: true}}',
     "signInToActivity": f'{{{ACTIVITY}, code: "123456"}}',
+    "createOrganization": f'{{parentId: "{MISSING["Organization"]}", name: "x", code: "x", '
+    "level: BRANCH, orgType: ORGAN}",
+    "updateOrganization": f'{{organizationId: "{MISSING["Organization"]}", expectedVersion: 1}}',
+    "moveOrganization": f'{{organizationId: "{MISSING["Organization"]}", '
+    f'newParentId: "{MISSING["Organization"]}"}}',
+    "dissolveOrganization": f'{{organizationId: "{MISSING["Organization"]}"}}',
     "grantRole": f'{{username: "ouli", role: "auditor", '
     f'organizationId: "{gid("Organization", 9_999_999)}"}}',
     "revokeRole": f'{{grantId: "{gid("Grant", 9_999_999)}"}}',
