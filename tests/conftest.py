@@ -80,12 +80,14 @@ async def fresh_postgres(schema: str) -> AsyncEngine:
 
 @pytest.fixture(scope="session", autouse=True)
 async def drop_schemas() -> AsyncIterator[None]:
-    """The PostgreSQL schemas this process created are dropped when its suite ends."""
+    """The PostgreSQL schemas this process created are dropped when its suite ends, each in
+    a transaction of its own: a drop locks every object of the schema, and all of them in one
+    transaction overflow the server's lock table (`max_locks_per_transaction`)."""
     yield
     if CREATED:
         admin = make_engine(postgres_url())
-        async with admin.begin() as conn:
-            for schema in CREATED:
+        for schema in CREATED:
+            async with admin.begin() as conn:
                 await conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         await admin.dispose()
 
