@@ -180,3 +180,31 @@ async def test_models_and_migrations_agree(backend: str, tmp_path) -> None:
             assert [d[0] for d in found] == ["add_table"]  # a drift is seen
     finally:
         await engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_shared_id_card_numbers_stop_the_archive_migration(backend: str, tmp_path) -> None:
+    """0014 makes ID-card numbers unique; members sharing one stop it with a message naming
+    them, before it changes anything, and it passes once they are resolved."""
+    engine = await fresh_engine(backend, str(tmp_path), "shared_cards")
+    try:
+        await seed(engine, "demo")
+        await downgrade(engine, "0013")
+        async with engine.begin() as conn:
+            first = (await conn.execute(text("SELECT id, id_card_number FROM member"))).first()
+            assert first is not None
+            await conn.execute(
+                text("UPDATE member SET id_card_number = :n WHERE id = :i"),
+                {"n": first.id_card_number, "i": first.id + 1},
+            )
+        with pytest.raises(RuntimeError, match="1 ID-card numbers are held by more than one"):
+            await upgrade(engine)
+        async with engine.begin() as conn:
+            assert await conn.scalar(text("SELECT version_num FROM alembic_version")) == "0013"
+            await conn.execute(
+                text("UPDATE member SET id_card_number = :n WHERE id = :i"),
+                {"n": "110101199003070011", "i": first.id + 1},
+            )
+        await upgrade(engine)
+    finally:
+        await engine.dispose()

@@ -31,7 +31,30 @@ def _enum(*names: str) -> sa.Enum:
     return sa.Enum(*names, native_enum=False, length=24)
 
 
+def _refuse_shared_id_cards() -> None:
+    """Stop with the numbers to resolve when members share an ID-card number: which record is
+    the person's is for the archive's keepers to decide, never for a migration."""
+    shared = (
+        op.get_bind()
+        .execute(
+            sa.text(
+                "SELECT id_card_number, COUNT(*) FROM member GROUP BY id_card_number "
+                "HAVING COUNT(*) > 1 ORDER BY id_card_number"
+            )
+        )
+        .all()
+    )
+    if shared:
+        sample = ", ".join(f"{number[:6]}… ×{n}" for number, n in shared[:5])
+        raise RuntimeError(
+            f"{len(shared)} ID-card numbers are held by more than one member ({sample}): "
+            "each person has one archive, so resolve them before upgrading (demo data: "
+            "drop the database, then `dangjian db upgrade` and `dangjian seed` afresh)"
+        )
+
+
 def upgrade() -> None:
+    _refuse_shared_id_cards()  # before any change: SQLite's DDL is not rolled back
     standing = _enum("ACTIVE", "DECEASED", "STOPPED", "EXPELLED", "TRANSFERRED_OUT")
     op.add_column(
         "member",
