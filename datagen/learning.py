@@ -82,6 +82,7 @@ class LearningPlanner:
         """The city's library and two resources of each district, published a year back."""
         start = stored(self.as_of - dt.timedelta(days=400), dt.time(9))
         for node in self.tree.nodes:
+            items: tuple[tuple[str, str, str, int], ...]
             if node.level == "CITY":
                 items = CITY_RESOURCES
             elif node.level == "DISTRICT":
