@@ -62,7 +62,7 @@ from models import (
     TrainingEnrolment,
 )
 from resolvers.activity import load_reaches, reach_of
-from resolvers.batch import page_batch, rows_by_id
+from resolvers.batch import keyed_union, page_batch, rows_by_id
 from resolvers.checkin import linked_member
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, ClientError, Conflict, Forbidden, NotFound
@@ -111,9 +111,10 @@ def year_span(year: int) -> Period:
 # ---- credited hours ------------------------------------------------------------------------
 
 
-def credited(ctx: Context, year: int) -> Select:
+def credited(ctx: Context, year: int, path: str | None = None) -> Select:
     """(member_id, source, minutes) of every credit of `year` the caller sees: online sessions,
-    deliveries, training classes, and attendance (present only) at held study activities."""
+    deliveries, training classes, and attendance (present only) at held study activities;
+    with `path`, of the members of that subtree only."""
     span = year_span(year)
     start, end = clock().start_of(span.start), clock().start_of(span.end)
     scope = learning_scope(ctx)
@@ -124,6 +125,8 @@ def credited(ctx: Context, year: int) -> Select:
         literal("ONLINE").label("source"),
         StudySession.credited_minutes.label("minutes"),
     ).where(StudySession.started_at >= start, StudySession.started_at < end)
+    if path is not None:
+        online = online.where(subtree(StudySession.org_path, path))
     delivered = scoped(
         scope,
         StudyDelivery,
@@ -131,6 +134,8 @@ def credited(ctx: Context, year: int) -> Select:
         literal("DELIVERED").label("source"),
         StudyDelivery.minutes.label("minutes"),
     ).where(StudyDelivery.delivered_on >= span.start, StudyDelivery.delivered_on < span.end)
+    if path is not None:
+        delivered = delivered.where(subtree(StudyDelivery.org_path, path))
     training = (
         scoped(
             scope,
@@ -142,6 +147,8 @@ def credited(ctx: Context, year: int) -> Select:
         .join(TrainingClass, TrainingClass.id == TrainingEnrolment.class_id)
         .where(TrainingClass.starts_on >= span.start, TrainingClass.starts_on < span.end)
     )
+    if path is not None:
+        training = training.where(subtree(TrainingEnrolment.member_org_path, path))
     attended = (
         scoped(
             ctx.scope(Resource.ACTIVITY, Action.READ),
@@ -159,6 +166,11 @@ def credited(ctx: Context, year: int) -> Select:
             Activity.starts_at < end,
         )
     )
+    if path is not None:  # the organiser's path is on the row: the members' own is in `member`
+        members = unscoped(
+            select(Member.id), why="the subtree's members, to pick the scoped attendances above"
+        ).where(subtree(Member.org_path, path))
+        attended = attended.where(ActivityParticipant.member_id.in_(members))
     return union_all(online, delivered, training, attended)  # type: ignore[return-value]
 
 
@@ -255,7 +267,7 @@ class StudyBoardKey:
 def board_select(ctx: Context, key: StudyBoardKey) -> Select:
     """Each Party member of the subtree in the caller's member scope with their credited
     minutes of the year (the caller's learning scope) and target."""
-    sub = credited(ctx, key.year).subquery("credited")
+    sub = credited(ctx, key.year, key.path).subquery("credited")
     sums = (
         unscoped(
             select(sub.c.member_id, func.sum(sub.c.minutes).label("minutes")),
@@ -273,34 +285,44 @@ def board_select(ctx: Context, key: StudyBoardKey) -> Select:
             Member.party_post,
             func.coalesce(sums.c.minutes, 0).label("minutes"),
             target_of(Member.party_post).label("target"),
+            (target_of(Member.party_post) - func.coalesce(sums.c.minutes, 0)).label("remaining"),
         )
         .outerjoin(sums, sums.c.member_id == Member.id)
         .where(subtree(Member.org_path, key.path), Member.status.in_(PARTY_MEMBERS))
     )
 
 
-async def study_board(ctx: Context, key: StudyBoardKey) -> StudyBoard:
-    """Two statements: the count of members and of those who met their target, and the
-    members below target, worst first (most hours remaining), at most `first`."""
-    per = board_select(ctx, key).subquery("per_member")
-    met = case((per.c.minutes >= per.c.target, 1), else_=0)
-    totals = (
-        await ctx.session.execute(
+async def load_study_boards(ctx: Context, keys: Sequence[StudyBoardKey]) -> list[StudyBoard]:
+    """Two statements for any number of boards: the count of members and of those who met
+    their target, and the members below target, worst first (most minutes remaining), at
+    most `first` each."""
+    totals, belows = [], []
+    for key in keys:
+        per = board_select(ctx, key).subquery("per_member")
+        met = case((per.c.minutes >= per.c.target, 1), else_=0)
+        why = "counts and orders the scoped members above"
+        totals.append(
             unscoped(
-                select(func.count().label("members"), func.sum(met).label("met")),
-                why="counts the scoped members above",
-            )
+                select(func.count().label("members"), func.sum(met).label("met")), why=why
+            ).select_from(per)
         )
-    ).one()
-    remaining = per.c.target - per.c.minutes
-    below = await ctx.session.execute(
-        unscoped(select(per), why="the scoped members above")
-        .where(per.c.minutes < per.c.target)
-        .order_by(remaining.desc(), per.c.member_id)
-        .limit(min(max(key.first, 0), MAX_BOARD))
-    )
-    rows = [BoardRow(r.member_id, r.name, r.party_post, r.minutes, r.target) for r in below]
-    return StudyBoard(key.year, totals.members, int(totals.met or 0), rows)
+        belows.append(
+            unscoped(select(per), why=why)
+            .where(per.c.minutes < per.c.target)
+            .order_by((per.c.target - per.c.minutes).desc(), per.c.member_id)
+            .limit(min(max(key.first, 0), MAX_BOARD))
+        )
+    counted = await keyed_union(ctx.session, totals)
+    listed = await keyed_union(ctx.session, belows, ["-remaining", "member_id"])
+    out = []
+    for key, (total,), below in zip(keys, counted, listed, strict=True):
+        rows = [BoardRow(r.member_id, r.name, r.party_post, r.minutes, r.target) for r in below]
+        out.append(StudyBoard(key.year, total.members, int(total.met or 0), rows))
+    return out
+
+
+async def study_board(ctx: Context, key: StudyBoardKey) -> StudyBoard:
+    return await ctx.load(load_study_boards, key)
 
 
 # ---- resources, deliveries, classes ----------------------------------------------------------
