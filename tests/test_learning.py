@@ -11,6 +11,7 @@ from domain.learning import MEMBER_TARGET, OFFICER_TARGET, credit, target_minute
 from models import PartyPost
 from tests.conftest import NOW, Api, stored_year
 from tests.test_activity import member_accounts, org_gid, sql
+from tests.test_saved_queries import parse_csv
 from tests.test_write import gid
 
 GRID1 = "中共青年塘社区网格第一党支部"
@@ -338,3 +339,17 @@ async def test_shizhong_hours_include_the_deliveries(api: Api) -> None:
     studied = hours["node"]["studyHours"]
     assert studied["deliveredMinutes"] == 6 * 120
     assert studied["offlineMinutes"] == 0  # away on leave at every 主题党日
+
+
+async def test_saved_queries_export_deliveries_and_the_board(api: Api) -> None:
+    headers = {"Authorization": f"Bearer {api.token('qnt_grid1_secretary')}"}
+    grid = await org_gid(api, GRID1)
+    listed = await api.client.get(
+        f"/queries/study_deliveries?org={grid}&format=csv", headers=headers
+    )
+    rows = parse_csv(listed.text)
+    assert len(rows) == 6 and {r["member.name"] for r in rows} == {"石忠"}
+    assert all(r["feedback"] for r in rows)
+    board = await api.client.get(f"/queries/study_board?org={grid}&year=2026", headers=headers)
+    figures = board.json()["data"]["organization"]["studyBoard"]
+    assert figures["members"] > 0 and 0 <= figures["rate"] <= 1
