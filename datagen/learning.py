@@ -34,18 +34,20 @@ ENROLMENT_COLUMNS = (
     "id", "class_id", "member_id", "org_path", "member_org_path", "enrolled_at",
     "credited_minutes",
 )  # fmt: skip
-CITY_RESOURCES = (
-    ("COURSE", "理论学习", "习近平新时代中国特色社会主义思想专题网络课程", 480),
-    ("COURSE", "理论学习", "学习贯彻党的二十届四中全会精神网络专题班", 360),
+CITY_RESOURCES = (  # the city's network courses credit up to 20 class hours each
+    ("COURSE", "理论学习", "习近平新时代中国特色社会主义思想专题网络课程", 1200),
+    ("COURSE", "理论学习", "学习贯彻党的二十届四中全会精神网络专题班", 720),
     ("VIDEO", "党史学习", "红岩精神永放光芒", 90),
     ("ARTICLE", "党章党规", "《中国共产党纪律处分条例》逐条解读", 60),
-    ("COURSE", "党章党规", "《中国共产党章程》学习专题", 240),
+    ("COURSE", "党章党规", "《中国共产党章程》学习专题", 600),
     ("VIDEO", "先锋模范", "重庆市优秀共产党员事迹展播", 120),
-    ("COURSE", "基层治理", "党建引领基层治理的重庆实践", 300),
+    ("COURSE", "基层治理", "党建引领基层治理的重庆实践", 600),
+    ("COURSE", "党史学习", "中国共产党重庆历史专题课程", 480),
+    ("COURSE", "形势政策", "成渝地区双城经济圈建设专题课程", 480),
     ("ARTICLE", "形势政策", "成渝地区双城经济圈建设政策解读", 45),
 )  # fmt: skip
 DISTRICT_RESOURCES = (
-    ("COURSE", "基层治理", "{d}网格化治理工作方法", 180),
+    ("COURSE", "基层治理", "{d}网格化治理工作方法", 360),
     ("VIDEO", "乡村振兴", "{d}乡村振兴示范点巡礼", 60),
 )  # fmt: skip
 FEEDBACK = (
@@ -60,7 +62,7 @@ TRAINING_TOPICS = ("党务基础", "基层治理", "乡村振兴")
 LIJIATUO = "中共李家沱街道党工委"
 OFFICERS = ("SECRETARY", "DEPUTY_SECRETARY", "COMMITTEE_MEMBER")
 _I = {c: i for i, c in enumerate(MEMBER_COLUMNS)}
-SESSION_MINUTES = (90, 420)  # one evening's or weekend afternoon's session
+SESSION_MINUTES = (120, 480)  # an evening's or a weekend afternoon's session
 
 
 class LearningPlanner:
@@ -94,7 +96,10 @@ class LearningPlanner:
                 rid = len(self.resources) + 1
                 row = (rid, node.id, node.path, kind, category, title, minutes, start, None)
                 self.resources.append(row)
-        self.city = [r for r in self.resources if r[1] == self.tree.nodes[0].id]
+        self.library: dict[str, list[tuple]] = {}  # publisher's path → its resources
+        for r in self.resources:
+            self.library.setdefault(r[2], []).append(r)
+        self.city = self.library[self.tree.nodes[0].path]
 
     def observe(self, row: tuple) -> None:
         """One member's year of online study: most meet their target, a quarter fall short,
@@ -114,11 +119,13 @@ class LearningPlanner:
             share = rng.uniform(1.0, 1.4)
         left = int(target * share)
         spent: dict[int, int] = {}
+        district = "/".join(path.split("/")[:3]) + "/"  # the city's path, then the district's
+        offered = self.city + self.library.get(district, [])
         days = rng.sample(range(1, 365), k=min(364, left // SESSION_MINUTES[0] + 1))
         for day in sorted(days):
             if left <= 0:
                 break
-            res = rng.choice(self.city)
+            res = rng.choice(offered)
             room = res[6] - spent.get(res[0], 0)
             if room <= 0:
                 continue

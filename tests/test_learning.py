@@ -149,17 +149,18 @@ async def deliver_up_to(api: Api, member: str, total: int, day: list[dt.date]) -
 async def test_targets_at_31_5_32_and_56_hours(writable_api: Api) -> None:
     api = writable_api
     days = [dt.date(2026, 1, 5) + dt.timedelta(days=i) for i in range(200)]
-    member, _ = await member_gid_where(api, "m.party_post IS NULL AND m.name <> '石忠'")
+    member, member_pk = await member_gid_where(api, "m.party_post IS NULL AND m.name <> '石忠'")
+    officer, officer_pk = await member_gid_where(api, "m.party_post = 'COMMITTEE_MEMBER'")
+    async with api.engine.begin() as conn:  # start both from the theme days alone (< 31.5 h)
+        await conn.execute(
+            text("DELETE FROM study_session WHERE member_id IN (:a, :b)"),
+            {"a": member_pk, "b": officer_pk},
+        )
     below = await deliver_up_to(api, member, 1890, days)  # 31.5 hours
     assert below["totalMinutes"] == 1890 and below["targetMinutes"] == 1920
     assert (below["met"], below["remainingMinutes"]) == (False, 30)
     met = await deliver_up_to(api, member, 1920, days)
     assert (met["met"], met["remainingMinutes"]) == (True, 0)
-    officer, officer_pk = await member_gid_where(api, "m.party_post = 'COMMITTEE_MEMBER'")
-    async with api.engine.begin() as conn:  # start the officer from the theme days alone
-        await conn.execute(
-            text("DELETE FROM study_session WHERE member_id = :m"), {"m": officer_pk}
-        )
     at_32 = await deliver_up_to(api, officer, 1920, days)
     assert at_32["targetMinutes"] == 3360 and not at_32["met"]  # 32 hours: short of 56
     almost = await deliver_up_to(api, officer, 3359, days)
