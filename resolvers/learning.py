@@ -428,7 +428,7 @@ async def load_enrolled_counts(ctx: Context, class_ids: Sequence[int]) -> list[i
         .where(TrainingEnrolment.class_id.in_(class_ids))
         .group_by(TrainingEnrolment.class_id)
     )
-    found = dict((await ctx.session.execute(stmt)).tuples().all())
+    found = {c: n for c, n in await ctx.session.execute(stmt)}
     return [found.get(c, 0) for c in class_ids]
 
 

@@ -354,3 +354,55 @@ async def test_saved_queries_export_deliveries_and_the_board(api: Api) -> None:
     board = await api.client.get(f"/queries/study_board?org={grid}&year=2026", headers=headers)
     figures = board.json()["data"]["organization"]["studyBoard"]
     assert figures["members"] > 0 and 0 <= figures["rate"] <= 1
+
+
+OPEN_CLASS = """mutation($in: OpenTrainingClassInput!) { openTrainingClass(input: $in) {
+  trainingClass { id topics enrolled } } }"""
+ENROL = """mutation($c: ID!, $m: ID!) { enrolInTrainingClass(input: {classId: $c, memberId: $m})
+  { trainingClass { enrolled } } }"""
+ATTEND = """mutation($c: ID!, $m: ID!, $n: Int!) {
+  recordTrainingAttendance(input: {classId: $c, memberId: $m, minutes: $n}) {
+  trainingClass { enrolled } } }"""
+
+
+async def test_street_class_enrols_committee_members_and_credits_attendance(
+    writable_api: Api,
+) -> None:
+    api = writable_api
+    street = await org_gid(api, "中共李家沱街道党工委")
+    plan = {
+        "organizationId": street,
+        "title": "2026年冬训班",
+        "topics": ["党务基础", "基层治理", "乡村振兴"],
+        "startsOn": "2026-11-20",
+        "endsOn": "2026-11-22",
+        "minutes": 1440,
+    }
+    at_branch = await api.post(
+        OPEN_CLASS,
+        {"in": {**plan, "organizationId": await org_gid(api, GRID1)}},
+        user="banan_admin",
+    )
+    assert at_branch["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    opened = await api.data(OPEN_CLASS, {"in": plan}, user="banan_admin")
+    klass = opened["openTrainingClass"]["trainingClass"]
+    assert klass["topics"] == ["党务基础", "基层治理", "乡村振兴"] and klass["enrolled"] == 0
+    secretary = (await member_gid_where(api, "m.name = '程振国'"))[0]
+    plain = (await member_gid_where(api, "m.party_post IS NULL"))[0]
+    before = await hours_of(api, secretary)
+    enrolled = await api.data(ENROL, {"c": klass["id"], "m": secretary}, user="banan_admin")
+    assert enrolled["enrolInTrainingClass"]["trainingClass"]["enrolled"] == 1
+    again = await api.data(ENROL, {"c": klass["id"], "m": secretary}, user="banan_admin")
+    assert again["enrolInTrainingClass"]["trainingClass"]["enrolled"] == 1  # no change
+    not_officer = await api.post(ENROL, {"c": klass["id"], "m": plain}, user="banan_admin")
+    assert "secretaries and committee members" in not_officer["errors"][0]["message"]
+    elsewhere = await api.post(ENROL, {"c": klass["id"], "m": secretary}, user="jiangjin_admin")
+    assert elsewhere["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    too_much = await api.post(
+        ATTEND, {"c": klass["id"], "m": secretary, "n": 2000}, user="banan_admin"
+    )
+    assert too_much["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    await api.data(ATTEND, {"c": klass["id"], "m": secretary, "n": 960}, user="banan_admin")
+    after = await hours_of(api, secretary)
+    assert after["trainingMinutes"] - before["trainingMinutes"] == 960
+    assert after["targetMinutes"] == OFFICER_TARGET
