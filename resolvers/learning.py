@@ -512,7 +512,7 @@ async def record_progress(w: Write, p: Progress) -> int:
     """A member's client reports a session (again as it goes on). It credits the minutes it
     adds to the union of the member's study time, at most what the resource has left: a
     replay, or a session overlapping another, credits nothing twice. The member's row is
-    locked meanwhile (PostgreSQL), so two reports at once are counted one after the other."""
+    locked meanwhile, so two reports at once are counted one after the other."""
     ctx = w.ctx
     me = ctx.require().member_id
     reach = await reach_of(ctx, me) if me is not None else None
@@ -532,9 +532,10 @@ async def record_progress(w: Write, p: Progress) -> int:
     if resource is None:
         raise NotFound("no such study resource")
     why = "the caller's own member row and study sessions"
-    await ctx.session.execute(
-        unscoped(select(Member.id), why=why).where(Member.id == me).with_for_update()
-    )
+    # the member's row as a lock, taken before the sessions are read: a row lock on
+    # PostgreSQL, the write lock on SQLite (whose transaction begins at the first write)
+    lock = unscoped(update(Member), why="the caller's own member row, as a lock")
+    await w.change(lock.where(Member.id == me).values(version=Member.version))
     sessions = (
         await ctx.session.execute(
             unscoped(select(*StudySession.__table__.c), why=why).where(
@@ -581,7 +582,20 @@ async def record_progress(w: Write, p: Progress) -> int:
             reported_at=ctx.now,
         )
         w.session.add(row)
-        await w.flush(Conflict("this session was reported meanwhile: report it again"))
+
+        async def reported() -> int | None:
+            """The same session reported at the same moment by a retry: its answer."""
+            stmt = unscoped(select(StudySession.id), why=why).where(
+                StudySession.member_id == me,
+                StudySession.session_key == key,
+                StudySession.resource_id == p.resource_id,
+                StudySession.started_at == p.started_at,
+            )
+            return (await ctx.session.execute(stmt)).scalar_one_or_none()
+
+        await w.flush(
+            SessionKeyReused("this sessionKey was used for a different session"), reported
+        )
         pk, path, total = row.id, row.org_path, added
     else:
         total = same.credited_minutes + added

@@ -2,6 +2,7 @@
 boundaries by party post, online sessions credited once (overlaps, replays, progress), an
 attended 党课 credited, and the study board's rate against an independent count."""
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -217,14 +218,19 @@ async def test_overlapping_and_replayed_sessions_credit_once(writable_api: Api) 
     assert reused["errors"][0]["extensions"]["code"] == "IDEMPOTENCY_KEY_REUSED"
     future = await report("session-d", today_at(9), today_at(11))
     assert future["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    # five clients at once, each its own session over the same hour: the hour credits once
+    at_once = await asyncio.gather(
+        *(report(f"parallel-{i}", today_at(3), today_at(4)) for i in range(5))
+    )
+    assert sum(credited(body) for body in at_once) == 60
     after = (await api.data(MY_HOURS, user=user))["viewer"]["member"]["studyHours"]
-    assert after["onlineMinutes"] - before["studyHours"]["onlineMinutes"] == 150  # 06:00–08:30
+    assert after["onlineMinutes"] - before["studyHours"]["onlineMinutes"] == 150 + 60
     trail = await sql(
         api,
         "SELECT COUNT(*) FROM audit_log WHERE operation = 'recordStudyProgress' AND success = :s",
         s=True,
     )
-    assert trail[0][0] == 5  # every report but the replay
+    assert trail[0][0] == 5 + 5  # every report but the replay
 
 
 # ---- offline: a lecture attended -------------------------------------------------------------
