@@ -50,8 +50,14 @@ from models import (
     Organization,
     ServiceRecord,
     ServiceTeam,
+    StudyDelivery,
+    StudyPairing,
+    StudyResource,
+    StudySession,
     Suggestion,
     Symposium,
+    TrainingClass,
+    TrainingEnrolment,
 )
 
 S = TypeVar("S")
@@ -80,6 +86,12 @@ def activity_audience(reach: Reach) -> ColumnElement[bool]:
     if reach.communities:
         clauses.append(and_(Activity.include_checked_in, Activity.org_id.in_(reach.communities)))
     return and_(Activity.state != ActivityState.DRAFT, or_(*clauses))
+
+
+def study_audience(reach: Reach) -> ColumnElement[bool]:
+    """The study resources a member may study: those published by their own org or an org
+    above it, each for its whole subtree."""
+    return StudyResource.org_id.in_(reach.ancestors)
 
 
 @dataclass(frozen=True)
@@ -165,6 +177,34 @@ REGISTRY: dict[type, Placement] = {
     Activity: Placement(Resource.ACTIVITY, Activity.org_path, audience=activity_audience),
     ActivityParticipant: Placement(
         Resource.ACTIVITY, ActivityParticipant.org_path, ActivityParticipant.member_id
+    ),
+    StudyResource: Placement(Resource.LEARNING, StudyResource.org_path, audience=study_audience),
+    StudySession: Placement(
+        Resource.LEARNING,
+        StudySession.org_path,
+        StudySession.member_id,
+        follows=StudySession.org_path,
+    ),
+    StudyPairing: Placement(
+        Resource.LEARNING,
+        StudyPairing.org_path,
+        StudyPairing.member_id,
+        follows=StudyPairing.org_path,
+    ),
+    StudyDelivery: Placement(
+        Resource.LEARNING,
+        StudyDelivery.org_path,
+        StudyDelivery.member_id,
+        follows=StudyDelivery.org_path,
+    ),
+    TrainingClass: Placement(Resource.LEARNING, TrainingClass.org_path),
+    # seen from the organiser (a street or district) and from the member's own org
+    TrainingEnrolment: Placement(
+        Resource.LEARNING,
+        TrainingEnrolment.org_path,
+        TrainingEnrolment.member_id,
+        (TrainingEnrolment.member_org_path,),
+        follows=TrainingEnrolment.member_org_path,
     ),
 }
 

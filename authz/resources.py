@@ -15,6 +15,7 @@ class Resource(StrEnum):
     FLOATING = "floating"
     AUDIT = "audit"
     ACTIVITY = "activity"
+    LEARNING = "learning"
     ACCOUNT = "account"
     TRANSFER = "transfer"
 

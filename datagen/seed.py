@@ -31,6 +31,15 @@ from datagen.floating import (
     SYMPOSIUM_COLUMNS,
     FloatingPlanner,
 )
+from datagen.learning import (
+    CLASS_COLUMNS,
+    DELIVERY_COLUMNS,
+    ENROLMENT_COLUMNS,
+    PAIRING_COLUMNS,
+    RESOURCE_COLUMNS,
+    SESSION_COLUMNS,
+    LearningPlanner,
+)
 from datagen.people import MEMBER_COLUMNS, MemberFactory, posts, setting_of
 from datagen.shape import SCALES, ShapeBuilder
 from datagen.tree import ORG_COLUMNS, Node, Tree
@@ -190,6 +199,17 @@ async def load_activities(
     return done
 
 
+async def load_learning(writer: BulkWriter, study: LearningPlanner, life: ActivityPlanner) -> None:
+    """石忠's pairing and deliveries (at the theme days planned) and 李家沱街道's class; the
+    resources and sessions went in with the members."""
+    pairings, deliveries = study.delivery(life.activities)
+    await writer.insert("study_pairing", PAIRING_COLUMNS, pairings)
+    await writer.insert("study_delivery", DELIVERY_COLUMNS, deliveries)
+    classes, enrolments = study.training()
+    await writer.insert("training_class", CLASS_COLUMNS, classes)
+    await writer.insert("training_enrolment", ENROLMENT_COLUMNS, enrolments)
+
+
 async def seed(
     engine: AsyncEngine,
     scale: str,
@@ -222,6 +242,8 @@ async def seed(
         development = DevelopmentPlanner(rng, as_of)
         floating = FloatingPlanner(tree, SEED + 21, as_of)
         life = ActivityPlanner(tree, as_of, SEED + 20)
+        study = LearningPlanner(tree, as_of, SEED + 22)
+        await writer.insert("study_resource", RESOURCE_COLUMNS, study.resources)
 
         factory = MemberFactory(rng, as_of)
 
@@ -232,11 +254,13 @@ async def seed(
                 development.observe(row)
                 floating.observe(row, branch)
                 life.observe(row, branch)
+                study.observe(row)
                 yield row
 
         done = 0
         for chunk in batched(observed(), CHUNK):
             done += await writer.insert("member", MEMBER_COLUMNS, chunk)
+            await writer.insert("study_session", SESSION_COLUMNS, study.take())
             report("members", done, total)
         await writer.link_secretaries()
         accounts, grants = account_rows(tree, links)
@@ -258,6 +282,7 @@ async def seed(
         floating.lost = factory.out_of_touch
         await load_floating(writer, floating, links)
         await load_activities(writer, life, reported, report)
+        await load_learning(writer, study, life)
         await writer.finish()
     return SeedReport(
         scale,

@@ -45,6 +45,12 @@ TABLES = (
     "suggestion",
     "activity",
     "activity_participant",
+    "study_resource",
+    "study_session",
+    "study_pairing",
+    "study_delivery",
+    "training_class",
+    "training_enrolment",
 )  # parents first; dues_rule is reference data from the migrations
 
 

@@ -29,6 +29,7 @@ from models import (
     PaymentChannel,
     PaymentKind,
     PlacementState,
+    ResourceKind,
     ServiceMethod,
     ServiceStatus,
     Standing,
@@ -71,6 +72,7 @@ described(SuggestionStatus, "State of a symposium suggestion (意见建议).")
 described(Standing, "Standing on the roll (在册), or why a member left it (the archive stays).")
 described(AdditionMethod, "How a member entered the archive (增加方式).")
 described(TransferStatus, "Where a transfer of the membership relation stands (组织关系转接).")
+described(ResourceKind, "The form of a study resource (课程, 文章, 视频).")
 described(ActivityType, "The kind of an activity of organisational life (三会一课, 主题党日, …).")
 described(
     ActivityState, "Where an activity stands: DRAFT → PUBLISHED → HELD → RECORDED, or CANCELLED."

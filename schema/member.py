@@ -30,6 +30,7 @@ from schema.checkin import CheckInMember
 from schema.development import DevelopmentMember
 from schema.dues import DuesMember
 from schema.floating import FloatingMember
+from schema.learning import LearningMember
 from schema.org import Organization, org_node
 from schema.relay import Node
 from schema.shared import INPUT
@@ -53,6 +54,7 @@ FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
     "floatingRecord": (), "checkIns": (), "duesLedger": (), "developmentCase": (),
     "employer": ("employer_org_id",),
     "residentialCommunity": ("residential_org_id",), "activities": (), "account": (),
+    "studyHours": ("party_post",), "studyResources": (),
     "offeredGrant": (), "standing": ("standing",),
     "standingOn": ("standing_on",), "standingReason": ("standing_reason",),
     "addedHow": ("added_how",), "version": ("version",), "transfer": (),
@@ -198,6 +200,7 @@ class Member(
     DuesMember,
     DevelopmentMember,
     ActivityMember,
+    LearningMember,
     AccountMember,
     TransferMember,
     MemberOrganizations,

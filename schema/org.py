@@ -18,6 +18,7 @@ from schema.checkin import CheckInOrganization
 from schema.development import DevelopmentOrganization
 from schema.dues import DuesOrganization
 from schema.floating import FloatingOrganization
+from schema.learning import LearningOrganization
 from schema.relay import (
     After,
     Before,
@@ -212,6 +213,7 @@ class Organization(
     DuesOrganization,
     DevelopmentOrganization,
     ActivityOrganization,
+    LearningOrganization,
     AccountOrganization,
     FloatingOrganization,
     TransferOrganization,

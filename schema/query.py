@@ -26,6 +26,14 @@ from schema.checkin import (
 from schema.development import DevelopmentMutation, DevelopmentQuery, case_node
 from schema.dues import DuesMutation, payment_node
 from schema.floating import FloatingMutation, record_node, suggestion_node, symposium_node
+from schema.learning import (
+    LearningMutation,
+    class_node,
+    delivery_node,
+    pairing_node,
+    resource_node,
+    session_node,
+)
 from schema.member import Member, MemberFilter, MemberMutation, MemberOrder, columns_for
 from schema.org import Organization, OrgMutation, org_node
 from schema.relay import (
@@ -65,6 +73,11 @@ NODE_TYPES: dict[str, Callable[[Context, int], Awaitable[Node | None]]] = {
     "Suggestion": suggestion_node,
     "MemberTransfer": transfer_node,
     "Activity": activity_node,
+    "StudyResource": resource_node,
+    "StudySession": session_node,
+    "StudyPairing": pairing_node,
+    "StudyDelivery": delivery_node,
+    "TrainingClass": class_node,
 }
 
 
@@ -182,5 +195,6 @@ class Mutation(
     MemberMutation,
     TransferMutation,
     ActivityMutation,
+    LearningMutation,
 ):
     pass

@@ -309,7 +309,7 @@ def datetime_fields() -> list[str]:
 
 
 # one query reaching every DateTime field of the schema, as the city administrator
-EVERY_DATETIME = """query($org: ID!, $member: ID!, $payment: ID!) {
+EVERY_DATETIME = """query($org: ID!, $member: ID!, $payment: ID!, $session: ID!) {
   auditLog(first: 5) { edges { node { at } } }
   organization(id: $org) {
     checkIns(first: 5, period: "2026") { edges { node { lastServiceAt
@@ -318,8 +318,10 @@ EVERY_DATETIME = """query($org: ID!, $member: ID!, $payment: ID!) {
       signUpClosesAt publishedAt heldAt recordedAt cancelledAt signInCode { validUntil }
       attendance(first: 3) { edges { node { signedUpAt signedInAt } } } } } } }
   node(id: $member) { ... on Member {
-    duesLedger(year: 2026) { months { paidAt } } } }
+    duesLedger(year: 2026) { months { paidAt } }
+    studyResources(first: 3) { edges { node { publishedAt } } } } }
   payment: node(id: $payment) { ... on DuesPayment { paidAt } }
+  session: node(id: $session) { ... on StudySession { startedAt endedAt } }
 }"""
 REACHED = {
     "AuditEntry.at",
@@ -340,6 +342,9 @@ REACHED = {
     "SignInCode.validUntil",
     "ActivityAttendance.signedUpAt",
     "ActivityAttendance.signedInAt",
+    "StudyResource.publishedAt",
+    "StudySession.startedAt",
+    "StudySession.endedAt",
 }
 KEYS = {name.split(".")[1] for name in REACHED}
 
@@ -389,6 +394,7 @@ async def test_every_datetime_field_carries_an_offset(writable_api: Api) -> None
             "org": gid("Organization", huxi),
             "member": gid("Member", ouli),
             "payment": gid("DuesPayment", payment),
+            "session": gid("StudySession", await scalar(api, "SELECT MIN(id) FROM study_session")),
         },
         user="cq_admin",
     )

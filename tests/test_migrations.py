@@ -19,6 +19,12 @@ from tests.conftest import fresh_engine
 TABLES = {
     "activity",
     "activity_participant",
+    "study_resource",
+    "study_session",
+    "study_pairing",
+    "study_delivery",
+    "training_class",
+    "training_enrolment",
     "audit_log",
     "holiday",
     "development_case",

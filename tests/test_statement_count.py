@@ -97,6 +97,14 @@ QUERIES = {
         organizations(level: BRANCH, last: $first) { edges { node { name
           members(last: 3) { totalCount edges { node { name } } }
           children(last: 2) { totalCount edges { node { name } } } } } } }""",
+    "study-boards-and-hours": """query($first: Int) {
+        organizations(level: BRANCH, first: $first) { edges { node { name
+          studyBoard(year: 2026, first: 5) { rate members belowTarget { remainingMinutes
+            member { name } } }
+          studyDeliveries(first: 3) { totalCount edges { node { member { name }
+            deliverer { name } } } }
+          members(first: 2) { edges { node { studyHours(year: 2026) { totalMinutes met }
+            studyResources(first: 2) { edges { node { title } } } } } } } } } }""",
 }
 
 

@@ -103,6 +103,21 @@ REFUSED = {
     'expectedVersion: 1, idempotencyKey: "refused-key-4"}',
     "returnTransfer": f'{{transferId: "{gid("MemberTransfer", 9_999_999)}", '
     'expectedVersion: 1, idempotencyKey: "refused-key-5", reason: "x"}',
+    "publishStudyResource": f'{{organizationId: "{gid("Organization", 9_999_999)}", '
+    'kind: COURSE, category: "x", title: "x", minutes: 30}',
+    "recordStudyProgress": f'{{resourceId: "{gid("StudyResource", 9_999_999)}", '
+    'sessionKey: "refused-session", startedAt: "2026-11-20T09:00:00", '
+    'endedAt: "2026-11-20T10:00:00"}',
+    "pairForStudyDelivery": f'{{memberId: "{MISSING["Member"]}", '
+    f'delivererId: "{MISSING["Member"]}", reason: "x", startedOn: "2026-11-01"}}',
+    "recordStudyDelivery": f'{{pairingId: "{gid("StudyPairing", 9_999_999)}", '
+    'deliveredOn: "2026-11-01", content: "x", online: true, minutes: 60}',
+    "openTrainingClass": f'{{organizationId: "{gid("Organization", 9_999_999)}", title: "x", '
+    'topics: ["x"], startsOn: "2026-11-01", endsOn: "2026-11-02", minutes: 60}',
+    "enrolInTrainingClass": f'{{classId: "{gid("TrainingClass", 9_999_999)}", '
+    f'memberId: "{MISSING["Member"]}"}}',
+    "recordTrainingAttendance": f'{{classId: "{gid("TrainingClass", 9_999_999)}", '
+    f'memberId: "{MISSING["Member"]}", minutes: 60}}',
 }
 
 
