@@ -103,7 +103,7 @@ def problems_of(f: Facts, today: dt.date) -> list[str]:
     if f.birth_date > today:
         out.append("birthDate is in the future")
     out += id_card_problems(f.id_card_number, f.birth_date, f.gender)
-    if not PHONE_SHAPE.fullmatch(f.phone):
+    if not PHONE_SHAPE.fullmatch(f.phone.strip()):
         out.append("phone must be an 11-digit mobile number")
     member = f.status in PARTY_MEMBERS
     if f.added_how is not AdditionMethod.DEVELOPED and not member:

@@ -230,22 +230,11 @@ async def member_record(ctx: Context, member_id: int) -> Row | None:
     return await ctx.load(load_member_records, member_id)
 
 
-async def load_lost(ctx: Context, member_ids: Sequence[int]) -> list[bool]:
-    """Which members are lost contact today, from their active spell's contact log."""
-    stmt = unscoped(
-        select(FloatingRecord.member_id),
-        why="the lost-contact flag of members the caller already sees (a member field)",
-    ).where(
-        FloatingRecord.member_id.in_(member_ids),
-        FloatingRecord.status == FloatingState.ACTIVE,
-        lost_on(ctx.today),
-    )
-    lost = set((await ctx.session.scalars(stmt)).all())
-    return [i in lost for i in member_ids]
-
-
 async def lost_contact(ctx: Context, member_id: int) -> bool:
-    return await ctx.load(load_lost, member_id)
+    """Lost contact today, as the caller's visible record of the member says (the scoped
+    `member_record`: no flag from a record the caller may not read)."""
+    row = await member_record(ctx, member_id)
+    return bool(row and row.status is FloatingState.ACTIVE and row.lost)
 
 
 def floating_member_ids(ctx: Context) -> Select:
@@ -1033,7 +1022,7 @@ async def hold_symposium(w: Write, meeting: Meeting) -> int:
     await w.flush()
     w.session.add_all(
         SymposiumAttendee(symposium_id=symposium.id, member_id=m, attended=m in came)
-        for m in meeting.invited_member_ids
+        for m in dict.fromkeys(meeting.invited_member_ids)  # a repeated id invites once
     )
     w.record(
         to_global_id("Symposium", symposium.id),

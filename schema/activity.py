@@ -1,10 +1,9 @@
 """GraphQL types of organisational life (组织生活): activities (活动发布, 三会一课, 主题党日),
 taking part in them, and the compliance board."""
 
-import dataclasses
 import datetime as dt
 import enum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import Row
@@ -13,12 +12,19 @@ from domain.activity import Attendance, Rule, attendance
 from domain.calendar import parse_period
 from models import ActivityAudience, ActivityState, ActivityType, ParticipationStatus
 from resolvers import activity as resolvers
-from resolvers.checkin import linked_member
 from resolvers.context import Context
 from resolvers.ids import pk_of, to_global_id
 from resolvers.write import perform
 from schema.relay import After, Before, Connection, First, Last, Node, connection, window
-from schema.shared import INPUT, Breadcrumb, MemberRef, PeriodArg, crumb, member_of
+from schema.shared import (
+    INPUT,
+    Breadcrumb,
+    MemberRef,
+    PeriodArg,
+    crumb,
+    given,
+    linked_member_of,
+)
 
 
 @strawberry.type(
@@ -71,7 +77,7 @@ class ActivityAttendance:
 
     @strawberry.field(description="The member (PII masked unless you manage their org).")
     async def member(self, info: strawberry.Info) -> MemberRef | None:
-        return member_of(info.context, await linked_member(info.context, self.member_id))
+        return await linked_member_of(info.context, self.member_id)
 
 
 @strawberry.type(
@@ -151,9 +157,7 @@ class Activity(Node):
     @strawberry.field(description="The lecturer of a 党课 (讲课人), if you may see them.")
     async def lecturer(self, info: strawberry.Info) -> MemberRef | None:
         pk = self.row.lecturer_member_id
-        return (
-            None if pk is None else member_of(info.context, await linked_member(info.context, pk))
-        )
+        return await linked_member_of(info.context, pk)
 
     @strawberry.field(
         description="For the organiser's screen: the sign-in code now (null unless you may "
@@ -491,16 +495,6 @@ class SignInToActivityInput:
 @strawberry.type(description="Result of an activity change.")
 class ActivityPayload:
     activity: Activity | None = strawberry.field(description="The activity as it is now.")
-
-
-D = TypeVar("D")
-
-
-def given(cls: type[D], input: object, **converted: Any) -> D:
-    """The dataclass `cls` of what the resolvers take, from the input fields of the same
-    names (`converted` for those that change type on the way)."""
-    names = [f.name for f in dataclasses.fields(cls) if f.name not in converted]  # type: ignore[arg-type]
-    return cls(**{n: getattr(input, n) for n in names}, **converted)
 
 
 def _pk(gid: strawberry.ID) -> int | None:

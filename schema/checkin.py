@@ -27,7 +27,15 @@ from schema.relay import (
     node_fields,
     window,
 )
-from schema.shared import INPUT, Breadcrumb, MemberRef, PeriodArg, crumb, member_of
+from schema.shared import (
+    INPUT,
+    Breadcrumb,
+    MemberRef,
+    PeriodArg,
+    crumb,
+    linked_member_of,
+    member_of,
+)
 
 if TYPE_CHECKING:  # the runtime reference is lazy: schema/shared.py
     from schema.member import Member
@@ -86,17 +94,13 @@ class ServiceRecord(Node):
 
     @strawberry.field(description="Who served (PII masked unless you manage their org).")
     async def member(self, info: strawberry.Info) -> MemberRef | None:
-        return await _member(info.context, self.member_id)
-
-
-async def _member(ctx: Context, member_id: int) -> "Member | None":
-    return member_of(ctx, await resolvers.linked_member(ctx, member_id))
+        return await linked_member_of(info.context, self.member_id)
 
 
 async def linked_member_node(ctx: Context, pk: int) -> "Member | None":
     """What `node` finds of a member: in the caller's member scope, or checked in where the
     caller sees it (as check-ins, services and teams show members)."""
-    return await _member(ctx, pk)
+    return await linked_member_of(ctx, pk)
 
 
 @strawberry.type(description="A grid volunteer post (网格志愿者岗) held by a checked-in member.")
@@ -130,7 +134,7 @@ class ServiceTeam(Node):
 
     @strawberry.field(description="The team leader, if you may see them.")
     async def leader(self, info: strawberry.Info) -> MemberRef | None:
-        return None if self.leader_id is None else await _member(info.context, self.leader_id)
+        return await linked_member_of(info.context, self.leader_id)
 
 
 async def org_teams(ctx: Context, path: str) -> list[ServiceTeam]:
@@ -186,7 +190,7 @@ class CheckIn(Node):
             service_count=service_count,
             last_service_at=last_service_at,
             # a Later is awaited by the executor when the field is selected
-            member=Later(lambda: _member(ctx, member_id))  # type: ignore[arg-type]
+            member=Later(lambda: linked_member_of(ctx, member_id))  # type: ignore[arg-type]
             if members is None
             else members[member_id],
         )

@@ -4,7 +4,7 @@ symposiums (座谈会) and suggestions, the indicators, and the writes of the fl
 import datetime as dt
 import enum
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import Row
@@ -19,24 +19,12 @@ from models import (
     SuggestionCategory,
     SuggestionStatus,
 )
-from resolvers import checkin as checkin_resolvers
 from resolvers import floating as resolvers
 from resolvers.context import Context
 from resolvers.ids import pk_of, to_global_id
 from resolvers.write import perform
 from schema.relay import After, Before, Connection, First, Last, Node, connection, window
-from schema.shared import INPUT, Breadcrumb, MemberRef, PeriodArg, crumb, member_of
-
-if TYPE_CHECKING:  # the runtime reference is lazy: schema/shared.py
-    from schema.member import Member
-
-
-async def _member(ctx: Context, member_id: int | None) -> "Member | None":
-    """A member as a floating record shows them: where the caller sees the member or the
-    record (the host side), PII masked without `member.pii` for the member's org."""
-    if member_id is None:
-        return None
-    return member_of(ctx, await checkin_resolvers.linked_member(ctx, member_id))
+from schema.shared import INPUT, Breadcrumb, MemberRef, PeriodArg, crumb, linked_member_of
 
 
 def _pii(ctx: Context, row: Row, value: str | None) -> str | None:
@@ -173,11 +161,11 @@ class FloatingRecord(Node):
 
     @strawberry.field(description="The member (null for an arrival from outside the city).")
     async def member(self, info: strawberry.Info) -> MemberRef | None:
-        return await _member(info.context, self.member_id)
+        return await linked_member_of(info.context, self.member_id)
 
     @strawberry.field(description="The home committee member paired with them (结对联系人).")
     async def paired_with(self, info: strawberry.Info) -> MemberRef | None:
-        return await _member(info.context, self.paired_member_id)
+        return await linked_member_of(info.context, self.paired_member_id)
 
     @strawberry.field(description="The latest contacts of the pairing ledger (at most 10).")
     async def contacts(self, info: strawberry.Info) -> list[FloatingContactEntry]:
@@ -237,7 +225,7 @@ class Suggestion(Node):
 
     @strawberry.field(description="Who raised it, if recorded.")
     async def member(self, info: strawberry.Info) -> MemberRef | None:
-        return await _member(info.context, self.member_id)
+        return await linked_member_of(info.context, self.member_id)
 
     @strawberry.field(description="The symposium it was raised at.")
     async def symposium(self, info: strawberry.Info) -> "Symposium | None":
@@ -256,7 +244,7 @@ class SymposiumAttendee:
 
     @strawberry.field(description="The member (PII masked unless you manage their org).")
     async def member(self, info: strawberry.Info) -> MemberRef | None:
-        return await _member(info.context, self.member_id)
+        return await linked_member_of(info.context, self.member_id)
 
 
 @strawberry.type(description="A symposium (座谈会) held with floating members.")

@@ -10,13 +10,11 @@ from sqlalchemy import Row
 
 from models import ResourceKind
 from resolvers import learning as resolvers
-from resolvers.checkin import linked_member
 from resolvers.context import Context
 from resolvers.ids import pk_of, to_global_id
 from resolvers.write import perform
-from schema.activity import given
 from schema.relay import After, Before, Connection, First, Last, Node, connection, window
-from schema.shared import INPUT, MemberRef, member_of
+from schema.shared import INPUT, MemberRef, given, linked_member_of
 
 YearArg = Annotated[
     int | None, strawberry.argument(description="The calendar year; the current one by default.")
@@ -96,11 +94,11 @@ class StudyPairing(Node):
 
     @strawberry.field(description="The member study is delivered to.")
     async def member(self, info: strawberry.Info) -> MemberRef | None:
-        return member_of(info.context, await linked_member(info.context, self.member_id))
+        return await linked_member_of(info.context, self.member_id)
 
     @strawberry.field(description="Who delivers it (送学人).")
     async def deliverer(self, info: strawberry.Info) -> MemberRef | None:
-        return member_of(info.context, await linked_member(info.context, self.deliverer_id))
+        return await linked_member_of(info.context, self.deliverer_id)
 
 
 async def pairing_node(ctx: Context, pk: int) -> StudyPairing | None:
@@ -135,11 +133,11 @@ class StudyDelivery(Node):
 
     @strawberry.field(description="The member study was delivered to.")
     async def member(self, info: strawberry.Info) -> MemberRef | None:
-        return member_of(info.context, await linked_member(info.context, self.member_id))
+        return await linked_member_of(info.context, self.member_id)
 
     @strawberry.field(description="Who delivered it (送学人).")
     async def deliverer(self, info: strawberry.Info) -> MemberRef | None:
-        return member_of(info.context, await linked_member(info.context, self.deliverer_id))
+        return await linked_member_of(info.context, self.deliverer_id)
 
 
 async def delivery_node(ctx: Context, pk: int) -> StudyDelivery | None:
@@ -236,7 +234,7 @@ class StudyBoardEntry:
 
     @strawberry.field(description="The member.")
     async def member(self, info: strawberry.Info) -> MemberRef | None:
-        return member_of(info.context, await linked_member(info.context, self.member_id))
+        return await linked_member_of(info.context, self.member_id)
 
 
 @strawberry.type(

@@ -9,7 +9,8 @@ breadcrumb's `Organization` and any object by global id (`node_by_id`, the regis
 `schema/query.py`). No other module of the schema defers an import.
 """
 
-from typing import TYPE_CHECKING, Annotated
+import dataclasses
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 from sqlalchemy import Row
@@ -97,6 +98,24 @@ def member_from_row(ctx: Context, row: Row) -> "Member":
 
 def member_of(ctx: Context, row: Row | None) -> "Member | None":
     return member_from_row(ctx, row) if row else None
+
+
+async def linked_member_of(ctx: Context, member_id: int | None) -> "Member | None":
+    """A member as a record links to them (a check-in, an activity, a floating or study
+    record): where the caller sees the member or the record, masked as every member is."""
+    if member_id is None:
+        return None
+    return member_of(ctx, await checkin_resolvers.linked_member(ctx, member_id))
+
+
+D = TypeVar("D")
+
+
+def given(cls: type[D], input: object, **converted: Any) -> D:
+    """The dataclass `cls` of what the resolvers take, from the input fields of the same
+    names (`converted` for those that change type on the way)."""
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in converted]  # type: ignore[arg-type]
+    return cls(**{n: getattr(input, n) for n in names}, **converted)
 
 
 async def node_by_id(ctx: Context, gid: str) -> Node | None:

@@ -336,8 +336,6 @@ async def test_board_rate_matches_an_independent_count(api: Api, user: str, org:
     assert remaining == sorted(remaining, reverse=True) and remaining[0] > 0  # worst first
     worst = max(target[m] - minutes for m, (minutes, _) in counted.items())
     assert remaining[0] == worst
-    far = sum(1 for m, (minutes, _) in counted.items() if minutes < target[m] * 0.5)
-    assert far > 0 or len(counted) < 30  # some far below target
 
 
 async def test_shizhong_hours_include_the_deliveries(api: Api) -> None:
