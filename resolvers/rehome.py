@@ -90,7 +90,8 @@ async def move_subtree(session: AsyncSession, old: str, new: str) -> int:
 
 async def rehome_members(session: AsyncSession, members: Select, org: Organization) -> None:
     """Put the members that `members` (a select of member ids) names in `org`, with every copy
-    of their own org path; the dependants first, while `members` still finds them."""
+    of their own org path; the dependants first, while `members` still finds them. Their
+    archive version moves on: an edit read before the move is stale."""
     ids = members.scalar_subquery()
     for model, placement in REGISTRY.items():
         if placement.follows is None or model is Member:
@@ -104,6 +105,6 @@ async def rehome_members(session: AsyncSession, members: Select, org: Organizati
     await session.execute(
         unscoped(update(Member), why="members moved by an authorized transfer or merge")
         .where(Member.id.in_(ids))
-        .values(org_id=org.id, org_path=org.path)
+        .values(org_id=org.id, org_path=org.path, version=Member.version + 1)
         .execution_options(synchronize_session=False)
     )

@@ -164,18 +164,13 @@ async def _org(w: Write, org_id: int) -> Organization:
     ).scalar_one()
 
 
-async def _complete(w: Write, member_id: int, version: int, to: Organization) -> None:
-    """Move the member and every copy of their org path into `to`; their archive version
-    moves on (an edit read before the move is stale)."""
+async def _complete(w: Write, member_id: int, to: Organization) -> None:
+    """Move the member and every copy of their org path into `to` (`rehome_members`, which
+    also moves their archive version on)."""
     await rehome_members(
         w.session,
         unscoped(select(Member.id).where(Member.id == member_id), why="the transferred member"),
         to,
-    )
-    await w.change(
-        unscoped(update(Member), why="the transferred member")
-        .where(Member.id == member_id)
-        .values(version=version + 1)
     )
 
 
@@ -276,7 +271,7 @@ async def transfer_member(w: Write, req: TransferRequest) -> int:
     if row.letter_number == "-":
         row.letter_number = f"转{ctx.today:%Y}{row.id:06d}"  # 介绍信编号, when none is given
     if to is not None and at_once:
-        await _complete(w, member.id, member.version, await _org(w, to.id))
+        await _complete(w, member.id, await _org(w, to.id))
     elif to is None:
         await w.change(
             unscoped(update(Member), why="the member authorized above")
@@ -328,7 +323,7 @@ async def decide(w: Write, accept: bool, d: Decision) -> int:
     if d.transfer_id is not None:
         row = (
             await w.session.execute(
-                scoped_transfers(ctx, *MemberTransfer.__table__.c, Member.version.label("mv"))
+                scoped_transfers(ctx, *MemberTransfer.__table__.c)
                 .where(MemberTransfer.id == d.transfer_id)
             )
         ).one_or_none()  # fmt: skip
@@ -363,7 +358,7 @@ async def decide(w: Write, accept: bool, d: Decision) -> int:
     if await w.change(answered) != 1:
         raise Conflict(STALE)
     if accept:
-        await _complete(w, row.member_id, row.mv, await _org(w, row.to_org_id))
+        await _complete(w, row.member_id, await _org(w, row.to_org_id))
     for side in (row.from_path, row.to_path):
         w.record(
             to_global_id("MemberTransfer", row.id),

@@ -77,7 +77,7 @@ async def test_members_move_with_their_own_copies_only(engine: AsyncEngine) -> N
     async with AsyncSession(engine) as session:
         target = await org_named(session, "中共重庆市巴南区委员会")
         ouli = (await session.execute(select(Member).where(Member.name == "欧丽"))).scalar_one()
-        oid, target_id, target_path = ouli.id, target.id, target.path
+        oid, target_id, target_path, version = ouli.id, target.id, target.path, ouli.version
         check_in = (
             (await session.execute(select(CheckIn).where(CheckIn.member_id == oid)))
             .scalars()
@@ -94,4 +94,5 @@ async def test_members_move_with_their_own_copies_only(engine: AsyncEngine) -> N
         assert set(months) == {target_path}
         member = await session.get(Member, oid)
         assert (member.org_id, member.org_path) == (target_id, target_path)  # type: ignore[union-attr]
+        assert member.version == version + 1  # type: ignore[union-attr]  # an earlier read is stale
         await session.rollback()
