@@ -15,6 +15,7 @@ from weakref import WeakKeyDictionary
 
 from graphql import (
     GraphQLList,
+    GraphQLResolveInfo,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -22,6 +23,7 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined
+from orjson import Fragment
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
@@ -188,6 +190,23 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         self._plans: dict[tuple[str, int], tuple[GroupedFieldSet, Plan]] = {}
         self._objects: dict[int, tuple[Plain, GroupedFieldSet, Plan | None, bool]] = {}
         self._builders: dict[int, Builder | None] = {}
+
+    def complete_value(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """A field's JSON text computed by the database (`orjson.Fragment`) is its completed
+        value: orjson writes it into the response as it is."""
+        if result.__class__ is Fragment:
+            return result
+        return super().complete_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
 
     def plan(self, parent: GraphQLObjectType, fields: GroupedFieldSet) -> Plan:
         """The plan of a grouped field set, made once per request."""

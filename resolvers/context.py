@@ -83,6 +83,9 @@ class Context:
     # the caller's X-Request-ID when valid, else ours; ours is recorded beside it in any case
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     server_request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # the response is written by orjson: a field may answer with its JSON text (an
+    # `orjson.Fragment`, `resolvers/sqljson.py`), which the compiled executor passes through
+    splice: bool = False
     _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)
     _scopes: dict[tuple[Resource, Action], Scope] = field(default_factory=dict)
 

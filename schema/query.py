@@ -2,13 +2,14 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
 
 from models import OrgLevel, OrgType
 from resolvers import member as member_resolvers
 from resolvers import org as org_resolvers
+from resolvers import sqljson
 from resolvers.context import Context
 from resolvers.errors import BadUserInput
 from resolvers.ids import from_global_id, pk_of
@@ -49,6 +50,7 @@ from schema.relay import (
     window,
 )
 from schema.shared import breadcrumb_node
+from schema.sqljson import connection_picks
 from schema.transfer import TransferMutation, transfer_node
 
 MAX_NODES = 100
@@ -178,9 +180,12 @@ class Query(DevelopmentQuery, AuditQuery, CheckInQuery):
         q = (filter or MemberFilter()).query(await org_resolvers.under_path(ctx, under))
         order = (order_by or MemberOrder()).order()
         columns = columns_for(node_fields(info))
-        page = await member_resolvers.list_members(
-            ctx, q, order, window(info, first, after, last, before), columns
-        )
+        asked = window(info, first, after, last, before)
+        if ctx.splice and (picks := connection_picks(info)) is not None:
+            spliced = await sqljson.page_json(ctx, q, order, asked, picks)
+            if spliced is not None:  # the connection's JSON, passed through by the executor
+                return cast(Connection[Member], spliced)
+        page = await member_resolvers.list_members(ctx, q, order, asked, columns)
         return connection(page, lambda r: Member.from_row(ctx, r))
 
 

@@ -162,7 +162,10 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
         engine, class_=Session, expire_on_commit=False
     )
-    graphql = GraphQLEndpoint(schema, persisted, context, graphiql=not settings.production)
+    splice = settings.sql_json and settings.executor == "compiled"
+    graphql = GraphQLEndpoint(
+        schema, persisted, context, graphiql=not settings.production, splice=splice
+    )
     saved = SavedQueryRoutes(schema, registry, context)
     return Starlette(
         routes=[

@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 import migrations
+from resolvers.sqljson import SQLITE_FUNCTIONS
 
 MIGRATIONS_DIR = Path(migrations.__file__).parent
 PROGRESS_STEPS = 10_000  # SQLite VM instructions between two looks at a statement's deadline
@@ -38,6 +39,8 @@ def make_engine(
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            for name, function in SQLITE_FUNCTIONS.items():  # what SQLite lacks
+                dbapi_conn.create_function(name, 1, function, deterministic=True)
 
         if statement_timeout_ms:
             sqlite_deadlines(engine, statement_timeout_ms / 1000)

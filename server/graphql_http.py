@@ -424,8 +424,10 @@ class GraphQLEndpoint:
         context: ContextFactory,
         *,
         graphiql: bool,
+        splice: bool = False,
     ) -> None:
         self.schema = schema
+        self.splice = splice  # fields may answer with their JSON text (`Context.splice`)
         self.persisted = persisted
         self.context = context
         self.graphiql = graphiql
@@ -453,6 +455,7 @@ class GraphQLEndpoint:
         try:
             params = await read_params(request)  # bounded before the document is parsed
             ctx = await self.context(request)  # the caller known before any work on the query
+            ctx.splice = self.splice
             account = ctx.principal.account_id if ctx.principal else None
             query, register = await self.persisted.resolve(params, account)
             result = await execute(

@@ -60,6 +60,7 @@ class Settings:
     jwt_issuer: str = "dangjian"
     jwt_audience: str = "dangjian"
     executor: str = "compiled"
+    sql_json: bool = True
     timezone: str = DEFAULT_ZONE
     cors_origins: tuple[str, ...] | None = None  # None: localhost in development, none else
     metrics_token: str | None = None
@@ -185,6 +186,10 @@ SPEC = (
     Spec("DANGJIAN_EXECUTOR", "executor", "compiled",
          "`compiled` (engine/) or `stock` (strawberry's own executor)",
          _choice("compiled", "stock")),
+    Spec("DANGJIAN_SQL_JSON", "sql_json", "1",
+         "`1`: `/graphql` answers the member pages it can from one statement that builds their "
+         "JSON (`resolvers/sqljson.py`, compiled executor only); `0`: always the general path",
+         _flag),
     Spec("DANGJIAN_CORS_ORIGINS", "cors_origins", "(localhost in development)",
          "origins whose browser front-ends may call the API, comma-separated (`*` for any); "
          "none in production unless set", _origins),
