@@ -15,10 +15,10 @@ from weakref import WeakKeyDictionary
 
 from graphql import (
     GraphQLList,
-    GraphQLResolveInfo,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfo,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet

@@ -16,9 +16,10 @@ answers None and the caller takes the general path.
 """
 
 import base64
+import datetime as dt
 import json
 from collections.abc import Callable
-from functools import reduce
+from functools import lru_cache, reduce
 from typing import Any, NamedTuple
 
 import orjson
@@ -37,10 +38,11 @@ from sqlalchemy.sql.util import ClauseAdapter
 
 from authz.registry import in_scope, unscoped
 from authz.resources import Action, Resource
+from authz.scope import Scope
 from models import Member, Organization
 from resolvers.context import Context
 from resolvers.member import BIRTH_YEAR, MemberQuery, page_select
-from resolvers.org import member_scope, org_scope, scoped_members
+from resolvers.org import member_scope, members_in, org_scope
 from resolvers.pagination import Order, Window
 
 SQLITE_FUNCTIONS: dict[str, Callable[[str], str]] = {
@@ -85,7 +87,7 @@ ORG_LEAVES: dict[str, str] = {
 PAGE_INFO = {"hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"}
 STARS = "'" + "*" * 255 + "'"  # no masked column is longer (VARCHAR(200) at most)
 # cursors this compiler writes: a key json.dumps writes as the database does (no non-ASCII)
-ORDER_KEYS = {None, Member.org_path, BIRTH_YEAR}
+ORDER_KEYS = (None, Member.org_path, BIRTH_YEAR)
 
 
 class Dialect:
@@ -105,7 +107,8 @@ class Dialect:
             return func.dj_b64url(text) if url else func.dj_b64(text)
         coded = func.encode(func.convert_to(text, const("UTF8")), const("base64"))
         # PostgreSQL breaks base64 lines at 76 characters: a cursor may be longer
-        return func.translate(coded, literal_column("'+/' || chr(10)"), const("-_" if url else "+/"))
+        to = const("-_" if url else "+/")
+        return func.translate(coded, literal_column("'+/' || chr(10)"), to)
 
     def stars(self, n: SQL) -> SQL:
         return func.repeat(const("*"), n) if self.pg else func.substr(literal_column(STARS), 1, n)
@@ -151,12 +154,16 @@ def masked(d: Dialect, how: str, value: SQL, pii: ColumnElement[bool] | None) ->
     """`value` as a caller without `member.pii` for the member's org sees it (the Python
     masks of `authz.masking`, written in SQL); `pii` None: the caller sees every member's."""
     n = func.length(value)
+    hidden: SQL
     if how == "id_card":
-        hidden = case((n <= 7, d.stars(n)), else_=func.substr(value, 1, 3).op("||")(d.stars(n - 3)))
+        shown = func.substr(value, 1, 3).op("||")(d.stars(n - 3))
+        hidden = case((n <= 7, d.stars(n)), else_=shown)
     elif how == "phone":
-        hidden = case((n <= 7, d.stars(n)), else_=d.stars(n - 4).op("||")(func.substr(value, n - 3)))
+        shown = d.stars(n - 4).op("||")(func.substr(value, n - 3))
+        hidden = case((n <= 7, d.stars(n)), else_=shown)
     elif how == "address":
-        hidden = case((value == const(""), value), else_=func.substr(value, 1, 6).op("||")(const("****")))
+        shown = func.substr(value, 1, 6).op("||")(const("****"))
+        hidden = case((value == const(""), value), else_=shown)
     else:  # the birth date is withheld
         hidden = cast(None, value.type)
     return value if pii is None else case((pii, value), else_=hidden)
@@ -208,7 +215,7 @@ def selected(picks: Picks, name: str) -> list[Pick]:
     return [p for p in picks if p.name == name]
 
 
-def member_columns(picks: Picks) -> frozenset[str] | None:
+def member_columns(picks: Picks) -> frozenset[str]:
     """The member columns the node's picks read (the page statement's projection)."""
     columns = set()
     for pick in picks:
@@ -219,13 +226,34 @@ def member_columns(picks: Picks) -> frozenset[str] | None:
     return frozenset(columns)
 
 
+class Scopes(NamedTuple):
+    """The caller's scopes the statement applies: members, their PII, organisations."""
+
+    members: Scope
+    pii: Scope
+    orgs: Scope
+
+
+class Shape(NamedTuple):
+    """What a window contributes to the statement (its cursors' positions are parameters)."""
+
+    field: str
+    size: int
+    after: bool
+    before: bool
+    backward: bool
+
+
+@lru_cache(maxsize=512)
 def compile_page(
-    ctx: Context, dialect: str, q: MemberQuery, order: Order, window: Window, picks: Picks
-) -> Select | None:
+    dialect: str, scopes: Scopes, q: MemberQuery, order: Order, window: Shape, picks: Picks,
+    today: dt.date,
+) -> Select | None:  # fmt: skip
     """The statement answering the `members` connection `picks` as one JSON text, or None
-    where this compiler does not cover the selection (the general path answers)."""
-    if order.key not in ORDER_KEYS:
-        return None
+    where this compiler does not cover the selection (the general path answers); built once
+    per caller's scopes, query, order, window shape and selection, as `page_select`."""
+    if not any(order.key is k for k in ORDER_KEYS) or len(selected(picks, "edges")) > 1:
+        return None  # a name order's cursors escape non-ASCII; one `edges` shape per page
     d = Dialect(dialect)
     nodes: Picks = ()
     for pick in picks:
@@ -240,23 +268,25 @@ def compile_page(
                 return None
         elif pick.name not in ("totalCount", "__typename") or pick.picks is not None:
             return None
-    bounds = (bool(window.after), bool(window.before))
+    bounds = (window.after, window.before)
     columns = member_columns(nodes)
     p = page_select(
-        member_scope(ctx), q, order, columns, ctx.today, window.size, bounds, window.backward
+        scopes.members, q, order, columns, today, window.size, bounds, window.backward
     ).subquery("p")
-    pii = in_scope(ctx.scope(Resource.MEMBER_PII, Action.READ), Member)
+    pii = in_scope(scopes.pii, Member)
     if pii is not None:
         pii = ClauseAdapter(p).traverse(pii)
-    key = p.c[order.key.key] if order.key is not None else None
+    key = p.c[str(order.key.key)] if order.key is not None else None
     cursor = d.b64(
-        concat([
-            const(json.dumps([window.field, order.tag])[:-1] + ", "),  # as `encode_cursor`
-            d.json(key) if key is not None else const("null"),
-            const(", "),
-            cast(p.c.id, Text),
-            const("]"),
-        ]),
+        concat(
+            [
+                const(json.dumps([window.field, order.tag])[:-1] + ", "),  # as `encode_cursor`
+                d.json(key) if key is not None else const("null"),
+                const(", "),
+                cast(p.c.id, Text),
+                const("]"),
+            ]
+        ),
         url=True,
     )
     edges: list[tuple[str, SQL]] = []
@@ -271,22 +301,19 @@ def compile_page(
                 if node is None:
                     return None
                 edges.append((sub.key, node))
-        break  # one `edges` key (the schema layer refuses repeats)
     sort = [key, p.c.id] if key is not None else [p.c.id]
     down = order.descending != window.backward
     n = func.row_number().over(order_by=[c.desc() if down else c.asc() for c in sort])
     source: Any = p
     if "org_id" in columns:  # `organization`: null outside the caller's org scope
-        visible = in_scope(org_scope(ctx), Organization)
+        visible = in_scope(scopes.orgs, Organization)
         on = Organization.id == p.c.org_id
         source = p.outerjoin(Organization, on if visible is None else on & visible)
     w = select(obj(edges).label("e"), cursor.label("c"), n.label("n")).select_from(source)
     rows = unscoped(w, why="wraps the scoped page statement p").cte("w")
     size = window.size
     kept = rows.c.n <= size
-    last = (
-        select(rows.c.c).where(kept).order_by(rows.c.n.desc()).limit(1).scalar_subquery()
-    )
+    last = select(rows.c.c).where(kept).order_by(rows.c.n.desc()).limit(1).scalar_subquery()
     first = select(rows.c.c).where(kept, rows.c.n == 1).scalar_subquery()
     more = select(func.count()).select_from(rows).scalar_subquery() > size
     start, end = (last, first) if window.backward else (first, last)
@@ -296,7 +323,7 @@ def compile_page(
         if pick.name == "__typename":
             fields.append((pick.key, const('"MemberConnection"')))
         elif pick.name == "totalCount":
-            counted = q.apply(scoped_members(ctx, func.count()), ctx.today).scalar_subquery()
+            counted = q.apply(members_in(scopes.members, func.count()), today).scalar_subquery()
             fields.append((pick.key, d.json(counted)))
         elif pick.name == "edges":
             shown = rows.c.n.desc() if window.backward else rows.c.n.asc()
@@ -308,9 +335,9 @@ def compile_page(
                 if sub.name == "__typename":
                     info.append((sub.key, const('"PageInfo"')))
                 elif sub.name == "hasNextPage":
-                    info.append((sub.key, flag(has_next, window.before is not None)))
+                    info.append((sub.key, flag(has_next, window.before)))
                 elif sub.name == "hasPreviousPage":
-                    info.append((sub.key, flag(has_previous, window.after is not None)))
+                    info.append((sub.key, flag(has_previous, window.after)))
                 else:
                     info.append((sub.key, d.json(start if sub.name == "startCursor" else end)))
             fields.append((pick.key, obj(info)))
@@ -322,9 +349,14 @@ async def page_json(
 ) -> orjson.Fragment | None:
     """The connection's JSON from one statement; None where the compiler does not cover it."""
     dialect = ctx.session.get_bind().dialect.name
-    stmt = compile_page(ctx, dialect, q, order, window, picks)
+    scopes = Scopes(
+        member_scope(ctx), ctx.scope(Resource.MEMBER_PII, Action.READ), org_scope(ctx)
+    )
+    shape = Shape(
+        window.field, window.size, bool(window.after), bool(window.before), window.backward
+    )
+    stmt = compile_page(dialect, scopes, q, order, shape, picks, ctx.today)
     if stmt is None:
         return None
     text = await ctx.session.scalar(stmt, order.parameter_values(window) or None)
     return orjson.Fragment(text)
-

@@ -3,9 +3,9 @@ document's field nodes read as picks when they are fields only, each response ke
 no directive and no argument below the connection; anything else (fragments, a key selected
 twice, `@include`) answers None and takes the general path."""
 
+import strawberry
 from graphql import FieldNode, SelectionSetNode
 
-import strawberry
 from resolvers.sqljson import Pick, Picks
 
 
