@@ -349,9 +349,7 @@ async def page_json(
 ) -> orjson.Fragment | None:
     """The connection's JSON from one statement; None where the compiler does not cover it."""
     dialect = ctx.session.get_bind().dialect.name
-    scopes = Scopes(
-        member_scope(ctx), ctx.scope(Resource.MEMBER_PII, Action.READ), org_scope(ctx)
-    )
+    scopes = Scopes(member_scope(ctx), ctx.scope(Resource.MEMBER_PII, Action.READ), org_scope(ctx))
     shape = Shape(
         window.field, window.size, bool(window.after), bool(window.before), window.backward
     )
