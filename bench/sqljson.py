@@ -1,18 +1,20 @@
 """`python -m bench.sqljson [--sqlite FILE] [--postgres URL]`: the issue's three member pages
 in-process as the 江津区 district admin, each answered along the general path and from the
 compiled JSON statement (`resolvers/sqljson.py`), both serialised as the endpoint does
-(orjson), against the raw SQL returning the same rows; medians and ratios of one run."""
+(orjson), against the raw SQL returning the same rows; medians and ratios of one run, the
+three interleaved call by call."""
 
 import argparse
 import asyncio
 import statistics
+import time
 
 import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from authz.principal import load_principal
-from bench.common import shared_schema, timed
+from bench.common import WARMUP, shared_schema
 from bench.peer import member_page
 from resolvers.context import Context
 from server.db import Session, make_engine
@@ -63,11 +65,19 @@ async def measure(url: str, runs: int) -> None:
         pair = member_page(first, organization)
         general, compiled = call(engine, pair.ours, False), call(engine, pair.ours, True)
         assert await general() == await compiled(), pair.name
-        times = {
-            "general": await timed(general, runs),
-            "compiled": await timed(compiled, runs),
-            "sql": await timed(raw(engine, first, organization, where), runs),
+        for _ in range(WARMUP):
+            await general(), await compiled()
+        calls = {
+            "general": general,
+            "compiled": compiled,
+            "sql": raw(engine, first, organization, where),
         }
+        times: dict[str, list[float]] = {k: [] for k in calls}
+        for _ in range(runs):  # interleaved: the machine's load falls on all three alike
+            for name, fn in calls.items():
+                started = time.perf_counter()
+                await fn()
+                times[name].append(time.perf_counter() - started)
         ms = {k: statistics.median(v) * 1000 for k, v in times.items()}
         print(
             f"{engine.dialect.name:<10} {pair.name:<52} general {ms['general']:7.2f} ms"

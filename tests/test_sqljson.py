@@ -156,3 +156,42 @@ async def test_one_statement_per_page(both: tuple[Api, Api]) -> None:
     with counting(general) as statements:
         await general.data(page("id organization { name }"), {"first": 100}, user="jiangjin_admin")
     assert counts[0] == counts[1] < len(statements)
+
+
+JIANGJIN_FIRST = """SELECT id FROM member WHERE standing = 'ACTIVE' AND org_path >=
+  (SELECT path FROM organization WHERE name = '中共重庆市江津区委员会')
+  ORDER BY org_path, id LIMIT 5"""
+
+
+@pytest.fixture(scope="module")
+async def odd(writable_api: Api, settings: Settings) -> AsyncIterator[tuple[Api, Api]]:
+    """A database of its own whose first members of 江津区 hold text that needs escaping."""
+    # at most 16 characters: the narrowest column written (ethnicity)
+    texts = ['引"号\\斜杠', "t\tn\nx\x01\x1f\x7f", "🚩 \u2028 sep", "", "1234"]
+    async with writable_api.engine.begin() as conn:
+        ids = (await conn.execute(text(JIANGJIN_FIRST))).all()
+        for (pk,), value in zip(ids, texts, strict=True):
+            await conn.execute(
+                text(
+                    "UPDATE member SET name = :v, address = :v, phone = :v, standing_reason = :v,"
+                    " ethnicity = :v WHERE id = :id"
+                ),
+                {"v": value, "id": pk},
+            )
+    off = dataclasses.replace(settings, sql_json=False)
+    async with (
+        api_over(writable_api.engine, settings) as on,
+        api_over(writable_api.engine, off) as general,
+    ):
+        yield on, general
+
+
+@pytest.mark.parametrize("user", ["cq_admin", "jiangjin_auditor"])  # the one masked
+async def test_text_that_needs_escaping(odd: tuple[Api, Api], user: str) -> None:
+    async with odd[0].engine.connect() as conn:
+        district = await conn.scalar(
+            text("SELECT id FROM organization WHERE name = '中共重庆市江津区委员会'")
+        )
+    variables = {"first": 10, "under": gid("Organization", district)}
+    body = await same(odd, page(" ".join(MEMBER)), variables, user)
+    assert "🚩".encode() in body and b"\\u001f" in body
