@@ -117,10 +117,15 @@ class Dialect:
         """The `value`s of the rows `where` holds, joined by commas in `order` ('' for none)."""
         if self.pg:
             agg = func.string_agg(value, aggregate_order_by(const(","), order))
-            return func.coalesce(select(agg).where(where).scalar_subquery(), const(""))
-        ordered = select(value.label("v")).where(where).order_by(order).subquery()
+            return func.coalesce(over(agg).where(where).scalar_subquery(), const(""))
+        ordered = over(value.label("v")).where(where).order_by(order).subquery()
         agg = func.group_concat(ordered.c.v, const(","))  # SQLite keeps the subquery's order
-        return func.coalesce(select(agg).scalar_subquery(), const(""))
+        return func.coalesce(over(agg).scalar_subquery(), const(""))
+
+
+def over(*columns: Any) -> Select:
+    """A statement over the page statement `p` (scoped by the registry) or rows made of it."""
+    return unscoped(select(*columns), why="reads the scoped page statement p")
 
 
 def const(text: str) -> SQL:
@@ -309,13 +314,12 @@ def compile_page(
         visible = in_scope(scopes.orgs, Organization)
         on = Organization.id == p.c.org_id
         source = p.outerjoin(Organization, on if visible is None else on & visible)
-    w = select(obj(edges).label("e"), cursor.label("c"), n.label("n")).select_from(source)
-    rows = unscoped(w, why="wraps the scoped page statement p").cte("w")
+    rows = over(obj(edges).label("e"), cursor.label("c"), n.label("n")).select_from(source).cte("w")
     size = window.size
     kept = rows.c.n <= size
-    last = select(rows.c.c).where(kept).order_by(rows.c.n.desc()).limit(1).scalar_subquery()
-    first = select(rows.c.c).where(kept, rows.c.n == 1).scalar_subquery()
-    more = select(func.count()).select_from(rows).scalar_subquery() > size
+    last = over(rows.c.c).where(kept).order_by(rows.c.n.desc()).limit(1).scalar_subquery()
+    first = over(rows.c.c).where(kept, rows.c.n == 1).scalar_subquery()
+    more = over(func.count()).select_from(rows).scalar_subquery() > size
     start, end = (last, first) if window.backward else (first, last)
     has_next, has_previous = (None, more) if window.backward else (more, None)
     fields: list[tuple[str, SQL]] = []
@@ -341,7 +345,7 @@ def compile_page(
                 else:
                     info.append((sub.key, d.json(start if sub.name == "startCursor" else end)))
             fields.append((pick.key, obj(info)))
-    return unscoped(select(obj(fields)), why="the JSON of the scoped page statement p")
+    return over(obj(fields))
 
 
 async def page_json(
