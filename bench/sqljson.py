@@ -79,10 +79,10 @@ async def measure(url: str, runs: int) -> None:
         }
         times: dict[str, list[float]] = {k: [] for k in calls}
         for _ in range(runs):  # interleaved: the machine's load falls on all three alike
-            for name, fn in calls.items():
+            for variant, fn in calls.items():
                 started = time.perf_counter()
                 await fn()
-                times[name].append(time.perf_counter() - started)
+                times[variant].append(time.perf_counter() - started)
         ms = {k: statistics.median(v) * 1000 for k, v in times.items()}
         print(
             f"{engine.dialect.name:<10} {name:<52} general {ms['general']:7.2f} ms"
