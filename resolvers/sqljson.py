@@ -118,9 +118,10 @@ class Dialect:
         if self.pg:
             agg = func.string_agg(value, aggregate_order_by(const(","), order))
             return func.coalesce(over(agg).where(where).scalar_subquery(), const(""))
-        ordered = over(value.label("v")).where(where).order_by(order).subquery()
-        agg = func.group_concat(ordered.c.v, const(","))  # SQLite keeps the subquery's order
-        return func.coalesce(over(agg).scalar_subquery(), const(""))
+        # SQLite 3.40 has no ORDER BY inside an aggregate (3.44 has): as a window over the
+        # whole frame, group_concat takes the rows in the window's order
+        whole = func.group_concat(value, const(",")).over(order_by=order, rows=(None, None))
+        return func.coalesce(over(whole).where(where).limit(1).scalar_subquery(), const(""))
 
 
 def over(*columns: Any) -> Select:
@@ -129,8 +130,8 @@ def over(*columns: Any) -> Select:
 
 
 def const(text: str) -> SQL:
-    """A constant of our own (keys, type names, separators): never client text but response
-    keys, which GraphQL limits to [_A-Za-z0-9]."""
+    """A SQL literal of our own text: type names, separators, and response keys, the only
+    client text here, which GraphQL's grammar limits to [_A-Za-z0-9] (checked all the same)."""
     if "'" in text or "\\" in text:
         raise ValueError(text)
     return literal_column(f"'{text}'", Text)
