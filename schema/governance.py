@@ -300,6 +300,13 @@ class RecordOrgAssessmentInput:
     satisfaction_percent: int = strawberry.field(description="Share satisfied (满意度), 0–100.")
 
 
+@strawberry.type(description="Result of recording an assessment.")
+class OrgAssessmentPayload:
+    organization: OrganizationRef | None = strawberry.field(
+        description="The organisation assessed."
+    )
+
+
 @strawberry.input(description="Run the yearly weak-organisation sweep over your subtree.")
 class RunWeakOrgSweepInput:
     year: int = strawberry.field(description="The year swept.")
@@ -427,9 +434,10 @@ class GovernanceMutation:
     @strawberry.mutation(description="Record a year's assessment inputs (street or district).")
     async def record_org_assessment(
         self, info: strawberry.Info, input: Annotated[RecordOrgAssessmentInput, INPUT]
-    ) -> bool:
-        await perform(
-            info.context,
+    ) -> OrgAssessmentPayload:
+        ctx = info.context
+        pk = await perform(
+            ctx,
             info.field_name,
             resolvers.record_org_assessment,
             _org_pk(input.organization_id),
@@ -437,7 +445,7 @@ class GovernanceMutation:
             input.last_place,
             input.satisfaction_percent,
         )
-        return True
+        return OrgAssessmentPayload(organization=await org_by_id(ctx, pk))
 
     @strawberry.mutation(
         description="Run the yearly weak-organisation sweep (软弱涣散排查) over your subtree; "
