@@ -10,9 +10,24 @@ the city (`governance.sweep`)."""
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Table,
+    and_,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy import update as sql_update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.enforcer import can
@@ -181,6 +196,7 @@ async def terms_due(ctx: Context, key: DueKey) -> Page[Row]:
 # ---- rectification cases ---------------------------------------------------------------------
 
 CASE_COLUMNS = tuple(RectificationCase.__table__.c)
+CASE_TABLE = cast(Table, RectificationCase.__table__)  # a Core insert: one executemany
 
 
 def scoped_cases(ctx: Context, *columns) -> Select:
@@ -740,25 +756,35 @@ async def run_weak_org_sweep(w: Write, year: int) -> SweepResult:
             )
         )
     )
-    new = sorted(reasons.keys() - had)
+    new = reasons.keys() - had
     paths: dict[int, str] = {}
-    if new:
-        stmt = _swept(scope, Organization.id, Organization.path).where(Organization.id.in_(new))
-        paths = {r.id: r.path for r in await w.session.execute(stmt)}
+    if new:  # the paths of all swept organisations: an IN list of them may pass 32,767 binds
+        swept = await w.session.execute(_swept(scope, Organization.id, Organization.path))
+        paths = {r.id: r.path for r in swept if r.id in new}
     order = [r.name for r in WeakReason]
-    for org_id in sorted(paths):
-        w.session.add(
-            RectificationCase(
-                org_id=org_id,
-                org_path=paths[org_id],
-                year=year,
-                state=RectificationState.PROPOSED,
-                reasons=",".join(sorted((r.name for r in reasons[org_id]), key=order.index)),
-                proposed_on=ctx.today,
-                version=1,
+    rows = [
+        {
+            "org_id": org_id,
+            "org_path": paths[org_id],
+            "year": year,
+            "state": RectificationState.PROPOSED,
+            "reasons": ",".join(sorted((r.name for r in reasons[org_id]), key=order.index)),
+            "proposed_on": ctx.today,
+            "version": 1,
+        }
+        for org_id in sorted(paths)
+    ]
+    if rows:  # one executemany: a city-wide sweep proposes tens of thousands
+        try:
+            await w.session.execute(
+                unscoped(
+                    insert(CASE_TABLE),
+                    why="new cases of organisations swept above",
+                ),
+                rows,
             )
-        )
-    await w.flush(Conflict("a concurrent sweep of this year ran: run it again"))
+        except IntegrityError:
+            raise Conflict("a concurrent sweep of this year ran: run it again") from None
     place = "/" if scope.everything else scope.paths[0]
     w.record(None, place, after={"year": year, "found": len(reasons), "proposed": len(paths)})
     return SweepResult(year, len(reasons), len(paths))
