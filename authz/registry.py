@@ -42,12 +42,17 @@ from models import (
     DuesBase,
     DuesMonth,
     DuesPayment,
+    Election,
     FloatingContact,
     FloatingRecord,
     FloatingReport,
     Member,
     MemberTransfer,
     Organization,
+    OrgAssessment,
+    OrgTerm,
+    RectificationCase,
+    RectificationNote,
     ServiceRecord,
     ServiceTeam,
     StudyDelivery,
@@ -56,6 +61,7 @@ from models import (
     StudySession,
     Suggestion,
     Symposium,
+    TermChange,
     TrainingClass,
     TrainingEnrolment,
 )
@@ -206,6 +212,13 @@ REGISTRY: dict[type, Placement] = {
         (TrainingEnrolment.member_org_path,),
         follows=TrainingEnrolment.member_org_path,
     ),
+    # governance: each row sits at its organisation's path
+    OrgTerm: Placement(Resource.GOVERNANCE, OrgTerm.org_path),
+    Election: Placement(Resource.GOVERNANCE, Election.org_path),
+    TermChange: Placement(Resource.GOVERNANCE, TermChange.org_path),
+    OrgAssessment: Placement(Resource.GOVERNANCE, OrgAssessment.org_path),
+    RectificationCase: Placement(Resource.GOVERNANCE, RectificationCase.org_path),
+    RectificationNote: Placement(Resource.GOVERNANCE, RectificationNote.org_path),
 }
 
 

@@ -18,6 +18,7 @@ class Resource(StrEnum):
     LEARNING = "learning"
     ACCOUNT = "account"
     TRANSFER = "transfer"
+    GOVERNANCE = "governance"
 
 
 class Action(StrEnum):
@@ -30,6 +31,8 @@ class Action(StrEnum):
     ACT_STREET = "act_street"
     ACT_DISTRICT = "act_district"
     GRANT = "grant"
+    APPROVE = "approve"
+    SWEEP = "sweep"
 
 
 def known(resource: str, action: str) -> tuple[Resource, Action]:

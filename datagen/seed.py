@@ -31,6 +31,15 @@ from datagen.floating import (
     SYMPOSIUM_COLUMNS,
     FloatingPlanner,
 )
+from datagen.governance import (
+    ASSESSMENT_COLUMNS,
+    ELECTION_COLUMNS,
+    NOTE_COLUMNS,
+    TERM_COLUMNS,
+    GovernancePlanner,
+)
+from datagen.governance import CASE_COLUMNS as RECTIFICATION_COLUMNS
+from datagen.governance import CHANGE_COLUMNS as TERM_CHANGE_COLUMNS
 from datagen.learning import (
     CLASS_COLUMNS,
     DELIVERY_COLUMNS,
@@ -210,6 +219,21 @@ async def load_learning(writer: BulkWriter, study: LearningPlanner, life: Activi
     await writer.insert("training_enrolment", ENROLMENT_COLUMNS, enrolments)
 
 
+async def load_governance(writer: BulkWriter, planner: GovernancePlanner) -> None:
+    """Terms, elections and term changes; weak-org cases, their notes, assessment inputs."""
+    planner.plan_terms()
+    planner.plan_cases()
+    for chunk in batched(planner.terms, CHUNK):
+        await writer.insert("org_term", TERM_COLUMNS, chunk)
+    for chunk in batched(planner.elections, CHUNK):
+        await writer.insert("election", ELECTION_COLUMNS, chunk)
+    await writer.insert("term_change", TERM_CHANGE_COLUMNS, planner.changes)
+    await writer.insert("org_assessment", ASSESSMENT_COLUMNS, planner.assessments)
+    await writer.insert("rectification_case", RECTIFICATION_COLUMNS, planner.cases)
+    await writer.insert("rectification_note", NOTE_COLUMNS, planner.notes)
+    await writer.last_elections()
+
+
 async def seed(
     engine: AsyncEngine,
     scale: str,
@@ -283,6 +307,7 @@ async def seed(
         await load_floating(writer, floating, links)
         await load_activities(writer, life, reported, report)
         await load_learning(writer, study, life)
+        await load_governance(writer, GovernancePlanner(tree, as_of, SEED + 23))
         await writer.finish()
     return SeedReport(
         scale,

@@ -51,6 +51,12 @@ TABLES = (
     "study_delivery",
     "training_class",
     "training_enrolment",
+    "org_term",
+    "election",
+    "term_change",
+    "org_assessment",
+    "rectification_case",
+    "rectification_note",
 )  # parents first; dues_rule is reference data from the migrations
 
 
@@ -94,6 +100,16 @@ class BulkWriter:
             text(
                 "UPDATE organization SET secretary_id = (SELECT min(m.id) FROM member m"
                 " WHERE m.org_id = organization.id AND m.party_post = 'SECRETARY')"
+            )
+        )
+
+    async def last_elections(self) -> None:
+        """Each organisation's last election: the start of its term in force."""
+        await self.conn.execute(
+            text(
+                "UPDATE organization SET last_election_on = (SELECT t.started_on FROM org_term t"
+                " WHERE t.org_id = organization.id AND t.ended_on IS NULL)"
+                " WHERE id IN (SELECT org_id FROM org_term)"
             )
         )
 

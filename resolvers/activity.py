@@ -11,6 +11,7 @@ from sqlalchemy import (
     ColumnElement,
     Row,
     Select,
+    Subquery,
     and_,
     case,
     distinct,
@@ -421,10 +422,11 @@ def _held_cycles(rule: Rule, spans: list[Period]) -> ColumnElement[int]:
     return func.count(distinct(case((cond, index), else_=None)))
 
 
-async def board_select(ctx: Context, key: BoardKey) -> Select:
-    """One statement: every branch of the subtree in the caller's scope, with the cycles of
-    each rule held (from the activities held in the period) and due (by the rules of
-    `domain.activity`), summed by child organisation."""
+async def branch_compliance(ctx: Context, key: BoardKey) -> Subquery:
+    """Every branch of the subtree in the caller's scope (`branch_id`), with the child
+    organisation it lies in (`child_id`), the cycles of each rule due (`d<i>`, by the rules
+    of `domain.activity`) and held (`h<i>`, from the activities held in the period), and
+    whether any was missed (`missed`): the board sums it, the weak-org sweep reads it."""
     spans = [cycles(key.period, r.months, ctx.today) for r in RULES]
     start = min((s[0].start for s in spans if s), default=key.period.start)
     held_q = (
@@ -483,10 +485,11 @@ async def board_select(ctx: Context, key: BoardKey) -> Select:
     placed = (
         child.id == key.org_id if key.level is OrgLevel.BRANCH else child.parent_id == key.org_id
     )
-    rows = (
+    return (
         scoped(
             org_scope,
             Organization,
+            Organization.id.label("branch_id"),
             child.id.label("child_id"),
             missed.label("missed"),
             *(c for pair in per_rule for c in pair),
@@ -498,6 +501,11 @@ async def board_select(ctx: Context, key: BoardKey) -> Select:
         .where(Organization.level == OrgLevel.BRANCH, subtree(Organization.path, key.path))
         .subquery("per_branch")
     )
+
+
+async def board_select(ctx: Context, key: BoardKey) -> Select:
+    """One statement: the branches of `branch_compliance` summed by child organisation."""
+    rows = await branch_compliance(ctx, key)
     sums = [func.sum(rows.c[f"{x}{i}"]).label(f"{x}{i}") for i in range(len(RULES)) for x in "dh"]
     return (
         unscoped(

@@ -18,6 +18,7 @@ from schema.checkin import CheckInOrganization
 from schema.development import DevelopmentOrganization
 from schema.dues import DuesOrganization
 from schema.floating import FloatingOrganization
+from schema.governance import GovernanceOrganization
 from schema.learning import LearningOrganization
 from schema.relay import (
     After,
@@ -217,6 +218,7 @@ class Organization(
     AccountOrganization,
     FloatingOrganization,
     TransferOrganization,
+    GovernanceOrganization,
 ):
     """The tree's fields first, then each area's (the order of the SDL)."""
 

@@ -27,6 +27,13 @@ from schema.checkin import (
 from schema.development import DevelopmentMutation, DevelopmentQuery, case_node
 from schema.dues import DuesMutation, payment_node
 from schema.floating import FloatingMutation, record_node, suggestion_node, symposium_node
+from schema.governance import (
+    GovernanceMutation,
+    GovernanceQuery,
+    change_node,
+    term_node,
+)
+from schema.governance import case_node as rectification_node
 from schema.learning import (
     LearningMutation,
     class_node,
@@ -80,6 +87,9 @@ NODE_TYPES: dict[str, Callable[[Context, int], Awaitable[Node | None]]] = {
     "StudyPairing": pairing_node,
     "StudyDelivery": delivery_node,
     "TrainingClass": class_node,
+    "Term": term_node,
+    "TermChange": change_node,
+    "RectificationCase": rectification_node,
 }
 
 
@@ -94,7 +104,7 @@ async def node_of(ctx: Context, gid: str) -> Node | None:
 
 
 @strawberry.type(description="Read access to the Party-affairs platform, scoped to the caller.")
-class Query(DevelopmentQuery, AuditQuery, CheckInQuery):
+class Query(DevelopmentQuery, AuditQuery, CheckInQuery, GovernanceQuery):
     @strawberry.field(description="The authenticated caller.")
     def viewer(self, info: strawberry.Info) -> Viewer:
         return Viewer.of(info.context.require())
@@ -201,5 +211,6 @@ class Mutation(
     TransferMutation,
     ActivityMutation,
     LearningMutation,
+    GovernanceMutation,
 ):
     pass

@@ -118,6 +118,23 @@ REFUSED = {
     f'memberId: "{MISSING["Member"]}"}}',
     "recordTrainingAttendance": f'{{classId: "{gid("TrainingClass", 9_999_999)}", '
     f'memberId: "{MISSING["Member"]}", minutes: 60}}',
+    "requestTermChange": f'{{organizationId: "{MISSING["Organization"]}", kind: POSTPONE, '
+    'newDueOn: "2027-01-01", reason: "x"}',
+    "approveTermChange": f'{{termChangeId: "{gid("TermChange", 9_999_999)}", approve: true, '
+    "expectedVersion: 1}",
+    "recordElection": f'{{organizationId: "{MISSING["Organization"]}", heldOn: "2026-11-01", '
+    f'seats: 1, candidates: 2, committee: ["{MISSING["Member"]}"], '
+    f'secretaryId: "{MISSING["Member"]}"}}',
+    "recordOrgAssessment": f'{{organizationId: "{MISSING["Organization"]}", year: 2026, '
+    "lastPlace: true, satisfactionPercent: 50}",
+    "runWeakOrgSweep": "{year: 2026}",
+    "openRectificationCase": f'{{organizationId: "{MISSING["Organization"]}", problems: "x", '
+    'measures: "x", responsibleLeader: "x", deadline: "2027-01-01"}',
+    "addRectificationNote": f'{{caseId: "{gid("RectificationCase", 9_999_999)}", text: "x"}}',
+    "acceptRectification": f'{{caseId: "{gid("RectificationCase", 9_999_999)}", score: 80, '
+    "dissatisfiedPercent: 10, expectedVersion: 1}",
+    "dismissRectificationCase": f'{{caseId: "{gid("RectificationCase", 9_999_999)}", '
+    "expectedVersion: 1}",
 }
 
 
