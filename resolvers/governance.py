@@ -76,7 +76,7 @@ from resolvers.batch import keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, Conflict, NotFound
 from resolvers.ids import to_global_id
-from resolvers.org import LIVE, ON_ROLL, _secretary, _set_post
+from resolvers.org import LIVE, ON_ROLL, eligible_secretary, set_party_post
 from resolvers.pagination import Order, Page, Window
 from resolvers.write import Write
 
@@ -530,7 +530,7 @@ async def record_election(
         secretary_id,
     )
     await _committee(w, org, committee)
-    secretary = await _secretary(w, org, secretary_id)
+    secretary = await eligible_secretary(w, org, secretary_id)
     if old is not None:
         await w.change(
             unscoped(sql_update(OrgTerm), why="the term of the organisation authorized above")
@@ -563,8 +563,8 @@ async def record_election(
         )
     )
     if org.secretary_id is not None and org.secretary_id != secretary.id:
-        await _set_post(w, org.secretary_id, org.id, None)
-    await _set_post(w, secretary.id, org.id, PartyPost.SECRETARY)
+        await set_party_post(w, org.secretary_id, org.id, None)
+    await set_party_post(w, secretary.id, org.id, PartyPost.SECRETARY)
     await w.change(
         unscoped(sql_update(Organization), why="the organisation authorized above")
         .where(Organization.id == org.id)

@@ -427,7 +427,7 @@ def _stale(version: int) -> Conflict:
     return Conflict(f"the organisation has changed since version {version}: reload it")
 
 
-async def _secretary(w: Write, org: Row, member_id: int) -> Row:
+async def eligible_secretary(w: Write, org: Row, member_id: int) -> Row:
     """The member to hold `org`'s secretary post: one the caller sees, a full member (正式党员)
     of the org or below it."""
     member = await w.authorized(
@@ -440,7 +440,7 @@ async def _secretary(w: Write, org: Row, member_id: int) -> Row:
     return member
 
 
-async def _set_post(w: Write, member_id: int, org_id: int, post: PartyPost | None) -> None:
+async def set_party_post(w: Write, member_id: int, org_id: int, post: PartyPost | None) -> None:
     """The SECRETARY party post of a member of the org itself (a committee's secretary sits
     in one of its branches, whose post stays as it is): given, or taken away."""
     stmt = unscoped(update(Member), why="the secretary of an org authorized above").where(
@@ -471,15 +471,15 @@ async def update_org(w: Write, org_id: int | None, expected_version: int, c: Org
             values[field] = _text(given)
     old_secretary = org.secretary_id
     if c.secretary_id is not None and c.secretary_id != old_secretary:
-        member = await _secretary(w, org, c.secretary_id)
+        member = await eligible_secretary(w, org, c.secretary_id)
         values.update(secretary_id=member.id, secretary_vacant_since=None)
         if old_secretary is not None:
-            await _set_post(w, old_secretary, org.id, None)
-        await _set_post(w, member.id, org.id, PartyPost.SECRETARY)
+            await set_party_post(w, old_secretary, org.id, None)
+        await set_party_post(w, member.id, org.id, PartyPost.SECRETARY)
     if c.vacate_secretary and (old_secretary is not None or org.secretary_vacant_since is None):
         values.update(secretary_id=None, secretary_vacant_since=ctx.today)
         if old_secretary is not None:
-            await _set_post(w, old_secretary, org.id, None)
+            await set_party_post(w, old_secretary, org.id, None)
     changed = {k: v for k, v in values.items() if getattr(org, k) != v}
     if not changed:
         return org.id
