@@ -5,17 +5,21 @@ smaller (the largest has under a thousand members): the largest is timed as it i
 after communities of other streets have been moved under it (on the copy) to make it about
 5,000.
 
-Usage: python -m bench.orgmove [--sqlite FILE] [--postgres URL] [--runs 7]
+Usage: python -m bench.orgmove [--sqlite FILE] [--postgres URL] [--runs 7] [--explain]
   --sqlite: a Chongqing-scale SQLite file, copied to a temporary file first
   --postgres: a Chongqing-scale PostgreSQL database, copied with CREATE DATABASE … TEMPLATE
     into a temporary database, dropped afterwards
+  --explain: at 5,000 members, also where a move's time goes: each table's UPDATE timed on
+    its own (PostgreSQL: EXPLAIN (ANALYZE, BUFFERS, WAL), its buffers and WAL), and the commit
 """
 
 import argparse
 import asyncio
 import base64
 import shutil
+import statistics
 import tempfile
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -27,7 +31,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.common import graphql_call, summary, timed
-from server.db import make_engine, upgrade
+from resolvers.rehome import hold_tree, subtree_moves
+from server.db import Session, make_engine, upgrade
 
 MOVE = """mutation($o: ID!, $p: ID!) { moveOrganization(input: {organizationId: $o,
   newParentId: $p}) { organization { id depth } } }"""
@@ -118,7 +123,71 @@ def alternating(*calls: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[
     return call
 
 
-async def measure(label: str, url: str, runs: int) -> None:
+EXPLAIN = "EXPLAIN (ANALYZE, BUFFERS, WAL, FORMAT JSON) "
+SHOWN = {  # PostgreSQL's figures of an UPDATE's top plan node, as printed
+    "WAL Records": "wal",
+    "WAL FPI": "fpi",
+    "WAL Bytes": "wal_b",
+    "Shared Hit Blocks": "hit",
+    "Shared Read Blocks": "read",
+    "Shared Dirtied Blocks": "dirtied",
+    "Shared Written Blocks": "written",
+}
+
+
+async def explained_move(engine: AsyncEngine, org: int, parent: int) -> dict[str, list[Any]]:
+    """One move as `move_org` makes it, each table's UPDATE timed on its own (PostgreSQL:
+    through EXPLAIN ANALYZE, which executes it), then the commit: per table, its rows,
+    milliseconds and, on PostgreSQL, the figures of SHOWN."""
+    postgres = engine.dialect.name == "postgresql"
+    figures: dict[str, list[Any]] = {}
+    async with Session(engine) as session:
+        await hold_tree(session, alone=True)
+        old = (await session.execute(select_path(org))).scalar_one()
+        new = (await session.execute(select_path(parent))).scalar_one() + f"{org}/"
+        await session.execute(
+            text("UPDATE organization SET parent_id = :p WHERE id = :o"), {"p": parent, "o": org}
+        )
+        for table, statement in subtree_moves(old, new):
+            sql = str(
+                statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+            )
+            started = time.perf_counter()
+            if postgres:
+                (plan,) = (await session.execute(text(EXPLAIN + sql))).scalar_one()
+                top = plan["Plan"]
+                rows = sum(p["Actual Rows"] for p in top.get("Plans", []))
+                extra = [top.get(k, 0) for k in SHOWN]
+            else:
+                rows, extra = (await session.execute(text(sql))).rowcount, []  # type: ignore[attr-defined]
+            figures[table.name] = [rows, (time.perf_counter() - started) * 1000, *extra]
+        started = time.perf_counter()
+        await session.commit()
+        figures["(commit)"] = [0, (time.perf_counter() - started) * 1000, *([0] * len(extra))]
+    return figures
+
+
+def select_path(org: int) -> Any:
+    return text("SELECT path FROM organization WHERE id = :o").bindparams(o=org)
+
+
+async def explain(label: str, engine: AsyncEngine, street: int, moves: list[int]) -> None:
+    """Medians per table over the moves (to each parent of `moves` in turn), costliest first."""
+    runs = [await explained_move(engine, street, parent) for parent in moves]
+    heads = ["rows", "ms"] + (list(SHOWN.values()) if engine.dialect.name == "postgresql" else [])
+    print(f"{label}: per table, medians of {len(runs)} moves")
+    print(f"{'table':<22}" + "".join(f"{h:>11}" for h in heads))
+    medians = {
+        t: [statistics.median(r[t][i] for r in runs) for i in range(len(heads))] for t in runs[0]
+    }
+    for name, values in sorted(medians.items(), key=lambda kv: -kv[1][1]):
+        if values[0] or name == "(commit)":
+            print(f"{name:<22}" + "".join(f"{v:>11,.0f}" for v in values))
+    total = sum(v[1] for v in medians.values())
+    print(f"{'(sum of medians)':<22}{'':>11}{total:>11,.0f}")
+
+
+async def measure(label: str, url: str, runs: int, explaining: bool = False) -> None:
     engine = make_engine(url)
     await upgrade(engine)
     tree = await Tree.read(engine)
@@ -131,16 +200,18 @@ async def measure(label: str, url: str, runs: int) -> None:
     summary(f"{label}: street of {members:,} members", await timed(alternating(there, back), runs))
     members = await grow(engine, tree, street)
     summary(f"{label}: street of {members:,} members", await timed(alternating(there, back), runs))
+    if explaining:
+        await explain(label, engine, street, [other, home] * ((runs + 1) // 2))
     await engine.dispose()
 
 
-async def main(sqlite: str | None, postgres: str | None, runs: int) -> None:
+async def main(sqlite: str | None, postgres: str | None, runs: int, explaining: bool) -> None:
     if sqlite:
         async with sqlite_copy(sqlite) as url:
-            await measure("SQLite", url, runs)
+            await measure("SQLite", url, runs, explaining)
     if postgres:
         async with postgres_copy(postgres) as url:
-            await measure("PostgreSQL", url, runs)
+            await measure("PostgreSQL", url, runs, explaining)
 
 
 if __name__ == "__main__":
@@ -150,5 +221,6 @@ if __name__ == "__main__":
         "--postgres", default="postgresql+asyncpg://postgres@127.0.0.1/dangjian_bench"
     )
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--explain", action="store_true", help="where a move's time goes")
     args = parser.parse_args()
-    asyncio.run(main(args.sqlite or None, args.postgres or None, args.runs))
+    asyncio.run(main(args.sqlite or None, args.postgres or None, args.runs, args.explain))
