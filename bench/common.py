@@ -27,10 +27,17 @@ def shared_schema() -> Schema:
     return build_schema()
 
 
-async def timed(fn: Callable[[], Awaitable[Any]], runs: int) -> list[float]:
-    """Seconds per call of `fn` after a few warm-up calls."""
+async def timed(
+    fn: Callable[[], Awaitable[Any]],
+    runs: int,
+    *,
+    before: Callable[[], Awaitable[Any]] | None = None,
+) -> list[float]:
+    """Seconds per call of `fn` after a few warm-up calls; `before`, untimed, before each."""
     times = []
     for i in range(runs + WARMUP):
+        if before is not None:
+            await before()
         started = time.perf_counter()
         await fn()
         if i >= WARMUP:

@@ -66,7 +66,14 @@ class ServiceRecord(Base):
     __tablename__ = "service_record"
     __table_args__ = (
         Index("ix_service_record_community_path_started_at", "community_path", "started_at"),
-        Index("ix_service_record_check_in_id_started_at", "check_in_id", "started_at"),
+        # reads by check-in name one: a community's own members' records (none) stay out
+        Index(
+            "ix_service_record_check_in_id_started_at",
+            "check_in_id",
+            "started_at",
+            sqlite_where=text("check_in_id IS NOT NULL"),
+            postgresql_where=text("check_in_id IS NOT NULL"),
+        ),
         Index("ix_service_record_member_org_path_started_at", "member_org_path", "started_at"),
         Index("ix_service_record_member_id_started_at", "member_id", "started_at"),
     )

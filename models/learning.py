@@ -41,8 +41,9 @@ class StudySession(Base):
 
     __tablename__ = "study_session"
     __table_args__ = (
+        # also finds a member's own sessions (a handful a week): no second member index, so
+        # a move or transfer writes one entry fewer per session (migration 0018)
         UniqueConstraint("member_id", "session_key"),
-        Index("ix_study_session_member_id_started_at", "member_id", "started_at"),
         Index("ix_study_session_org_path_started_at", "org_path", "started_at"),
     )
 

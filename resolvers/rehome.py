@@ -16,7 +16,7 @@ shared (`hold_tree`) before it reads a path, and a move or merge holds it alone
 
 from typing import Any
 
-from sqlalchemy import Select, Table, case, false, func, literal, or_, select, update
+from sqlalchemy import Select, Table, Update, case, false, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.paths import subtree
@@ -57,17 +57,17 @@ async def hold_tree(session: AsyncSession, *, alone: bool) -> None:
     )
 
 
-async def move_subtree(session: AsyncSession, old: str, new: str) -> int:
-    """Give every path under `old` the prefix `new` instead, and the orgs their new depth;
-    the number of organisations moved. The caller has authorized and locked the move. One
-    UPDATE per table: a row with two copies under the prefix (a service record of a member
-    serving in their own community) is written once, not twice."""
-    moved = 0
+def subtree_moves(old: str, new: str) -> list[tuple[Table, Update]]:
+    """The UPDATE of every table holding a path copy that gives the paths under `old` the
+    prefix `new` instead (and the orgs their new depth). One per table: a row with two copies
+    under the prefix (a service record of a member serving in their own community) is written
+    once, not twice."""
     tail = len(old) + 1
     depth_change = new.count("/") - old.count("/")
     tables: dict[Table, list[Any]] = {}
     for table, column in path_columns():
         tables.setdefault(table, []).append(column)
+    moves = []
     for table, columns in tables.items():
         values: dict[str, Any] = {
             c.name: literal(new).concat(func.substr(c, tail))
@@ -77,12 +77,24 @@ async def move_subtree(session: AsyncSession, old: str, new: str) -> int:
         }
         if table is Organization.__table__:
             values["depth"] = table.c.depth + depth_change
-        result = await session.execute(
-            unscoped(update(table), why="a subtree move authorized by the caller")
-            .where(or_(*(subtree(c, old) for c in columns)))
-            .values(values)
-            .execution_options(synchronize_session=False)
+        moves.append(
+            (
+                table,
+                unscoped(update(table), why="a subtree move authorized by the caller")
+                .where(or_(*(subtree(c, old) for c in columns)))
+                .values(values)
+                .execution_options(synchronize_session=False),
+            )
         )
+    return moves
+
+
+async def move_subtree(session: AsyncSession, old: str, new: str) -> int:
+    """Give every path under `old` the prefix `new` instead (`subtree_moves`); the number of
+    organisations moved. The caller has authorized and locked the move."""
+    moved = 0
+    for table, statement in subtree_moves(old, new):
+        result = await session.execute(statement)
         if table is Organization.__table__:
             moved = result.rowcount  # type: ignore[attr-defined]
     return moved
