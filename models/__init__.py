@@ -48,6 +48,7 @@ from models.learning import (
     StudyPairing,
     StudyResource,
     StudySession,
+    StudyTotal,
     TrainingClass,
     TrainingEnrolment,
 )
@@ -124,6 +125,7 @@ __all__ = [
     "StudyPairing",
     "StudyResource",
     "StudySession",
+    "StudyTotal",
     "Suggestion",
     "SuggestionCategory",
     "SuggestionStatus",
