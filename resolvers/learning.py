@@ -249,12 +249,11 @@ def _totals(year: int, members: Any = None) -> Select:
 def _upsert(dialect: str, rows: Select) -> Any:
     """INSERT … SELECT `rows` into `study_total`, replacing a member's row of the year."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(StudyTotal).from_select(list(TOTAL_COLUMNS), rows)
+    stmt = unscoped(
+        insert(StudyTotal), why="the totals of members whose credits changed, recomputed"
+    ).from_select(list(TOTAL_COLUMNS), rows)
     replaced = {name: stmt.excluded[name] for name in TOTAL_COLUMNS[2:]}
-    return unscoped(
-        stmt.on_conflict_do_update(index_elements=["member_id", "year"], set_=replaced),
-        why="the totals of members whose credits changed, recomputed",
-    )
+    return stmt.on_conflict_do_update(index_elements=["member_id", "year"], set_=replaced)
 
 
 async def refresh_totals(session: AsyncSession, members: Any, years: Iterable[int]) -> None:
