@@ -4,6 +4,7 @@ attendees when it is held (and a sign-in after that at once), a cancelled one cr
 nothing, the migration's backfill equals the recomputation, and a member's row follows them
 when they move. `assert_totals_exact` is run at the end of the learning and activity tests."""
 
+import asyncio
 import datetime as dt
 from collections.abc import Sequence
 
@@ -16,7 +17,7 @@ from models import Member, Organization, StudyTotal
 from resolvers.learning import EVERYWHERE, SOURCES, credits_under, refresh_totals
 from resolvers.rehome import rehome_members
 from server.db import downgrade, upgrade
-from tests.conftest import BACKENDS, NOW, Api, fresh_engine
+from tests.conftest import BACKENDS, NOW, Api, fresh_engine, stored_year
 from tests.test_activity import (
     CANCEL,
     HELD,
@@ -174,3 +175,37 @@ async def sql_years(engine: AsyncEngine) -> set[int]:
     async with engine.connect() as conn:
         rows = await conn.execute(text("SELECT DISTINCT year FROM study_total WHERE minutes > 0"))
         return {r[0] for r in rows}
+
+
+async def test_two_writes_crediting_one_member_at_once_both_count(writable_api: Api) -> None:
+    """PostgreSQL: the second write's recomputation waits for the first to commit, then sees
+    its credit (without the lock it would overwrite the total with one that misses it)."""
+    api = writable_api
+    if api.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    year = stored_year(2026)
+    async with AsyncSession(api.engine) as session:
+        member, first, second = (
+            await session.execute(
+                text(
+                    "SELECT member_id, MIN(id), MAX(id) FROM study_session WHERE started_at >= :a"
+                    " AND started_at < :b GROUP BY member_id HAVING COUNT(*) > 1 LIMIT 1"
+                ),
+                year,
+            )
+        ).one()
+    more = text("UPDATE study_session SET credited_minutes = credited_minutes + 7 WHERE id = :s")
+
+    async def credit(session: AsyncSession, row: int) -> None:
+        await session.execute(more, {"s": row})
+        await refresh_totals(session, [member], [2026])
+
+    async with AsyncSession(api.engine) as one, AsyncSession(api.engine) as other:
+        await credit(one, first)
+        waiting = asyncio.create_task(credit(other, second))
+        await asyncio.sleep(0.5)
+        assert not waiting.done()  # the member is locked by the first write
+        await one.commit()
+        await waiting
+        await other.commit()
+    await assert_totals_exact(api.engine)
