@@ -143,7 +143,9 @@ class StudyTotal(Base):
     row per member. `org_path` is the member's own org and follows them; no row is 0."""
 
     __tablename__ = "study_total"
-    __table_args__ = (Index("ix_study_total_year_org_path", "year", "org_path", "minutes"),)
+    __table_args__ = (  # a board reads a range of it, index only: who (to join) and how much
+        Index("ix_study_total_year_org_path", "year", "org_path", "member_id", "minutes"),
+    )
 
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

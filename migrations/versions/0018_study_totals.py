@@ -87,9 +87,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("study_total", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_study_total_year_org_path", ["year", "org_path", "minutes"], unique=False
+            "ix_study_total_year_org_path",
+            ["year", "org_path", "member_id", "minutes"],
+            unique=False,
         )
     backfill()
+    op.execute("ANALYZE study_total")  # a full table: plans from its statistics at once
 
 
 def backfill() -> None:
