@@ -59,6 +59,7 @@ from models import (
     StudyPairing,
     StudyResource,
     StudySession,
+    StudyTotal,
     Suggestion,
     Symposium,
     TermChange,
@@ -202,6 +203,9 @@ REGISTRY: dict[type, Placement] = {
         StudyDelivery.org_path,
         StudyDelivery.member_id,
         follows=StudyDelivery.org_path,
+    ),
+    StudyTotal: Placement(
+        Resource.LEARNING, StudyTotal.org_path, StudyTotal.member_id, follows=StudyTotal.org_path
     ),
     TrainingClass: Placement(Resource.LEARNING, TrainingClass.org_path),
     # seen from the organiser (a street or district) and from the member's own org

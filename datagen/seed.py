@@ -56,6 +56,7 @@ from datagen.writer import BulkWriter, batched
 from domain.clock import clock
 from models import Organization
 from resolvers.dues import load_rule_set
+from resolvers.learning import fill_totals
 
 SEED = 20240101
 CHUNK = 20_000
@@ -217,6 +218,8 @@ async def load_learning(writer: BulkWriter, study: LearningPlanner, life: Activi
     classes, enrolments = study.training()
     await writer.insert("training_class", CLASS_COLUMNS, classes)
     await writer.insert("training_enrolment", ENROLMENT_COLUMNS, enrolments)
+    # the maintained yearly totals, from everything credited (attendance went in before)
+    await fill_totals(writer.conn, (study.as_of.year - 1, study.as_of.year))
 
 
 async def load_governance(writer: BulkWriter, planner: GovernancePlanner) -> None:

@@ -58,6 +58,7 @@ TABLES = (
     "rectification_case",
     "rectification_note",
 )  # parents first; dues_rule is reference data from the migrations
+DERIVED = ("study_total",)  # computed from the loaded rows at the end: no id sequence
 
 
 class BulkWriter:
@@ -86,7 +87,7 @@ class BulkWriter:
         """Empty every seeded table, children first, and the audit trail, whose rows name
         accounts (append-only forbids changing a row, not deleting it: the trigger is on
         UPDATE only, as retention deletes too)."""
-        tables = (*TABLES, "audit_log")
+        tables = (*TABLES, *DERIVED, "audit_log")
         if self.postgres:
             await self.conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             return
@@ -124,7 +125,8 @@ class BulkWriter:
                     )
                 )
             # its own tables only: a database-wide ANALYZE deadlocks with a suite seeding beside
-            await self.conn.execute(text(f"ANALYZE {', '.join((*TABLES, 'dues_rule', 'holiday'))}"))
+            analysed = (*TABLES, *DERIVED, "dues_rule", "holiday")
+            await self.conn.execute(text(f"ANALYZE {', '.join(analysed)}"))
             return
         await self.conn.execute(text("ANALYZE"))
 

@@ -59,6 +59,7 @@ from models.learning import (
     StudyPairing,
     StudyResource,
     StudySession,
+    StudyTotal,
     TrainingClass,
     TrainingEnrolment,
 )
@@ -141,6 +142,7 @@ __all__ = [
     "StudyPairing",
     "StudyResource",
     "StudySession",
+    "StudyTotal",
     "Suggestion",
     "SuggestionCategory",
     "SuggestionStatus",

@@ -135,3 +135,24 @@ class TrainingEnrolment(Base):
     member_org_path: Mapped[str] = mapped_column(PathString)
     enrolled_at: Mapped[dt.datetime]
     credited_minutes: Mapped[int] = mapped_column(default=0)
+
+
+class StudyTotal(Base):
+    """A member's credited minutes of a year, by source: the cache of
+    `resolvers.learning.credited` (the definition), kept exact in the transaction of every
+    write that changes it (`resolvers.learning.refresh_totals`), so boards and rates read one
+    row per member. `org_path` is the member's own org and follows them; no row is 0."""
+
+    __tablename__ = "study_total"
+    __table_args__ = (  # a board reads a range of it, index only: who (to join) and how much
+        Index("ix_study_total_year_org_path", "year", "org_path", "member_id", "minutes"),
+    )
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    org_path: Mapped[str] = mapped_column(PathString)
+    online: Mapped[int]
+    offline: Mapped[int]
+    delivered: Mapped[int]
+    training: Mapped[int]
+    minutes: Mapped[int]  # the sum of the four

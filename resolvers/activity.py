@@ -52,6 +52,7 @@ from domain.activity import (
 from domain.calendar import Period
 from domain.clock import clock
 from domain.errors import RuleViolation, recuse
+from domain.learning import STUDY_TYPES
 from models import (
     Activity,
     ActivityAudience,
@@ -679,8 +680,29 @@ async def _save(w: Write, row: Row, values: dict, before: dict, after: dict) -> 
     )
     if await w.change(stmt) != 1:
         raise Conflict("the activity changed since you read it: reload and try again")
+    starts = {row.starts_at, values.get("starts_at", row.starts_at)}
+    await _recredit(w, row, starts)
     w.record(to_global_id("Activity", row.id), row.org_path, before=before, after=after)
     return row.id
+
+
+async def _recredit(
+    w: Write, row: Row, starts: set[dt.datetime], member_id: int | None = None
+) -> None:
+    """Attendance at a held study activity is credited study time (学习培训): after a change
+    to such an activity (held, recorded, …) or a sign-in, the totals of its attendees (or of
+    `member_id`) for the years it started in are recomputed."""
+    from resolvers.learning import refresh_totals, year_of  # learning reads this module
+
+    if row.kind not in STUDY_TYPES:
+        return
+    attendees = unscoped(
+        select(ActivityParticipant.member_id), why="the attendees of the activity written"
+    ).where(
+        ActivityParticipant.activity_id == row.id, ActivityParticipant.signed_in_at.is_not(None)
+    )
+    members = attendees if member_id is None else [member_id]
+    await refresh_totals(w.session, members, {year_of(s) for s in starts})
 
 
 @dataclass(frozen=True)
@@ -1066,6 +1088,8 @@ async def sign_in(w: Write, activity_id: int | None, code: str) -> int:
         raise RuleViolation("that sign-in code was used already: read the screen again")
     status = ParticipationStatus.SIGNED_UP if walk_in else part.status  # type: ignore[union-attr]
     await _answer(w, row, reach, part, status, signed_in_at=ctx.now)
+    if row.state is ActivityState.HELD:  # signed in to a published one: credited when held
+        await _recredit(w, row, {row.starts_at}, reach.member_id)
     w.record(
         to_global_id("Activity", row.id),
         row.org_path,

@@ -3,7 +3,7 @@ sessions credited once, 结对送学 deliveries, training classes, and yearly ho
 target — per member and as a branch's board, summed in SQL."""
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +16,13 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    true,
     union_all,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -58,6 +62,7 @@ from models import (
     StudyPairing,
     StudyResource,
     StudySession,
+    StudyTotal,
     TrainingClass,
     TrainingEnrolment,
 )
@@ -114,12 +119,26 @@ def year_span(year: int) -> Period:
 def credited(ctx: Context, year: int, path: str | None = None) -> Select:
     """(member_id, source, minutes) of every credit of `year` the caller sees: online sessions,
     deliveries, training classes, and attendance (present only) at held study activities;
-    with `path`, of the members of that subtree only."""
+    with `path`, of the members of that subtree only. The definition of credited hours:
+    `study_total` is its cache (`refresh_totals`)."""
+    scope = learning_scope(ctx)
+    return credits_under(year, scope, ctx.scope(Resource.ACTIVITY, Action.READ), path=path)
+
+
+def credits_under(
+    year: int,
+    learning: Scope,
+    activity: Scope,
+    *,
+    path: str | None = None,
+    members: Any = None,
+) -> Select:
+    """`credited` under the given scopes (`EVERYWHERE` for a member's every credit); with
+    `members` (ids, or a select of them), of those members only."""
     span = year_span(year)
     start, end = clock().start_of(span.start), clock().start_of(span.end)
-    scope = learning_scope(ctx)
     online = scoped(
-        scope,
+        learning,
         StudySession,
         StudySession.member_id,
         literal("ONLINE").label("source"),
@@ -128,7 +147,7 @@ def credited(ctx: Context, year: int, path: str | None = None) -> Select:
     if path is not None:
         online = online.where(subtree(StudySession.org_path, path))
     delivered = scoped(
-        scope,
+        learning,
         StudyDelivery,
         StudyDelivery.member_id,
         literal("DELIVERED").label("source"),
@@ -138,7 +157,7 @@ def credited(ctx: Context, year: int, path: str | None = None) -> Select:
         delivered = delivered.where(subtree(StudyDelivery.org_path, path))
     training = (
         scoped(
-            scope,
+            learning,
             TrainingEnrolment,
             TrainingEnrolment.member_id,
             literal("TRAINING").label("source"),
@@ -151,7 +170,7 @@ def credited(ctx: Context, year: int, path: str | None = None) -> Select:
         training = training.where(subtree(TrainingEnrolment.member_org_path, path))
     attended = (
         scoped(
-            ctx.scope(Resource.ACTIVITY, Action.READ),
+            activity,
             ActivityParticipant,
             ActivityParticipant.member_id,
             literal("OFFLINE").label("source"),
@@ -167,11 +186,98 @@ def credited(ctx: Context, year: int, path: str | None = None) -> Select:
         )
     )
     if path is not None:  # the organiser's path is on the row: the members' own is in `member`
-        members = unscoped(
+        in_path = unscoped(
             select(Member.id), why="the subtree's members, to pick the scoped attendances above"
         ).where(subtree(Member.org_path, path))
-        attended = attended.where(ActivityParticipant.member_id.in_(members))
-    return union_all(online, delivered, training, attended)  # type: ignore[return-value]
+        attended = attended.where(ActivityParticipant.member_id.in_(in_path))
+    parts = [online, delivered, training, attended]
+    if members is not None:
+        parts = [
+            part.where(column.in_(members))
+            for part, column in zip(
+                parts,
+                (
+                    StudySession.member_id,
+                    StudyDelivery.member_id,
+                    TrainingEnrolment.member_id,
+                    ActivityParticipant.member_id,
+                ),
+                strict=True,
+            )
+        ]
+    return union_all(*parts)  # type: ignore[return-value]
+
+
+# ---- the maintained totals (study_total) ---------------------------------------------------
+
+EVERYWHERE = Scope(everything=True)
+SOURCES = {
+    "ONLINE": "online",
+    "OFFLINE": "offline",
+    "DELIVERED": "delivered",
+    "TRAINING": "training",
+}
+TOTAL_COLUMNS = ("member_id", "year", "org_path", *SOURCES.values(), "minutes")
+
+
+def _totals(year: int, members: Any = None) -> Select:
+    """Rows of `study_total` for `year` recomputed from every credit (`credits_under`, unscoped:
+    a member's total is all their credits, whoever reads it): of `members`, each of them
+    (0 where nothing is credited); without, of every member credited anything."""
+    sub = credits_under(year, EVERYWHERE, EVERYWHERE, members=members).subquery("credited")
+    why = "sums a member's every credit into their total (a cache, read through its scope)"
+    by_source = [
+        func.sum(case((sub.c.source == source, sub.c.minutes), else_=0)).label(name)
+        for source, name in SOURCES.items()
+    ]
+    sums = (
+        unscoped(
+            select(sub.c.member_id, *by_source, func.sum(sub.c.minutes).label("minutes")), why=why
+        )
+        .group_by(sub.c.member_id)
+        .subquery("sums")
+    )
+    figures = [func.coalesce(sums.c[name], 0) for name in (*SOURCES.values(), "minutes")]
+    stmt = unscoped(
+        select(Member.id, literal(year), Member.org_path, *figures), why=why
+    ).select_from(Member)
+    if members is None:  # WHERE also keeps SQLite from reading the upsert's ON as a join's
+        return stmt.join(sums, sums.c.member_id == Member.id).where(true())
+    return stmt.outerjoin(sums, sums.c.member_id == Member.id).where(Member.id.in_(members))
+
+
+def _upsert(dialect: str, rows: Select) -> Any:
+    """INSERT … SELECT `rows` into `study_total`, replacing a member's row of the year."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = unscoped(
+        insert(StudyTotal), why="the totals of members whose credits changed, recomputed"
+    ).from_select(list(TOTAL_COLUMNS), rows)
+    replaced = {name: stmt.excluded[name] for name in TOTAL_COLUMNS[2:]}
+    return stmt.on_conflict_do_update(index_elements=["member_id", "year"], set_=replaced)
+
+
+async def refresh_totals(session: AsyncSession, members: Any, years: Iterable[int]) -> None:
+    """Recompute the totals of `members` (ids, or a select of them) for `years` from their
+    credits, in the caller's transaction: every write that changes a credit calls it. On
+    PostgreSQL the members' rows are locked first (in id order), so of two writes crediting
+    the same member at once the second recomputes after the first has committed."""
+    lock = unscoped(
+        select(Member.id), why="the members whose totals are recomputed, as a lock"
+    ).where(Member.id.in_(members))
+    await session.execute(lock.order_by(Member.id).with_for_update(key_share=True))
+    for year in sorted(set(years)):
+        await session.execute(_upsert(session.get_bind().dialect.name, _totals(year, members)))
+
+
+async def fill_totals(conn: AsyncConnection, years: Iterable[int]) -> None:
+    """Every member's totals for `years` (after a bulk load: seeding)."""
+    for year in sorted(set(years)):
+        await conn.execute(_upsert(conn.dialect.name, _totals(year)))
+
+
+def year_of(moment: dt.datetime) -> int:
+    """The business year of a stored moment."""
+    return clock().local(moment).year
 
 
 @dataclass(frozen=True)
@@ -201,29 +307,26 @@ class HoursKey:
 
 
 async def load_hours(ctx: Context, keys: Sequence[HoursKey]) -> list[Hours]:
-    """Several members' hours of a year in one grouped statement per year asked."""
-    found: dict[tuple[int, int], dict[str, int]] = {}
-    for year in {k.year for k in keys}:
-        ids = [k.member_id for k in keys if k.year == year]
-        sub = credited(ctx, year).subquery("credited")
-        stmt = unscoped(
-            select(sub.c.member_id, sub.c.source, func.sum(sub.c.minutes).label("minutes")),
-            why="sums the scoped credits above",
-        ).where(sub.c.member_id.in_(ids))
-        for row in await ctx.session.execute(stmt.group_by(sub.c.member_id, sub.c.source)):
-            found.setdefault((row.member_id, year), {})[row.source] = int(row.minutes or 0)
+    """Several members' hours in one statement: their totals (`study_total`) of the years
+    asked, where the caller's learning scope sees them (no row: nothing credited)."""
+    stmt = scoped(
+        learning_scope(ctx),
+        StudyTotal,
+        StudyTotal.member_id,
+        StudyTotal.year,
+        *(StudyTotal.__table__.c[name] for name in SOURCES.values()),
+    ).where(
+        StudyTotal.member_id.in_({k.member_id for k in keys}),
+        StudyTotal.year.in_({k.year for k in keys}),
+    )
+    found = {(r.member_id, r.year): r for r in await ctx.session.execute(stmt)}
     out = []
     for k in keys:
-        by = found.get((k.member_id, k.year), {})
-        out.append(
-            Hours(
-                by.get("ONLINE", 0),
-                by.get("OFFLINE", 0),
-                by.get("DELIVERED", 0),
-                by.get("TRAINING", 0),
-                target_minutes(k.party_post),
-            )
+        row = found.get((k.member_id, k.year))
+        online, offline, delivered, training = (
+            (row.online, row.offline, row.delivered, row.training) if row else (0, 0, 0, 0)
         )
+        out.append(Hours(online, offline, delivered, training, target_minutes(k.party_post)))
     return out
 
 
@@ -264,32 +367,59 @@ class StudyBoardKey:
     first: int
 
 
+def _per_member(ctx: Context, year: int, path: str | None) -> Select:
+    """Each Party member in the caller's member scope (of the subtree `path`, if given) with
+    their credited minutes of `year` where the caller's learning scope sees their total, their
+    target, and whether they met it."""
+    totals = scoped(
+        learning_scope(ctx), StudyTotal, StudyTotal.member_id, StudyTotal.minutes
+    ).where(StudyTotal.year == year)
+    members = scoped(
+        ctx.scope(Resource.MEMBER, Action.READ),
+        Member,
+        Member.id.label("member_id"),
+        Member.name,
+        Member.party_post,
+        Member.org_path.label("path"),
+    ).where(Member.status.in_(PARTY_MEMBERS))
+    if path is not None:
+        totals = totals.where(subtree(StudyTotal.org_path, path))
+        members = members.where(subtree(Member.org_path, path))
+    sums = totals.subquery("totals")
+    minutes = func.coalesce(sums.c.minutes, 0)
+    target = target_of(Member.party_post)
+    return members.add_columns(
+        minutes.label("minutes"),
+        target.label("target"),
+        (target - minutes).label("remaining"),
+        case((minutes >= target, 1), else_=0).label("met"),
+    ).outerjoin(sums, sums.c.member_id == Member.id)
+
+
+def _met(ctx: Context, year: int, path: str | None) -> Select:
+    """The study-hours-met rate's rows: one per Party member (`_per_member`)."""
+    per = _per_member(ctx, year, path).subquery("per_member")
+    return unscoped(
+        select(per.c.path, per.c.met.label("numerator"), literal(1).label("denominator")),
+        why="the scoped members above",
+    )
+
+
+def study_source(ctx: Context, period: Period) -> Select:
+    """The study-hours-met rate (学习学时达标率) of the year of `period`'s start: members who met
+    their target ÷ Party members (正式 and 预备党员). A member's target is 32 hours (1,920
+    minutes) a year, 56 (3,360) for a secretary, deputy secretary or committee member
+    (`domain.learning.target_minutes`); their minutes are every credit of the year
+    (`credited`: online study, 结对送学, training classes, attendance at held 党课, 主题党日 and
+    党小组会), read from the maintained totals. Columns `path` (the member's org),
+    `numerator` (1 if met), `denominator` (1), one row per member in the caller's member
+    scope; minutes count where the caller's learning scope sees the member's total."""
+    return _met(ctx, period.start.year, None)
+
+
 def board_select(ctx: Context, key: StudyBoardKey) -> Select:
-    """Each Party member of the subtree in the caller's member scope with their credited
-    minutes of the year (the caller's learning scope) and target."""
-    sub = credited(ctx, key.year, key.path).subquery("credited")
-    sums = (
-        unscoped(
-            select(sub.c.member_id, func.sum(sub.c.minutes).label("minutes")),
-            why="sums the scoped credits above",
-        )
-        .group_by(sub.c.member_id)
-        .subquery("sums")
-    )
-    return (
-        scoped(
-            ctx.scope(Resource.MEMBER, Action.READ),
-            Member,
-            Member.id.label("member_id"),
-            Member.name,
-            Member.party_post,
-            func.coalesce(sums.c.minutes, 0).label("minutes"),
-            target_of(Member.party_post).label("target"),
-            (target_of(Member.party_post) - func.coalesce(sums.c.minutes, 0)).label("remaining"),
-        )
-        .outerjoin(sums, sums.c.member_id == Member.id)
-        .where(subtree(Member.org_path, key.path), Member.status.in_(PARTY_MEMBERS))
-    )
+    """Each Party member of the board's subtree with minutes, target and what remains."""
+    return _per_member(ctx, key.year, key.path)
 
 
 async def load_study_boards(ctx: Context, keys: Sequence[StudyBoardKey]) -> list[StudyBoard]:
@@ -298,16 +428,30 @@ async def load_study_boards(ctx: Context, keys: Sequence[StudyBoardKey]) -> list
     most `first` each."""
     totals, belows = [], []
     for key in keys:
+        rate = _met(ctx, key.year, key.path).subquery("rate")
         per = board_select(ctx, key).subquery("per_member")
-        met = case((per.c.minutes >= per.c.target, 1), else_=0)
         why = "counts and orders the scoped members above"
         totals.append(
             unscoped(
-                select(func.count().label("members"), func.sum(met).label("met")), why=why
-            ).select_from(per)
+                select(
+                    func.coalesce(func.sum(rate.c.denominator), 0).label("members"),
+                    func.sum(rate.c.numerator).label("met"),
+                ),
+                why=why,
+            )
         )
         belows.append(
-            unscoped(select(per), why=why)
+            unscoped(
+                select(
+                    per.c.member_id,
+                    per.c.name,
+                    per.c.party_post,
+                    per.c.minutes,
+                    per.c.target,
+                    per.c.remaining,
+                ),
+                why=why,
+            )
             .where(per.c.minutes < per.c.target)
             .order_by((per.c.target - per.c.minutes).desc(), per.c.member_id)
             .limit(min(max(key.first, 0), MAX_BOARD))
@@ -612,6 +756,7 @@ async def record_progress(w: Write, p: Progress) -> int:
         if await w.change(stmt) != 1:
             raise Conflict("this session was reported meanwhile: report it again")
         pk, path = same.id, same.org_path
+    await refresh_totals(ctx.session, [reach.member_id], [year_of(p.started_at)])
     w.record(
         to_global_id("StudySession", pk),
         path,
@@ -706,6 +851,7 @@ async def record_delivery(w: Write, pairing_id: int | None, d: Delivery) -> int:
     )
     w.session.add(row)
     await w.flush(Conflict("a delivery of this pairing is recorded for that day already"))
+    await refresh_totals(ctx.session, [pairing.member_id], [d.delivered_on.year])
     w.record(
         to_global_id("StudyDelivery", row.id),
         pairing.org_path,
@@ -810,6 +956,7 @@ async def record_attendance(
     )
     if await w.change(stmt) != 1:
         raise NotFound("the member is not enrolled in this class")
+    await refresh_totals(w.session, [member_id], [klass.starts_on.year])
     w.record(
         to_global_id("TrainingClass", klass.id),
         klass.org_path,

@@ -474,3 +474,10 @@ async def test_saved_queries_export_branches_and_attendance_as_csv(api: Api) -> 
     own = [r for r in attended if r["organization.name"] == "中共浒溪社区党委"]
     assert len(own) >= 11 and len(attended) > len(own)  # with its branches' 三会一课
     assert sum(int(r["attendanceSummary.present"]) for r in own) > 300
+
+
+async def test_the_study_totals_stay_exact(writable_api: Api) -> None:
+    """After this module's writes, every maintained study total equals its credits."""
+    from tests.test_study_totals import assert_totals_exact  # which imports this module
+
+    await assert_totals_exact(writable_api.engine)

@@ -13,6 +13,7 @@ from models import PartyPost
 from tests.conftest import NOW, Api, stored_year
 from tests.test_activity import member_accounts, org_gid, sql
 from tests.test_saved_queries import parse_csv
+from tests.test_study_totals import assert_totals_exact, refreshed
 from tests.test_write import gid
 
 GRID1 = "中共青年塘社区网格第一党支部"
@@ -157,6 +158,7 @@ async def test_targets_at_31_5_32_and_56_hours(writable_api: Api) -> None:
             text("DELETE FROM study_session WHERE member_id IN (:a, :b)"),
             {"a": member_pk, "b": officer_pk},
         )
+    await refreshed(api, [member_pk, officer_pk], 2026)
     below = await deliver_up_to(api, member, 1890, days)  # 31.5 hours
     assert below["totalMinutes"] == 1890 and below["targetMinutes"] == 1920
     assert (below["met"], below["remainingMinutes"]) == (False, 30)
@@ -264,6 +266,7 @@ async def test_a_lecture_attended_credits_its_hours(writable_api: Api) -> None:
             ),
             {"i": top + 1, "m": member, "a": aid},
         )
+    await refreshed(api, [member], 2026)
     after = (await api.data(MY_HOURS, user=user))["viewer"]["member"]["studyHours"]
     assert after["offlineMinutes"] - before["offlineMinutes"] == 120  # a two-hour 党课
 
@@ -410,3 +413,8 @@ async def test_street_class_enrols_committee_members_and_credits_attendance(
     after = await hours_of(api, secretary)
     assert after["trainingMinutes"] - before["trainingMinutes"] == 960
     assert after["targetMinutes"] == OFFICER_TARGET
+
+
+async def test_the_totals_stay_exact(writable_api: Api) -> None:
+    """After this module's writes, every maintained total equals its credits."""
+    await assert_totals_exact(writable_api.engine)

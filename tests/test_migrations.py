@@ -23,6 +23,7 @@ TABLES = {
     "study_session",
     "study_pairing",
     "study_delivery",
+    "study_total",
     "training_class",
     "training_enrolment",
     "org_term",
