@@ -158,11 +158,11 @@ async def test_a_moved_member_takes_their_totals(writable_api: Api) -> None:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_the_backfill_equals_the_recomputation(backend: str, tmp_path) -> None:
-    """0018 fills the totals from the data as it found them: exactly `credited`."""
+    """0020 fills the totals from the data as it found them: exactly `credited`."""
     engine = await fresh_engine(backend, str(tmp_path), "study_totals")
     try:
         await seed(engine, "demo", as_of=dt.date(2026, 1, 10))  # credits in two years
-        await downgrade(engine, "0017")
+        await downgrade(engine, "0019")
         await upgrade(engine)
         years = await sql_years(engine)
         assert years == {2025, 2026}

@@ -1,7 +1,7 @@
 """fewer index entries per moved row: a redundant study-session index, a partial check-in one
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 
 A subtree move rewrites every path copy under it, and on PostgreSQL each rewritten row is a
 non-HOT update that writes an entry into every index of its table (docs/performance.md,
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0018"
-down_revision: str | None = "0017"
+revision: str = "0019"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

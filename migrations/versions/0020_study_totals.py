@@ -1,7 +1,7 @@
 """study totals: each member's credited minutes of a year, maintained, backfilled
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0020
+Revises: 0019
 
 The backfill is the computation of `resolvers.learning.credited` as it stands at this
 revision, in SQL (a migration does not import the resolvers, whose code moves on); the test
@@ -17,8 +17,8 @@ from alembic import op
 from domain.clock import clock
 from models.base import as_stored
 
-revision: str = "0018"
-down_revision: str | None = "0017"
+revision: str = "0020"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
