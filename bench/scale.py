@@ -5,7 +5,8 @@ in-process (GraphQL and the raw SQL of the same rows), with the plans of the agg
 Each factor has its own database (`dangjian_bench_s01`, `dangjian_bench`, `dangjian_bench_s10`
 by default), migrated and, where empty, seeded with `seed(factor=…)`: base data only (orgs,
 members, accounts) except at 1×, which `make bench` seeds whole. Seeding 10× takes about half
-an hour. Writes bench/results/scale.json and scale.md.
+an hour. Medians of `--runs` calls, and of `--passes` passes over the factors in turn.
+Writes bench/results/scale.json and scale.md.
 """
 
 import argparse
@@ -19,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.common import graphql_call, timed
-from bench.operations import STATS, STATS_SQL, gid
+from bench.operations import LEVELS_SQL, STATS, STATS_SQL, gid
 from bench.run import BENCH_POSTGRES, RESULTS
 from datagen.seed import seed, terminal_progress
 from domain.calendar import born_before
@@ -68,11 +69,14 @@ async def plan(engine: AsyncEngine, sql: str, params: dict) -> dict[str, Any]:
     scan = top
     while scan.get("Plans"):
         scan = scan["Plans"][0]
+    workers = scan.get("Workers Launched", 0) or top.get("Workers Launched", 0)
     return {
         "scan": f"{scan['Node Type']} on {scan.get('Index Name', scan.get('Relation Name'))}",
-        "rows": scan["Actual Rows"],
+        "rows": scan["Actual Rows"] * scan["Actual Loops"],  # a parallel scan: per process
+        "workers": workers,
         "heap_fetches": scan.get("Heap Fetches"),
         "buffers": top["Shared Hit Blocks"] + top["Shared Read Blocks"],
+        "read": top["Shared Read Blocks"],
         "ms": round(doc[0]["Execution Time"], 2),
     }
 
@@ -108,7 +112,7 @@ async def measure(url: str, factor: float, runs: int) -> dict[str, Any]:
         "page 100": (graphql_call(engine, "jiangjin_admin", PAGE), [sql(PAGE_SQL, span)]),
         "district stats": (
             graphql_call(engine, "jiangjin_admin", STATS, variables),
-            [sql(stats_sql, {**span, **born})],
+            [sql(stats_sql, {**span, **born}), sql(LEVELS_SQL, span)],
         ),
     }
     out: dict[str, Any] = {
@@ -139,6 +143,7 @@ async def measure(url: str, factor: float, runs: int) -> dict[str, Any]:
         "page": await plan(engine, PAGE_SQL, span),
         "count": await plan(engine, COUNT_SQL, span),
         "stats": await plan(engine, stats_sql, {**span, **born}),
+        "levels": await plan(engine, LEVELS_SQL, span),
     }
     await engine.dispose()
     return out
@@ -167,8 +172,9 @@ def write(rows: list[dict[str, Any]]) -> None:
         lines.append(
             f"- {r['factor']}×: "
             + "; ".join(
-                f"{k}: {p['scan']}, {p['rows']:,} rows, heap fetches {p['heap_fetches']}, "
-                f"{p['buffers']:,} pages, {p['ms']} ms"
+                f"{k}: {p['scan']}, {p['rows']:,} rows, {p['workers']} parallel workers, "
+                f"heap fetches {p['heap_fetches']}, {p['buffers']:,} pages "
+                f"({p['read']:,} not in shared buffers), {p['ms']} ms"
                 for k, p in r["plans"].items()
             )
         )
@@ -177,16 +183,23 @@ def write(rows: list[dict[str, Any]]) -> None:
 
 async def main(args: argparse.Namespace) -> None:
     base = async_url(args.postgres).rpartition("/")[0]
-    rows = []
-    for factor, name in FACTORS.items():
-        if factor not in args.factors:
-            continue
-        url = f"{base}/{args.db.get(factor, name)}"
+    urls = {f: f"{base}/{args.db.get(f, name)}" for f, name in FACTORS.items() if f in args.factors}
+    for factor, url in urls.items():
         print(f"{factor}×: {url}")
         seconds = await prepare(url, factor)
         if seconds is not None:
             print(f"  seeded in {seconds:.0f} s")
-        rows.append(await measure(url, factor, args.runs))
+    passes: dict[float, list[dict[str, Any]]] = {f: [] for f in urls}
+    for _ in range(args.passes):  # the factors in turn, again: a shared machine drifts
+        for factor, url in urls.items():
+            passes[factor].append(await measure(url, factor, args.runs))
+    rows = []
+    for measured in passes.values():
+        row = measured[-1]
+        for name, cell in row["operations"].items():
+            for key in cell:
+                cell[key] = statistics.median(m["operations"][name][key] for m in measured)
+        rows.append(row)
     write(rows)
     print(f"results in {RESULTS / 'scale.md'}")
 
@@ -196,6 +209,7 @@ if __name__ == "__main__":
     parser.add_argument("--postgres", default=BENCH_POSTGRES, help="the 1× database's URL")
     parser.add_argument("--factors", type=float, nargs="+", default=list(FACTORS))
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--passes", type=int, default=3, help="medians over passes")
     parser.add_argument(
         "--db",
         type=lambda v: (float(v.split("=")[0]), v.split("=")[1]),
