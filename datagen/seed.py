@@ -131,6 +131,18 @@ def account_rows(tree: Tree, links: dict[str, tuple[int, int]]) -> tuple[list[tu
     return accounts, grants
 
 
+async def load_accounts(writer: BulkWriter, tree: Tree, links: dict[str, tuple[int, int]]) -> int:
+    """The demo accounts and their grants; how many accounts."""
+    accounts, grants = account_rows(tree, links)
+    await writer.insert(
+        "account",
+        ("id", "username", "member_id", "display_name", "active", "token_version"),
+        accounts,
+    )
+    await writer.insert("role_grant", ("id", "account_id", "role", "org_id"), grants)
+    return len(accounts)
+
+
 def account_id(username: str) -> int:
     return next(i for i, a in enumerate(ACCOUNTS, start=1) if a[0] == username)
 
@@ -244,10 +256,14 @@ async def seed(
     reset: bool = False,
     progress: Progress | None = None,
     as_of: dt.date | None = None,
+    factor: float = 1.0,
+    base_only: bool = False,
 ) -> SeedReport | None:
     """Load the `scale` data set as it stands at the start of `as_of` (default: today), so
     the story holds on whatever day it is seeded; deterministic for a given `as_of`. None
-    (nothing written) if data exist and not `reset`."""
+    (nothing written) if data exist and not `reset`. `factor` multiplies the city
+    (`Scale.times`); `base_only` loads organisations, members and the demo accounts only,
+    what the scale curve reads (the 10× city's activity tables would take hours)."""
     as_of = as_of or clock().today()
     started = time.perf_counter()
     report = progress or (lambda *_: None)
@@ -257,13 +273,26 @@ async def seed(
         writer = BulkWriter(conn)
         await writer.clear()
         rng = random.Random(SEED)
-        builder = ShapeBuilder(SCALES[scale], rng)
+        builder = ShapeBuilder(SCALES[scale].times(factor), rng)
         tree = builder.build()
         orgs = (tree.org_row(n, as_of) for n in tree.nodes)
         await writer.insert("organization", ORG_COLUMNS, orgs)
         report("organizations", len(tree.nodes), len(tree.nodes))
         total = sum(n.size for n in tree.nodes)
         links: dict[str, tuple[int, int]] = {}
+        factory = MemberFactory(rng, as_of)
+        if base_only:
+            done = 0
+            rows = (row for row, _ in member_rows(tree, builder.communities, factory, links))
+            for chunk in batched(rows, CHUNK):
+                done += await writer.insert("member", MEMBER_COLUMNS, chunk)
+                report("members", done, total)
+            await writer.link_secretaries()
+            accounts = await load_accounts(writer, tree, links)
+            await writer.finish()
+            return SeedReport(
+                scale, len(tree.nodes), done, accounts, 0, 0, 0, time.perf_counter() - started
+            )
         planner = CheckInPlanner(tree, rng, as_of)
         dues = DuesPlanner(rng, as_of)
         development = DevelopmentPlanner(rng, as_of)
@@ -271,8 +300,6 @@ async def seed(
         life = ActivityPlanner(tree, as_of, SEED + 20)
         study = LearningPlanner(tree, as_of, SEED + 22)
         await writer.insert("study_resource", RESOURCE_COLUMNS, study.resources)
-
-        factory = MemberFactory(rng, as_of)
 
         def observed() -> Iterator[tuple]:
             for row, branch in member_rows(tree, builder.communities, factory, links):
@@ -290,13 +317,7 @@ async def seed(
             await writer.insert("study_session", SESSION_COLUMNS, study.take())
             report("members", done, total)
         await writer.link_secretaries()
-        accounts, grants = account_rows(tree, links)
-        await writer.insert(
-            "account",
-            ("id", "username", "member_id", "display_name", "active", "token_version"),
-            accounts,
-        )
-        await writer.insert("role_grant", ("id", "account_id", "role", "org_id"), grants)
+        accounts = await load_accounts(writer, tree, links)
         check_ins, services = await load_check_ins(writer, planner, tree, links, report)
         huxi = tree.by_name[f"中共{ANCHOR_UNIT_FEEDS[0]}党委"].id
         reported = [c[1] for c in check_ins if c[2] == huxi and c[8] == "ACTIVE"]
@@ -316,7 +337,7 @@ async def seed(
         scale,
         len(tree.nodes),
         done,
-        len(accounts),
+        accounts,
         len(check_ins),
         services,
         payments,

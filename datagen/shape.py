@@ -1,7 +1,7 @@
 """The shape of the tree per scale, with the real places of the Chongqing story as anchors."""
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from datagen.anchors import (
     ANCHOR_BRANCHES,
@@ -30,6 +30,20 @@ class Scale:
     community_branches: tuple[int, int]
     village_branches: tuple[int, int]
     branch_mean: float  # mean members per branch beyond the minimum of 3
+
+    def times(self, factor: float) -> "Scale":
+        """The same city with `factor` times the streets, townships and units (their
+        communities, villages and branches, so members, follow): the scale curve's 0.1× and
+        10×. Districts stay the real 38, so a district grows with the factor."""
+        if factor == 1:
+            return self
+        lo, hi = self.units_per_district
+        return replace(
+            self,
+            streets=max(1, round(self.streets * factor)),
+            townships=max(1, round(self.townships * factor)),
+            units_per_district=(max(1, round(lo * factor)), max(1, round(hi * factor))),
+        )
 
 
 SCALES = {

@@ -1,6 +1,6 @@
 """SQLAlchemy 2 typed ORM models, one module per domain area."""
 
-from models.account import Account, RoleGrant
+from models.account import Account, AuthzEpoch, RoleGrant
 from models.activity import (
     Activity,
     ActivityAudience,
@@ -89,6 +89,7 @@ __all__ = [
     "ActivityType",
     "AdditionMethod",
     "AuditEntry",
+    "AuthzEpoch",
     "Base",
     "BranchKind",
     "CaseStatus",

@@ -1,6 +1,6 @@
 """Login accounts and their role grants (user → role @ scope org)."""
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -33,3 +33,14 @@ class RoleGrant(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
     role: Mapped[str] = mapped_column(String(32))
     org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
+
+
+class AuthzEpoch(Base):
+    """One row counting the changes to what a principal is read from: accounts, grants and
+    the paths of organisations. PostgreSQL triggers bump it (migration 0021), so an API
+    process may use a principal it read again while the count stands (`server/auth.py`)."""
+
+    __tablename__ = "authz_epoch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

@@ -23,7 +23,7 @@ from domain.clock import use_zone
 from resolvers.context import Context
 from schema import build_schema
 from server import graphiql
-from server.auth import authenticate
+from server.auth import Principals, authenticate
 from server.db import DatabaseNotReady, Session, check_revision, make_engine
 from server.graphql_http import GraphQLEndpoint, PersistedQueries
 from server.limits import BodyLimit
@@ -109,12 +109,14 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         pool_size=settings.db_pool_size,
     )
     schema, registry, trusted = documents(settings)
+    # only PostgreSQL's triggers count the authorization epoch (migration 0021)
+    principals = Principals() if engine.dialect.name == "postgresql" else None
 
     async def context(request: Request) -> Context:
         """One principal and fresh DataLoaders per call, on the request's DB session."""
         session: AsyncSession = request.state.db
         principal, error = await authenticate(
-            request.headers.get("authorization"), session, settings
+            request.headers.get("authorization"), session, settings, principals
         )
         ctx = Context(
             session=session,

@@ -100,6 +100,12 @@ def seed(
         str | None,
         typer.Option("--as-of", help="the day the data set stands at (YYYY-MM-DD; default today)"),
     ] = None,
+    factor: Annotated[
+        float, typer.Option(help="times the city's streets, townships and units (scale curve)")
+    ] = 1.0,
+    base_only: Annotated[
+        bool, typer.Option(help="organisations, members and the demo accounts only")
+    ] = False,
 ) -> None:
     """Load the deterministic data set; skipped when data exist, unless --reset."""
     import datetime as dt
@@ -109,6 +115,8 @@ def seed(
 
     if scale not in SCALES:
         raise typer.BadParameter(f"scale must be one of {', '.join(SCALES)}")
+    if not 0 < factor <= 100:
+        raise typer.BadParameter("--factor must be above 0 and at most 100")
     try:
         day = dt.date.fromisoformat(as_of) if as_of else None
     except ValueError:
@@ -120,7 +128,15 @@ def seed(
     async def run():
         engine = _engine()
         try:
-            return await run_seed(engine, scale, reset=reset, progress=terminal_progress, as_of=day)
+            return await run_seed(
+                engine,
+                scale,
+                reset=reset,
+                progress=terminal_progress,
+                as_of=day,
+                factor=factor,
+                base_only=base_only,
+            )
         finally:
             await engine.dispose()
 

@@ -3,8 +3,9 @@
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import asyncpg
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -45,13 +46,16 @@ def make_engine(
         if statement_timeout_ms:
             sqlite_deadlines(engine, statement_timeout_ms / 1000)
         return engine
+    connect_args = kwargs.pop("connect_args", {})
+    if "+asyncpg" in url:
+        connect_args = {"connection_class": RidingConnection, **connect_args}
     if statement_timeout_ms:
-        connect_args = kwargs.pop("connect_args", {})
         server_settings = {
             **connect_args.get("server_settings", {}),
             "statement_timeout": str(statement_timeout_ms),
         }
-        kwargs["connect_args"] = {**connect_args, "server_settings": server_settings}
+        connect_args = {**connect_args, "server_settings": server_settings}
+    kwargs["connect_args"] = connect_args
     if pool_size:
         kwargs.update(pool_size=pool_size, max_overflow=0)
     engine = create_async_engine(url, **kwargs)
@@ -65,6 +69,43 @@ def _alive(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
     so asking costs no round trip, unlike a pre-ping's `SELECT` on every checkout."""
     if dbapi_conn.driver_connection.is_closed():
         raise DisconnectionError("the server closed this connection")
+
+
+class RidingConnection(asyncpg.Connection):
+    """asyncpg's connection, whose next `BEGIN` may carry one more statement in its round
+    trip (`begin_checking`): the simple query protocol runs both and answers with the last
+    one's command tag."""
+
+    rider: str | None = None  # the statement to send with the next BEGIN
+    tag = ""  # the rider's command tag: "SELECT 1" when it found its row
+
+    async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:
+        rider = self.rider
+        if rider is None or args or not query.startswith("BEGIN"):
+            return await super().execute(query, *args, timeout=timeout)
+        self.rider = None
+        self.tag = await super().execute(f"{query} {rider}", timeout=timeout)  # BEGIN …;
+        return self.tag
+
+
+async def begin_checking(session: AsyncSession, check: str) -> bool | None:
+    """Begin the session's transaction now, with `check` (a literal SELECT of at most one
+    row) in the BEGIN's own round trip: whether it found its row. None where that cannot be
+    done: not PostgreSQL through `make_engine`, or the transaction began already.
+
+    SQLAlchemy's asyncpg adapter sends BEGIN lazily before the first statement; this starts
+    it early through the adapter's own `_start_transaction`, so that the adapter tracks the
+    transaction as ever (commit, rollback). `tests/test_principals.py` counts the trips."""
+    raw = await (await session.connection()).get_raw_connection()
+    driver, adapted = raw.driver_connection, cast(Any, raw.dbapi_connection)
+    if not isinstance(driver, RidingConnection) or adapted._transaction is not None:
+        return None
+    driver.rider, driver.tag = check, ""
+    try:
+        await adapted._start_transaction()
+    finally:
+        driver.rider = None
+    return driver.tag == "SELECT 1"
 
 
 class Deadline:

@@ -1,7 +1,8 @@
 """A revocation, a deactivation and a force sign-out take effect on the very next request in
 every API process: two real `dangjian serve` processes on one PostgreSQL database, the change
-made through one, the holder refused by the other at once (no process keeps a copy of a
-principal or its grants)."""
+made through one, the holder refused by the other at once: the other keeps each principal
+from its requests before the change, and must see in the next request's BEGIN that the
+authorization epoch moved (server/auth.py)."""
 
 import os
 from collections.abc import Iterator

@@ -56,6 +56,34 @@ async def test_demo_seed_is_deterministic(tmp_path) -> None:
     await second.dispose()
 
 
+async def test_a_factor_scales_the_city_and_base_only_loads_orgs_members_accounts(
+    tmp_path,
+) -> None:
+    """The scale curve's databases: `factor` multiplies the streets, townships and units
+    (so branches and members), the story's places stay, and `base_only` writes no activity."""
+    engine = await fresh_engine("sqlite", str(tmp_path), "x2")
+    report = await seed(engine, "demo", factor=2, base_only=True)
+    assert report is not None
+    async with engine.connect() as conn:
+        orgs = await conn.scalar(select(func.count()).select_from(Organization))
+        members = await conn.scalar(select(func.count()).select_from(Member))
+        accounts = await conn.scalar(select(func.count()).select_from(Account))
+        story = ["中共浒溪社区党委", "中共鸳鸯村党委"]
+        anchors = await conn.scalar(select(func.count()).where(Organization.name.in_(story)))
+        check_ins = await conn.scalar(text("SELECT count(*) FROM check_in"))
+        dues = await conn.scalar(text("SELECT count(*) FROM dues_payment"))
+    await engine.dispose()
+    base = await fresh_engine("sqlite", str(tmp_path), "x1")
+    single = await seed(base, "demo")
+    await base.dispose()
+    assert single is not None
+    assert (orgs, members, accounts) == (report.organizations, report.members, report.accounts)
+    assert 1.5 * single.organizations < orgs < 2.5 * single.organizations
+    assert 1.5 * single.members < members < 2.5 * single.members
+    assert accounts == single.accounts and anchors == 2
+    assert check_ins == dues == 0 < single.check_ins
+
+
 async def member_named(conn: AsyncSession, name: str) -> Member:
     return (await conn.execute(select(Member).where(Member.name == name))).scalar_one()
 

@@ -45,6 +45,7 @@ TABLES = {
     "member",
     "account",
     "role_grant",
+    "authz_epoch",
     "check_in",
     "service_record",
     "service_team",
