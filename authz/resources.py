@@ -18,6 +18,7 @@ class Resource(StrEnum):
     LEARNING = "learning"
     ACCOUNT = "account"
     TRANSFER = "transfer"
+    COCKPIT = "cockpit"
 
 
 class Action(StrEnum):

@@ -8,7 +8,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from sqlalchemy import Row, Select, String, case, cast, func, literal, select, update
+from sqlalchemy import (
+    Row,
+    Select,
+    String,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -17,6 +29,8 @@ from authz.paths import subtree
 from authz.registry import scoped, unscoped
 from authz.resources import Action, Resource
 from authz.scope import Scope
+from domain.calendar import Period, add_months
+from domain.clock import clock
 from domain.dues import (
     FLAG_MONTHS,
     PAYING,
@@ -206,9 +220,10 @@ async def ledger(ctx: Context, member_id: int, year: int) -> Ledger | None:
 # ---- collection figures and arrears --------------------------------------------------------
 
 
-def _due(ctx: Context, path: str, period: int, *columns) -> Select:
-    """Members of the subtree owing dues for `period` (base set, not exempt, admitted, on the
-    roll: who left it before the month owes no more; the partial index `ix_member_left`)."""
+def _due(ctx: Context, path: str | None, period: int, *columns) -> Select:
+    """Members of the subtree (every one in scope for no `path`) owing dues for `period` (base
+    set, not exempt, admitted, on the roll: who left it before the month owes no more; the
+    partial index `ix_member_left`)."""
     left = unscoped(
         select(Member.id).where(
             Member.standing != Standing.ACTIVE,
@@ -216,14 +231,14 @@ def _due(ctx: Context, path: str, period: int, *columns) -> Select:
         ),
         why="ids of members who left the roll, only to leave out dues rows already scoped",
     )
-    return dues_rows(ctx, DuesBase, *columns).where(
+    stmt = dues_rows(ctx, DuesBase, *columns).where(
         DuesBase.year == period // 12,
-        subtree(DuesBase.org_path, path),
         DuesBase.owed_from <= period,
         DuesBase.exempt.is_(False),
         DuesBase.monthly_payable_fen > 0,
         DuesBase.member_id.not_in(left),
     )
+    return stmt if path is None else stmt.where(subtree(DuesBase.org_path, path))
 
 
 def _live(ctx: Context, path: str, period: int, *columns) -> Select:
@@ -254,6 +269,56 @@ def arrears_months(period: int):
         .scalar_subquery()
     )
     return literal(period) - func.coalesce(last_paid(period), first_owed - 1)
+
+
+def _paid_on_time(period: int) -> Select:
+    """Member ids whose dues for month `period` are settled by a live payment made before the
+    month ended (correlated to nothing: one pass over the month's settlements)."""
+    month_end = clock().start_of(add_months(dt.date(period // 12, period % 12 + 1, 1), 1))
+    return unscoped(
+        select(DuesMonth.member_id)
+        .join(DuesPayment, DuesPayment.id == DuesMonth.payment_id)
+        .where(
+            DuesMonth.period == period,
+            DuesMonth.voided_by.is_(None),
+            DuesPayment.paid_at < month_end,
+        ),
+        why="settlements of the month, only to mark the scoped dues_base rows of the outer "
+        "statement",
+    )
+
+
+def dues_on_time_source(ctx: Context, period: Period) -> Select:
+    """DUES_ON_TIME (党费按时缴纳率): member-months owing dues (`_due`: base set, not exempt,
+    admitted, on the roll) paid on time ÷ member-months owing dues, over the months of the
+    period that ended by today. A month M is paid on time when a live settlement of M
+    (`dues_month`, not voided by a reversal) belongs to a payment made before M ended (dues
+    are paid monthly, 按月缴纳, by the month's last day; months paid ahead count as on time, a
+    late payment settles the month but not on time).
+    One row per member and month, at the dues row's org path, in the caller's dues scope."""
+    first = period_of_date(period.start)
+    last = min(period_of_date(period.end - dt.timedelta(days=1)), period_of_date(ctx.today) - 1)
+    parts = [
+        _due(
+            ctx,
+            None,
+            m,
+            DuesBase.org_path.label("path"),
+            case((DuesBase.member_id.in_(_paid_on_time(m)), 1), else_=0).label("numerator"),
+            literal(1).label("denominator"),
+        )
+        for m in range(first, last + 1)
+    ]
+    if not parts:  # no month of the period has ended: nothing is due yet
+        return _due(
+            ctx,
+            None,
+            first,
+            DuesBase.org_path.label("path"),
+            literal(0).label("numerator"),
+            literal(0).label("denominator"),
+        ).where(false())
+    return parts[0] if len(parts) == 1 else union_all(*parts)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)

@@ -325,6 +325,24 @@ async def study_board(ctx: Context, key: StudyBoardKey) -> StudyBoard:
     return await ctx.load(load_study_boards, key)
 
 
+def study_source(ctx: Context, period: Period) -> Select:
+    """STUDY_HOURS_MET (学习学时达标率, the study board's `met / members`): Party members whose
+    credited minutes of the year reach their target (`domain.learning.target_minutes`: 32
+    class hours, 56 for secretaries and committee members) ÷ Party members, for the year the
+    period ends in (targets are yearly). One row per member at their org path, as
+    `board_select` finds them."""
+    year = (period.end - dt.timedelta(days=1)).year
+    per = board_select(ctx, StudyBoardKey("/", year, 0)).subquery("per_member")
+    return unscoped(
+        select(
+            Member.org_path.label("path"),
+            case((per.c.minutes >= per.c.target, 1), else_=0).label("numerator"),
+            literal(1).label("denominator"),
+        ).join(Member, Member.id == per.c.member_id),
+        why="the org paths of the scoped members of the study board above",
+    )
+
+
 # ---- resources, deliveries, classes ----------------------------------------------------------
 
 RESOURCE_COLUMNS = tuple(StudyResource.__table__.c)
