@@ -14,13 +14,15 @@ import enum
 import inspect
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     and_,
     case,
+    column,
     func,
     literal_column,
     null,
@@ -43,8 +45,10 @@ from resolvers.errors import Forbidden
 from resolvers.floating import enrolment_source
 from resolvers.learning import study_source
 from resolvers.org import LIVE, get_org, scoped_orgs
+from resolvers.pagination import Order, Page, Window, make_page
 
 TREND_MONTHS = 12
+T = TypeVar("T")
 
 
 class IndicatorKey(enum.Enum):
@@ -328,6 +332,34 @@ async def figures(ctx: Context, cockpit: Cockpit) -> tuple[list[Figure], list[Ch
 
 async def trend(ctx: Context, cockpit: Cockpit) -> list[Month]:
     return await ctx.load(load_trends, cockpit)
+
+
+@dataclass(frozen=True)
+class Ranked(Generic[T]):
+    """An item at its place in a short list: the place is what a cursor carries."""
+
+    position: int
+    item: T
+
+
+POSITION = Order(None, column("position", Integer))
+
+
+def list_page(items: Sequence[T], window: Window) -> Page[Ranked[T]]:
+    """One page of a short list built in memory (children: a few dozen, at most a few
+    hundred; months: 12), cursors carrying the place; `window.field` names the list and its
+    sort, so a cursor of another one is refused."""
+    ranked = [Ranked(i, item) for i, item in enumerate(items)]
+    for cursor, ahead in ((window.after, True), (window.before, False)):
+        if cursor:
+            _, place = POSITION.position(cursor, window.field)
+            ranked = [r for r in ranked if (r.position > place if ahead else r.position < place)]
+    rows = ranked[::-1] if window.backward else ranked
+
+    async def count() -> int:
+        return len(items)
+
+    return make_page(rows[: window.size + 1], POSITION, window, count)
 
 
 def sort_children(items: list[Child], key: IndicatorKey | None) -> list[Child]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from sqlalchemy import (
+    ColumnElement,
     Row,
     Select,
     String,
@@ -271,21 +272,23 @@ def arrears_months(period: int):
     return literal(period) - func.coalesce(last_paid(period), first_owed - 1)
 
 
-def _paid_on_time(period: int) -> Select:
-    """Member ids whose dues for month `period` are settled by a live payment made before the
-    month ended (correlated to nothing: one pass over the month's settlements)."""
+def _paid_on_time(period: int) -> ColumnElement[bool]:
+    """The current dues_base row's member settled month `period` by a live payment made
+    before the month ended (correlated: the live (member, period) index, then the payment's
+    key; an uncorrelated IN over the month's settlements is rescanned per row by PostgreSQL
+    once it outgrows `work_mem`)."""
     month_end = clock().start_of(add_months(dt.date(period // 12, period % 12 + 1, 1), 1))
     return unscoped(
-        select(DuesMonth.member_id)
+        select(DuesMonth.id)
         .join(DuesPayment, DuesPayment.id == DuesMonth.payment_id)
         .where(
+            DuesMonth.member_id == DuesBase.member_id,
             DuesMonth.period == period,
             DuesMonth.voided_by.is_(None),
             DuesPayment.paid_at < month_end,
         ),
-        why="settlements of the month, only to mark the scoped dues_base rows of the outer "
-        "statement",
-    )
+        why=CORRELATED,
+    ).exists()
 
 
 def dues_on_time_source(ctx: Context, period: Period) -> Select:
@@ -304,7 +307,7 @@ def dues_on_time_source(ctx: Context, period: Period) -> Select:
             None,
             m,
             DuesBase.org_path.label("path"),
-            case((DuesBase.member_id.in_(_paid_on_time(m)), 1), else_=0).label("numerator"),
+            case((_paid_on_time(m), 1), else_=0).label("numerator"),
             literal(1).label("denominator"),
         )
         for m in range(first, last + 1)

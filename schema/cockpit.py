@@ -1,6 +1,7 @@
 """The cockpit (驾驶舱) of the digital operation and governance centre: every indicator for
 a scope and a period, by child organisation, and as a 12-month trend."""
 
+import dataclasses
 import datetime as dt
 from typing import Annotated
 
@@ -11,6 +12,8 @@ from models import OrgLevel
 from resolvers import cockpit as resolvers
 from resolvers.cockpit import IndicatorKey
 from resolvers.ids import pk_of
+from resolvers.pagination import Window
+from schema.relay import After, Before, Connection, First, Last, connection, window
 from schema.shared import OrganizationRef, PeriodArg, org_by_id
 
 strawberry.enum(
@@ -20,6 +23,8 @@ strawberry.enum(
 for _value in IndicatorKey.__strawberry_definition__.values:  # type: ignore[attr-defined]
     _key = IndicatorKey[_value.name]
     _value.description = f"{_key.value}: {resolvers.formula(_key)}"
+
+KeyArg = Annotated[IndicatorKey, strawberry.argument(description="Which indicator.")]
 
 
 @strawberry.type(description="One indicator's figures: numerator ÷ denominator.")
@@ -45,14 +50,33 @@ class Indicator:
         )
 
 
+@strawberry.type
+class Figures:
+    """Every indicator of one part of the cockpit (a scope, a child, a month)."""
+
+    figures: strawberry.Private[list[resolvers.Figure]]
+
+    @strawberry.field(description="Every indicator, in the order of `IndicatorKey`.")
+    def indicators(self) -> list[Indicator]:
+        return [Indicator.of(f) for f in self.figures]
+
+    @strawberry.field(
+        description="One indicator (a column of its own in a saved query's table, by alias)."
+    )
+    def indicator(self, key: KeyArg) -> Indicator:
+        return Indicator.of(next(f for f in self.figures if f.key is key))
+
+
 @strawberry.type(description="The indicators of one child organisation of the cockpit's root.")
-class CockpitChild:
+class CockpitChild(Figures):
     org_pk: strawberry.Private[int]
     name: str = strawberry.field(description="The child organisation's name.")
     level: OrgLevel = strawberry.field(description="Its level.")
-    indicators: list[Indicator] = strawberry.field(
-        description="Every indicator for its subtree, in the order of `IndicatorKey`."
-    )
+
+    @classmethod
+    def of(cls, ranked: resolvers.Ranked[resolvers.Child]) -> "CockpitChild":
+        k = ranked.item
+        return cls(figures=k.figures, org_pk=k.org_id, name=k.name, level=k.level)
 
     @strawberry.field(description="The child organisation.")
     async def organization(self, info: strawberry.Info) -> OrganizationRef | None:
@@ -60,11 +84,26 @@ class CockpitChild:
 
 
 @strawberry.type(description="The indicators of one month of the trend.")
-class CockpitMonth:
+class CockpitMonth(Figures):
     month: str = strawberry.field(description="The month, YYYY-MM.")
-    indicators: list[Indicator] = strawberry.field(
-        description="Every indicator for that month, in the order of `IndicatorKey`."
-    )
+
+    @classmethod
+    def of(cls, ranked: resolvers.Ranked[resolvers.Month]) -> "CockpitMonth":
+        m = ranked.item
+        return cls(figures=m.figures, month=m.start.strftime("%Y-%m"))
+
+
+def _window(
+    info: strawberry.Info,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    sort: str = "",
+) -> Window:
+    """The window of a list built in memory; its cursors name the list and its sort."""
+    span = window(info, first, after, last, before)
+    return dataclasses.replace(span, field=f"{span.field}:{sort}")
 
 
 @strawberry.type(
@@ -87,6 +126,11 @@ class Cockpit:
         figures, _ = await resolvers.figures(info.context, self.c)
         return [Indicator.of(f) for f in figures]
 
+    @strawberry.field(description="One indicator for the subtree.")
+    async def indicator(self, info: strawberry.Info, key: KeyArg) -> Indicator:
+        figures, _ = await resolvers.figures(info.context, self.c)
+        return Figures(figures=figures).indicator(key)
+
     @strawberry.field(
         description="Each child organisation (the next level down) with its indicators; "
         "with `sortBy`, worst first by that indicator (lowest rate, or highest for "
@@ -98,29 +142,30 @@ class Cockpit:
         sort_by: Annotated[
             IndicatorKey | None, strawberry.argument(description="The indicator to sort by.")
         ] = None,
-    ) -> list[CockpitChild]:
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[CockpitChild]:
         _, kids = await resolvers.figures(info.context, self.c)
-        return [
-            CockpitChild(
-                org_pk=k.org_id,
-                name=k.name,
-                level=k.level,
-                indicators=[Indicator.of(f) for f in k.figures],
-            )
-            for k in resolvers.sort_children(kids, sort_by)
-        ]
+        ordered = resolvers.sort_children(kids, sort_by)
+        span = _window(info, first, after, last, before, sort_by.name if sort_by else "")
+        return connection(resolvers.list_page(ordered, span), CockpitChild.of)
 
     @strawberry.field(
         description="The 12 months ending with the period's last month, oldest first."
     )
-    async def trend(self, info: strawberry.Info) -> list[CockpitMonth]:
+    async def trend(
+        self,
+        info: strawberry.Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[CockpitMonth]:
         months = await resolvers.trend(info.context, self.c)
-        return [
-            CockpitMonth(
-                month=m.start.strftime("%Y-%m"), indicators=[Indicator.of(f) for f in m.figures]
-            )
-            for m in months
-        ]
+        span = _window(info, first, after, last, before)
+        return connection(resolvers.list_page(months, span), CockpitMonth.of)
 
 
 @strawberry.type

@@ -28,10 +28,12 @@ JIANGJIN = "中共重庆市江津区委员会"
 FIGURES = "indicators { key numerator denominator rate }"
 COCKPIT = f"""query($u: ID, $p: String) {{ cockpit(under: $u, period: $p) {{
   periodStart periodEnd organization {{ name }} {FIGURES}
-  byChild {{ name level organization {{ id name }} {FIGURES} }}
-  trend {{ month {FIGURES} }} }} }}"""
-SORTED = """query($k: IndicatorKey) { cockpit { byChild(sortBy: $k) {
-  name indicators { key rate } } } }"""
+  byChild(first: 100) {{ totalCount edges {{ node {{ name level organization {{ id name }}
+    {FIGURES} }} }} }}
+  trend {{ edges {{ node {{ month {FIGURES} }} }} }} }} }}"""
+SORTED = """query($k: IndicatorKey, $first: Int, $after: String) { cockpit {
+  byChild(sortBy: $k, first: $first, after: $after) { totalCount
+    pageInfo { hasNextPage endCursor } edges { node { name indicators { key rate } } } } } }"""
 
 
 async def rows(api: Api, sql: str, **params: Any) -> list[Any]:
@@ -65,6 +67,14 @@ def ended_months(first: dt.date, end: dt.date) -> list[dt.date]:
 
 def stored(day: dt.date) -> dt.datetime:
     return as_stored(clock().start_of(day))
+
+
+def kids(cockpit: dict) -> list[dict]:
+    return [e["node"] for e in cockpit["byChild"]["edges"]]
+
+
+def months(cockpit: dict) -> list[dict]:
+    return [e["node"] for e in cockpit["trend"]["edges"]]
 
 
 def by_key(figures: list[dict]) -> dict[str, tuple[int | None, int | None]]:
@@ -249,19 +259,17 @@ async def test_city_drills_into_every_district(api: Api) -> None:
         " WHERE p.name = :n AND c.dissolved_on IS NULL ORDER BY c.path",
         n=CITY,
     )
-    assert [c["name"] for c in data["byChild"]] == [r[0] for r in districts]
-    assert {"中共重庆市江津区委员会", "中共重庆市巴南区委员会"} <= {
-        c["name"] for c in data["byChild"]
-    }
+    assert [c["name"] for c in kids(data)] == [r[0] for r in districts]
+    assert {"中共重庆市江津区委员会", "中共重庆市巴南区委员会"} <= {c["name"] for c in kids(data)}
     # each district's figures are its own cockpit's, and the children add up to the city
-    jiangjin = next(c for c in data["byChild"] if c["name"] == JIANGJIN)
+    jiangjin = next(c for c in kids(data) if c["name"] == JIANGJIN)
     own = await api.data(
         COCKPIT, {"u": jiangjin["organization"]["id"], "p": "2026"}, user="cq_admin"
     )
     assert by_key(jiangjin["indicators"]) == by_key(own["cockpit"]["indicators"])
     city = by_key(data["indicators"])
     for key in (k.name for k in SOURCES):
-        assert sum(by_key(c["indicators"])[key][1] for c in data["byChild"]) <= city[key][1]
+        assert sum(by_key(c["indicators"])[key][1] for c in kids(data)) <= city[key][1]
 
 
 async def test_district_drills_into_its_streets_and_towns_only(api: Api) -> None:
@@ -273,12 +281,12 @@ async def test_district_drills_into_its_streets_and_towns_only(api: Api) -> None
         " WHERE p.name = :n AND c.dissolved_on IS NULL ORDER BY c.path",
         n=JIANGJIN,
     )
-    assert [c["name"] for c in data["byChild"]] == [r[0] for r in below]
+    assert [c["name"] for c in kids(data)] == [r[0] for r in below]
     # its streets and towns (and the district's own base committees), nothing of another
-    assert {c["level"] for c in data["byChild"]} >= {"STREET", "TOWNSHIP"}
+    assert {c["level"] for c in kids(data)} >= {"STREET", "TOWNSHIP"}
     prefix = await path_of(api, JIANGJIN)
     assert all(path.startswith(prefix) and path != prefix for _, _, path in below)
-    assert "中共圣泉街道党工委" in {c["name"] for c in data["byChild"]}
+    assert "中共圣泉街道党工委" in {c["name"] for c in kids(data)}
     # the city and another district are out of reach: null, as for a missing organisation
     for name in (CITY, BANAN):
         other = await api.post(COCKPIT, {"u": await org_gid(api, name)}, user="jiangjin_admin")
@@ -303,18 +311,18 @@ async def test_auditor_and_street_admin_open_their_own(api: Api) -> None:
     assert by_key(audited["indicators"]) == by_key(admin["indicators"])
     street = (await api.data(COCKPIT, {"p": "2026"}, user="shengquan_admin"))["cockpit"]
     assert street["organization"]["name"] == "中共圣泉街道党工委"
-    assert "COMMUNITY" in {c["level"] for c in street["byChild"]}
+    assert "COMMUNITY" in {c["level"] for c in kids(street)}
 
 
 async def test_trend_has_twelve_months_matching_sql(api: Api) -> None:
     data = (await api.data(COCKPIT, {"p": "2026-10"}, user="jiangjin_admin"))["cockpit"]
-    assert [m["month"] for m in data["trend"]] == [
+    assert [m["month"] for m in months(data)] == [
         f"{y}-{m:02d}" for y, m in [(2025, 11), (2025, 12)] + [(2026, i) for i in range(1, 11)]
     ]
     # the last month is the period itself
-    assert by_key(data["trend"][-1]["indicators"]) == by_key(data["indicators"])
+    assert by_key(months(data)[-1]["indicators"]) == by_key(data["indicators"])
     prefix = await path_of(api, JIANGJIN)
-    august = by_key(data["trend"][-3]["indicators"])
+    august = by_key(months(data)[-3]["indicators"])
     first, end = dt.date(2026, 8, 1), dt.date(2026, 9, 1)
     last_day = end - dt.timedelta(days=1)
     assert august["DUES_ON_TIME"] == await dues_on_time(api, prefix, first, end)
@@ -333,14 +341,26 @@ async def test_trend_has_twelve_months_matching_sql(api: Api) -> None:
 
 async def test_by_child_sorts_worst_first(api: Api) -> None:
     for key, worse_high in (("STUDY_HOURS_MET", False), ("DEVELOPMENT_OVERDUE", True)):
-        data = (await api.data(SORTED, {"k": key}, user="jiangjin_admin"))["cockpit"]
-        rates = [
-            next(f["rate"] for f in c["indicators"] if f["key"] == key) for c in data["byChild"]
-        ]
+        data = (await api.data(SORTED, {"k": key, "first": 100}, user="jiangjin_admin"))["cockpit"]
+        rates = [next(f["rate"] for f in c["indicators"] if f["key"] == key) for c in kids(data)]
         known = [r for r in rates if r is not None]
         assert known == sorted(known, reverse=worse_high)
         assert rates[: len(known)] == known  # no rate last
         assert len(set(known)) > 1  # the order says something
+        # pages of 2 follow the same order, and the cursors belong to this sort only
+        names, after, more = [], None, True
+        while more:
+            page = (
+                await api.data(
+                    SORTED, {"k": key, "first": 2, "after": after}, user="jiangjin_admin"
+                )
+            )["cockpit"]["byChild"]
+            names += [e["node"]["name"] for e in page["edges"]]
+            after, more = page["pageInfo"]["endCursor"], page["pageInfo"]["hasNextPage"]
+        assert names == [c["name"] for c in kids(data)]
+        assert page["totalCount"] == len(names)
+    stranger = await api.post(SORTED, {"first": 2, "after": after}, user="jiangjin_admin")
+    assert stranger["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 async def test_statements_do_not_grow_with_children_or_months(api: Api) -> None:
