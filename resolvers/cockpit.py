@@ -27,6 +27,7 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
+    text,
     union_all,
 )
 
@@ -227,10 +228,25 @@ async def children(ctx: Context, cockpit: Cockpit) -> list[tuple[int, str, str, 
     return [(r.id, r.path, r.name, r.level) for r in rows]
 
 
+NO_JIT = unscoped(
+    text("SET LOCAL jit = off"),
+    why="a setting of the request's transaction, no rows: see `without_jit`",
+)
+
+
+async def without_jit(ctx: Context) -> None:
+    """PostgreSQL's JIT compiles the cockpit's wide statements (hundreds of expressions) for
+    far longer than they run: 62 s against 1.8 s for a district at Chongqing scale
+    (docs/performance.md). Off for the request's transaction; SQLite has none."""
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        await ctx.session.execute(NO_JIT)
+
+
 async def load_periods(
     ctx: Context, keys: Sequence[Cockpit]
 ) -> list[tuple[list[Figure], list[Child]]]:
     """Per cockpit: its figures and its children's, in one statement over every source."""
+    await without_jit(ctx)
     return [await _period_figures(ctx, c) for c in keys]
 
 
@@ -288,6 +304,7 @@ async def _period_figures(ctx: Context, cockpit: Cockpit) -> tuple[list[Figure],
 
 async def load_trends(ctx: Context, keys: Sequence[Cockpit]) -> list[list[Month]]:
     """Per cockpit: each trend month's figures, in one statement over every source."""
+    await without_jit(ctx)
     return [await _trend(ctx, c) for c in keys]
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from functools import partial
 
 from sqlalchemy import (
-    ColumnElement,
     Row,
     Select,
     String,
@@ -30,7 +29,7 @@ from authz.paths import subtree
 from authz.registry import scoped, unscoped
 from authz.resources import Action, Resource
 from authz.scope import Scope
-from domain.calendar import Period, add_months
+from domain.calendar import Period
 from domain.clock import clock
 from domain.dues import (
     FLAG_MONTHS,
@@ -221,10 +220,9 @@ async def ledger(ctx: Context, member_id: int, year: int) -> Ledger | None:
 # ---- collection figures and arrears --------------------------------------------------------
 
 
-def _due(ctx: Context, path: str | None, period: int, *columns) -> Select:
-    """Members of the subtree (every one in scope for no `path`) owing dues for `period` (base
-    set, not exempt, admitted, on the roll: who left it before the month owes no more; the
-    partial index `ix_member_left`)."""
+def _due(ctx: Context, path: str, period: int, *columns) -> Select:
+    """Members of the subtree owing dues for `period` (base set, not exempt, admitted, on the
+    roll: who left it before the month owes no more; the partial index `ix_member_left`)."""
     left = unscoped(
         select(Member.id).where(
             Member.standing != Standing.ACTIVE,
@@ -232,14 +230,14 @@ def _due(ctx: Context, path: str | None, period: int, *columns) -> Select:
         ),
         why="ids of members who left the roll, only to leave out dues rows already scoped",
     )
-    stmt = dues_rows(ctx, DuesBase, *columns).where(
+    return dues_rows(ctx, DuesBase, *columns).where(
         DuesBase.year == period // 12,
+        subtree(DuesBase.org_path, path),
         DuesBase.owed_from <= period,
         DuesBase.exempt.is_(False),
         DuesBase.monthly_payable_fen > 0,
         DuesBase.member_id.not_in(left),
     )
-    return stmt if path is None else stmt.where(subtree(DuesBase.org_path, path))
 
 
 def _live(ctx: Context, path: str, period: int, *columns) -> Select:
@@ -272,23 +270,73 @@ def arrears_months(period: int):
     return literal(period) - func.coalesce(last_paid(period), first_owed - 1)
 
 
-def _paid_on_time(period: int) -> ColumnElement[bool]:
-    """The current dues_base row's member settled month `period` by a live payment made
-    before the month ended (correlated: the live (member, period) index, then the payment's
-    key; an uncorrelated IN over the month's settlements is rescanned per row by PostgreSQL
-    once it outgrows `work_mem`)."""
-    month_end = clock().start_of(add_months(dt.date(period // 12, period % 12 + 1, 1), 1))
-    return unscoped(
-        select(DuesMonth.id)
+PAID_AT = DuesPayment.paid_at.type
+
+
+def _month_start(period: int) -> dt.datetime:
+    return clock().start_of(dt.date(period // 12, period % 12 + 1, 1))
+
+
+def _on_time_year(ctx: Context, months: list[int]) -> Select:
+    """`dues_on_time_source` for consecutive `months` of one year: one pass over the year's
+    dues rows. Each row owes the months from `lo` (its first owed, or the first asked) to `hi`
+    (the last asked, or the month its member left the roll in); its numerator counts the live
+    settlements of those months whose payment precedes the month's end (one index range of
+    the member's live months, correlated: never the city's settlements at once)."""
+    first, last = months[0], months[-1]
+    left_on = unscoped(
+        select(Member.standing_on).where(
+            Member.id == DuesBase.member_id, Member.standing != Standing.ACTIVE
+        ),
+        why=CORRELATED,
+    ).scalar_subquery()
+    owing = (
+        dues_rows(
+            ctx,
+            DuesBase,
+            DuesBase.org_path.label("path"),
+            DuesBase.member_id,
+            case((DuesBase.owed_from > first, DuesBase.owed_from), else_=first).label("lo"),
+            left_on.label("left_on"),
+        )
+        .where(
+            DuesBase.year == first // 12,
+            DuesBase.owed_from <= last,
+            DuesBase.exempt.is_(False),
+            DuesBase.monthly_payable_fen > 0,
+        )
+        .subquery("owing")
+    )
+    # who left the roll owes up to the month they left in (`_due`: none after it)
+    hi = case(
+        (owing.c.left_on.is_(None), last),
+        *((owing.c.left_on >= _month_start(m).date(), m) for m in reversed(months)),
+        else_=first - 1,
+    )
+    month_end = case(  # moments typed as the column is: stored as naive UTC
+        *((DuesMonth.period == m, literal(_month_start(m + 1), PAID_AT)) for m in months)
+    )
+    on_time = unscoped(
+        select(func.count())
+        .select_from(DuesMonth)
         .join(DuesPayment, DuesPayment.id == DuesMonth.payment_id)
         .where(
-            DuesMonth.member_id == DuesBase.member_id,
-            DuesMonth.period == period,
+            DuesMonth.member_id == owing.c.member_id,
+            DuesMonth.period >= owing.c.lo,
+            DuesMonth.period <= hi,
             DuesMonth.voided_by.is_(None),
             DuesPayment.paid_at < month_end,
         ),
-        why=CORRELATED,
-    ).exists()
+        why="the settlements of the scoped dues row it is correlated to",
+    ).scalar_subquery()
+    return unscoped(
+        select(
+            owing.c.path,
+            on_time.label("numerator"),
+            case((hi >= owing.c.lo, hi - owing.c.lo + 1), else_=0).label("denominator"),
+        ),
+        why="the scoped dues rows above, with their figures",
+    )
 
 
 def dues_on_time_source(ctx: Context, period: Period) -> Select:
@@ -298,29 +346,15 @@ def dues_on_time_source(ctx: Context, period: Period) -> Select:
     (`dues_month`, not voided by a reversal) belongs to a payment made before M ended (dues
     are paid monthly, 按月缴纳, by the month's last day; months paid ahead count as on time, a
     late payment settles the month but not on time).
-    One row per member and month, at the dues row's org path, in the caller's dues scope."""
+    One row per member and year, at the dues row's org path, in the caller's dues scope."""
     first = period_of_date(period.start)
     last = min(period_of_date(period.end - dt.timedelta(days=1)), period_of_date(ctx.today) - 1)
-    parts = [
-        _due(
-            ctx,
-            None,
-            m,
-            DuesBase.org_path.label("path"),
-            case((_paid_on_time(m), 1), else_=0).label("numerator"),
-            literal(1).label("denominator"),
-        )
-        for m in range(first, last + 1)
-    ]
-    if not parts:  # no month of the period has ended: nothing is due yet
-        return _due(
-            ctx,
-            None,
-            first,
-            DuesBase.org_path.label("path"),
-            literal(0).label("numerator"),
-            literal(0).label("denominator"),
-        ).where(false())
+    years: dict[int, list[int]] = {}
+    for m in range(first, last + 1):
+        years.setdefault(m // 12, []).append(m)
+    if not years:  # no month of the period has ended: nothing is due yet
+        return _on_time_year(ctx, [first]).where(false())
+    parts = [_on_time_year(ctx, months) for months in years.values()]
     return parts[0] if len(parts) == 1 else union_all(*parts)  # type: ignore[return-value]
 
 
