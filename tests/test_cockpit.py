@@ -18,7 +18,9 @@ from models.base import as_stored
 from resolvers.cockpit import SOURCES, IndicatorKey, trend_months
 from resolvers.ids import to_global_id
 from tests.conftest import NOW, Api
+from tests.test_exports import workbook
 from tests.test_learning import independent_minutes
+from tests.test_saved_queries import get, parse_csv
 from tests.test_statement_count import counting
 
 TODAY = NOW.date()
@@ -376,3 +378,23 @@ async def test_statements_do_not_grow_with_children_or_months(api: Api) -> None:
             await api.data(COCKPIT, {"p": period}, user=user)
         counts.append(len(statements))
     assert len(set(counts)) == 1, counts
+
+
+async def test_saved_queries_export_children_and_months(api: Api) -> None:
+    """By district as CSV (one row per district, a column group per indicator) and the trend
+    as xlsx (12 rows), with the figures the API gives."""
+    data = (await api.data(COCKPIT, {"p": "2026"}, user="cq_admin"))["cockpit"]
+    response = await get(api, "/queries/cockpit_by_district?period=2026&format=csv", "cq_admin")
+    assert response.status_code == 200, response.text
+    table = parse_csv(response.text)
+    assert [r["name"] for r in table] == [c["name"] for c in kids(data)]
+    first = by_key(kids(data)[0]["indicators"])
+    assert int(table[0]["dues.numerator"]) == first["DUES_ON_TIME"][0]
+    assert int(table[0]["study.denominator"]) == first["STUDY_HOURS_MET"][1]
+    assert table[0]["reelection.rate"] == ""  # not registered yet: null
+    path = "/queries/cockpit_trend?period=2026&format=xlsx"
+    book = workbook((await get(api, path, "jiangjin_admin")).content)
+    sheet = list(book["Data"].values)
+    header = sheet[0]
+    assert len(sheet) == 13 and sheet[1][header.index("month")] == "2026-01"
+    assert isinstance(sheet[1][header.index("checkIn.denominator")], int)
