@@ -398,3 +398,22 @@ async def test_saved_queries_export_children_and_months(api: Api) -> None:
     header = sheet[0]
     assert len(sheet) == 13 and sheet[1][header.index("month")] == "2026-01"
     assert isinstance(sheet[1][header.index("checkIn.denominator")], int)
+
+
+BOARDS = """query($o: ID!) { node(id: $o) { ... on Organization {
+  developmentBoard { openCases overdueSteps }
+  studyBoard(year: 2026) { members met }
+  lifeCompliance(period: "2026") { branchMonths branchMonthsWithThemeDay } } } }"""
+
+
+async def test_the_boards_and_the_cockpit_agree(api: Api) -> None:
+    """One definition each: the development, study and 三会一课 boards give the cockpit's
+    figures for the same subtree and period."""
+    org = await org_gid(api, JIANGJIN)
+    boards = (await api.data(BOARDS, {"o": org}, user="jiangjin_admin"))["node"]
+    data = (await api.data(COCKPIT, {"u": org, "p": "2026"}, user="jiangjin_admin"))["cockpit"]
+    got = by_key(data["indicators"])
+    dev, study, life = boards["developmentBoard"], boards["studyBoard"], boards["lifeCompliance"]
+    assert got["DEVELOPMENT_OVERDUE"] == (dev["overdueSteps"], dev["openCases"])
+    assert got["STUDY_HOURS_MET"] == (study["met"], study["members"])
+    assert got["THEME_DAY"] == (life["branchMonthsWithThemeDay"], life["branchMonths"])
