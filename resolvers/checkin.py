@@ -408,8 +408,10 @@ def volunteer_hours_source(ctx: Context, period: Period) -> Select:
     """VOLUNTEER_HOURS_MET (志愿服务时长达标率): checked-in members whose verified service hours
     of the period through that check-in reach the pro-rated target
     (`domain.checkin.period_target` of the yearly hours setting) ÷ checked-in members (check-ins
-    in force on the period's last day, today for one under way), as `CheckInSummary` counts
-    them. One row per check-in at its community's path, in the caller's check-in scope."""
+    in force on the period's last day, today for one under way). One row per check-in at its
+    community's path, in the caller's check-in scope. (`CheckInSummary` counts by member and
+    also credits service through check-ins ended since: the same figures when each member
+    has one check-in in force.)"""
     target = period_target(ctx.hours_target, period) * 60
     met = case((verified_minutes(period) >= target, 1), else_=0)
     return check_ins_in(
