@@ -19,6 +19,7 @@ class Resource(StrEnum):
     ACCOUNT = "account"
     TRANSFER = "transfer"
     GOVERNANCE = "governance"
+    COCKPIT = "cockpit"
 
 
 class Action(StrEnum):

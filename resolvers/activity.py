@@ -525,6 +525,46 @@ async def board_select(ctx: Context, key: BoardKey) -> Select:
     )
 
 
+THEME_DAY = RULES[0]  # RULES starts with the 主题党日: one a month
+
+
+async def theme_day_source(ctx: Context, period: Period) -> Select:
+    """THEME_DAY (主题党日开展率, the board's `themeDayRate`): branch-months with a 主题党日 held
+    ÷ branch-months, over the months of the period that ended by today
+    (`domain.activity.cycles`), for every branch in the caller's org scope, with the
+    activities the caller's activity scope sees. One row per branch at its path."""
+    spans = cycles(period, THEME_DAY.months, ctx.today)
+    start = spans[0].start if spans else period.start
+    held = (
+        (
+            await visible_activities(
+                ctx,
+                Activity.org_id.label("branch_id"),
+                _held_cycles(THEME_DAY, spans).label("held"),
+            )
+        )
+        .where(
+            Activity.kind == THEME_DAY.kind,
+            Activity.state.in_(HELD_STATES),
+            Activity.starts_at >= clock().start_of(start),
+            Activity.starts_at < period.end_at,
+        )
+        .group_by(Activity.org_id)
+        .subquery("held")
+    )
+    return (
+        scoped(
+            ctx.scope(Resource.ORG, Action.READ),
+            Organization,
+            Organization.path.label("path"),
+            func.coalesce(held.c.held, 0).label("numerator"),
+            literal(len(spans)).label("denominator"),
+        )
+        .outerjoin(held, held.c.branch_id == Organization.id)
+        .where(Organization.level == OrgLevel.BRANCH)
+    )
+
+
 def _part(figures: list[tuple[int, int]]) -> list[RuleCount]:
     return [RuleCount(r, d, h) for r, (d, h) in zip(RULES, figures, strict=True)]
 

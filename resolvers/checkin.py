@@ -13,6 +13,8 @@ from sqlalchemy import (
     case,
     distinct,
     func,
+    literal,
+    or_,
     select,
     union_all,
     update,
@@ -38,12 +40,13 @@ from models import (
     ServiceRecord,
     ServiceStatus,
     ServiceTeam,
+    Standing,
     VolunteerPost,
 )
 from resolvers.batch import count_rows, keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, Forbidden, NotFound
-from resolvers.floating import floating_member_ids
+from resolvers.floating import as_of, floating_member_ids
 from resolvers.ids import pk_of, to_global_id
 from resolvers.member import MEMBER_COLUMNS
 from resolvers.org import name_contains
@@ -374,6 +377,49 @@ async def load_summaries(ctx: Context, keys: Sequence[tuple[str, Period]]) -> li
 
 async def summary(ctx: Context, path: str, period: Period) -> Summary:
     return await ctx.load(load_summaries, (path, period))
+
+
+def active_on(day: dt.date) -> ColumnElement[bool]:
+    """A check-in in force on `day`: reported by then and not ended by then."""
+    return and_(CheckIn.reported_on <= day, or_(CheckIn.ended_on.is_(None), CheckIn.ended_on > day))
+
+
+def check_in_source(ctx: Context, period: Period) -> Select:
+    """CHECK_IN (在职党员到社区报到率): in-service members who should report, with a check-in in
+    force on the period's last day (today for one under way) ÷ in-service members who should
+    report: members on the active roll with an employer organisation (在职党员, `employer_org_id`
+    set). One row per such member at their own org path, in the caller's check-in scope (the
+    member's own org side of the dual placement)."""
+    day = as_of(period, ctx.today)
+    reported = unscoped(
+        select(CheckIn.id).where(CheckIn.member_id == Member.id, active_on(day)),
+        why="the check-ins of the scoped member row it is correlated to",
+    ).exists()
+    return scoped(
+        checkin_scope(ctx),
+        Member,
+        Member.org_path.label("path"),
+        case((reported, 1), else_=0).label("numerator"),
+        literal(1).label("denominator"),
+    ).where(Member.standing == Standing.ACTIVE, Member.employer_org_id.is_not(None))
+
+
+def volunteer_hours_source(ctx: Context, period: Period) -> Select:
+    """VOLUNTEER_HOURS_MET (志愿服务时长达标率): checked-in members whose verified service hours
+    of the period through that check-in reach the pro-rated target
+    (`domain.checkin.period_target` of the yearly hours setting) ÷ checked-in members (check-ins
+    in force on the period's last day, today for one under way). One row per check-in at its
+    community's path, in the caller's check-in scope. (`CheckInSummary` counts by member and
+    also credits service through check-ins ended since: the same figures when each member
+    has one check-in in force.)"""
+    target = period_target(ctx.hours_target, period) * 60
+    met = case((verified_minutes(period) >= target, 1), else_=0)
+    return check_ins_in(
+        checkin_scope(ctx),
+        CheckIn.community_path.label("path"),
+        met.label("numerator"),
+        literal(1).label("denominator"),
+    ).where(active_on(as_of(period, ctx.today)))
 
 
 # ---- the community directory -------------------------------------------------------------

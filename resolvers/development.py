@@ -6,13 +6,14 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Row, Select, false, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, case, false, func, literal, or_, select, update
 
 from authz.enforcer import can
 from authz.paths import subtree
 from authz.registry import in_scope, scoped, unscoped
 from authz.resources import Action, Resource
 from authz.scope import Scope
+from domain.calendar import Period
 from domain.development import (
     BRANCH,
     STAGES,
@@ -156,6 +157,25 @@ def _open_in(ctx: Context, path: str, *columns) -> Select:
     )
 
 
+def past_due(day: dt.date) -> ColumnElement[bool]:
+    """An open step whose deadline lies before `day` (逾期)."""
+    return DevelopmentCase.next_due_on < day
+
+
+def overdue_source(ctx: Context, period: Period) -> Select:
+    """DEVELOPMENT_OVERDUE (发展党员逾期率, the board's `overdue / open`): open steps past due
+    on the period's last day (today for one under way) ÷ open steps. A case has one open
+    step and no history of earlier states: the open cases are today's, judged against that
+    day. One row per open case at its org path, in the caller's development scope."""
+    day = min(ctx.today, period.end - dt.timedelta(days=1))
+    return scoped_cases(
+        ctx,
+        DevelopmentCase.org_path.label("path"),
+        case((past_due(day), 1), else_=0).label("numerator"),
+        literal(1).label("denominator"),
+    ).where(DevelopmentCase.status == CaseStatus.OPEN)
+
+
 @dataclass(frozen=True)
 class Board:
     by_step: dict[int, int]
@@ -176,10 +196,7 @@ async def load_boards(ctx: Context, keys: Sequence[str]) -> list[Board]:
         )
         for p in keys
     ]
-    overdue = [
-        _open_in(ctx, p, func.count().label("n")).where(DevelopmentCase.next_due_on < today)
-        for p in keys
-    ]
+    overdue = [_open_in(ctx, p, func.count().label("n")).where(past_due(today)) for p in keys]
     mine = [_open_in(ctx, p, func.count().label("n")).where(waiting_for_me(ctx)) for p in keys]
     s, o, m = [await keyed_union(ctx.session, q) for q in (steps, overdue, mine)]
     return [Board({r.k: r.n for r in s[i]}, o[i][0].n, m[i][0].n) for i in range(len(keys))]

@@ -8,7 +8,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from sqlalchemy import Row, Select, String, case, cast, func, literal, select, update
+from sqlalchemy import (
+    Row,
+    Select,
+    String,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -17,6 +29,8 @@ from authz.paths import subtree
 from authz.registry import scoped, unscoped
 from authz.resources import Action, Resource
 from authz.scope import Scope
+from domain.calendar import Period
+from domain.clock import clock
 from domain.dues import (
     FLAG_MONTHS,
     PAYING,
@@ -254,6 +268,94 @@ def arrears_months(period: int):
         .scalar_subquery()
     )
     return literal(period) - func.coalesce(last_paid(period), first_owed - 1)
+
+
+PAID_AT = DuesPayment.paid_at.type
+
+
+def _month_start(period: int) -> dt.datetime:
+    return clock().start_of(dt.date(period // 12, period % 12 + 1, 1))
+
+
+def _on_time_year(ctx: Context, months: list[int]) -> Select:
+    """`dues_on_time_source` for consecutive `months` of one year: one pass over the year's
+    dues rows. Each row owes the months from `lo` (its first owed, or the first asked) to `hi`
+    (the last asked, or the month its member left the roll in); its numerator counts the live
+    settlements of those months whose payment precedes the month's end (one index range of
+    the member's live months, correlated: never the city's settlements at once)."""
+    first, last = months[0], months[-1]
+    left_on = unscoped(
+        select(Member.standing_on).where(
+            Member.id == DuesBase.member_id, Member.standing != Standing.ACTIVE
+        ),
+        why=CORRELATED,
+    ).scalar_subquery()
+    owing = (
+        dues_rows(
+            ctx,
+            DuesBase,
+            DuesBase.org_path.label("path"),
+            DuesBase.member_id,
+            case((DuesBase.owed_from > first, DuesBase.owed_from), else_=first).label("lo"),
+            left_on.label("left_on"),
+        )
+        .where(
+            DuesBase.year == first // 12,
+            DuesBase.owed_from <= last,
+            DuesBase.exempt.is_(False),
+            DuesBase.monthly_payable_fen > 0,
+        )
+        .subquery("owing")
+    )
+    # who left the roll owes up to the month they left in (`_due`: none after it)
+    hi = case(
+        (owing.c.left_on.is_(None), last),
+        *((owing.c.left_on >= _month_start(m).date(), m) for m in reversed(months)),
+        else_=first - 1,
+    )
+    month_end = case(  # moments typed as the column is: stored as naive UTC
+        *((DuesMonth.period == m, literal(_month_start(m + 1), PAID_AT)) for m in months)
+    )
+    on_time = unscoped(
+        select(func.count())
+        .select_from(DuesMonth)
+        .join(DuesPayment, DuesPayment.id == DuesMonth.payment_id)
+        .where(
+            DuesMonth.member_id == owing.c.member_id,
+            DuesMonth.period >= owing.c.lo,
+            DuesMonth.period <= hi,
+            DuesMonth.voided_by.is_(None),
+            DuesPayment.paid_at < month_end,
+        ),
+        why="the settlements of the scoped dues row it is correlated to",
+    ).scalar_subquery()
+    return unscoped(
+        select(
+            owing.c.path,
+            on_time.label("numerator"),
+            case((hi >= owing.c.lo, hi - owing.c.lo + 1), else_=0).label("denominator"),
+        ),
+        why="the scoped dues rows above, with their figures",
+    )
+
+
+def dues_on_time_source(ctx: Context, period: Period) -> Select:
+    """DUES_ON_TIME (党费按时缴纳率): member-months owing dues (`_due`: base set, not exempt,
+    admitted, on the roll) paid on time ÷ member-months owing dues, over the months of the
+    period that ended by today. A month M is paid on time when a live settlement of M
+    (`dues_month`, not voided by a reversal) belongs to a payment made before M ended (dues
+    are paid monthly, 按月缴纳, by the month's last day; months paid ahead count as on time, a
+    late payment settles the month but not on time).
+    One row per member and year, at the dues row's org path, in the caller's dues scope."""
+    first = period_of_date(period.start)
+    last = min(period_of_date(period.end - dt.timedelta(days=1)), period_of_date(ctx.today) - 1)
+    years: dict[int, list[int]] = {}
+    for m in range(first, last + 1):
+        years.setdefault(m // 12, []).append(m)
+    if not years:  # no month of the period has ended: nothing is due yet
+        return _on_time_year(ctx, [first]).where(false())
+    parts = [_on_time_year(ctx, months) for months in years.values()]
+    return parts[0] if len(parts) == 1 else union_all(*parts)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)

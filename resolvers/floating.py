@@ -494,18 +494,46 @@ def as_of(period: Period, today: dt.date) -> dt.date:
     return min(today, period.end - dt.timedelta(days=1))
 
 
-def stats_selects(scope: Scope, path: str, period: Period, day: dt.date) -> tuple[Select, Select]:
-    """One row of the subtree's floating figures on `day` (spells under way that day, in the
-    caller's scope), and one of its symposiums and suggestions in the period."""
-    under_way = and_(
+def under_way_on(day: dt.date) -> ColumnElement[bool]:
+    """A spell under way on `day`: past the talk, departed by then, not returned by then."""
+    return and_(
         FloatingRecord.status != FloatingState.RECORDED,
         FloatingRecord.departed_on <= day,
         or_(FloatingRecord.returned_on.is_(None), FloatingRecord.returned_on > day),
     )
-    inflow = FloatingRecord.placement.is_not(None)
-    placed = and_(
-        inflow, FloatingRecord.placement == PlacementState.PLACED, FloatingRecord.placed_on <= day
+
+
+INFLOW = FloatingRecord.placement.is_not(None)  # a spell with a host side (流入)
+
+
+def placed_by(day: dt.date) -> ColumnElement[bool]:
+    """An inflow spell placed in a branch by `day` (纳入组织管理)."""
+    return and_(
+        INFLOW, FloatingRecord.placement == PlacementState.PLACED, FloatingRecord.placed_on <= day
     )
+
+
+def enrolment_source(ctx: Context, period: Period) -> Select:
+    """FLOATING_ENROLMENT (流动党员纳管率, `Stats.enrolment_rate`): inflow members placed in a
+    branch by the period's last day (today for one under way) ÷ inflow members, of the spells
+    under way that day. One row per inflow spell at its host's path (the street or district
+    notified; the placing branch where no host is named), in the caller's floating scope."""
+    day = as_of(period, ctx.today)
+    return scoped(
+        floating_scope(ctx),
+        FloatingRecord,
+        func.coalesce(FloatingRecord.host_path, FloatingRecord.placed_path).label("path"),
+        case((placed_by(day), 1), else_=0).label("numerator"),
+        literal(1).label("denominator"),
+    ).where(INFLOW, under_way_on(day))
+
+
+def stats_selects(scope: Scope, path: str, period: Period, day: dt.date) -> tuple[Select, Select]:
+    """One row of the subtree's floating figures on `day` (spells under way that day, in the
+    caller's scope), and one of its symposiums and suggestions in the period."""
+    under_way = under_way_on(day)
+    inflow = INFLOW
+    placed = placed_by(day)
     recent = unscoped(
         select(FC.id).where(
             FC.record_id == FloatingRecord.id,

@@ -406,15 +406,16 @@ def _met(ctx: Context, year: int, path: str | None) -> Select:
 
 
 def study_source(ctx: Context, period: Period) -> Select:
-    """The study-hours-met rate (学习学时达标率) of the year of `period`'s start: members who met
-    their target ÷ Party members (正式 and 预备党员). A member's target is 32 hours (1,920
-    minutes) a year, 56 (3,360) for a secretary, deputy secretary or committee member
-    (`domain.learning.target_minutes`); their minutes are every credit of the year
-    (`credited`: online study, 结对送学, training classes, attendance at held 党课, 主题党日 and
-    党小组会), read from the maintained totals. Columns `path` (the member's org),
-    `numerator` (1 if met), `denominator` (1), one row per member in the caller's member
-    scope; minutes count where the caller's learning scope sees the member's total."""
-    return _met(ctx, period.start.year, None)
+    """The study-hours-met rate (学习学时达标率) of the year `period` ends in (targets are
+    yearly; the study board's `met / members`): members who met their target ÷ Party members
+    (正式 and 预备党员). A member's target is 32 hours (1,920 minutes) a year, 56 (3,360) for
+    a secretary, deputy secretary or committee member (`domain.learning.target_minutes`);
+    their minutes are every credit of the year (`credited`: online study, 结对送学, training
+    classes, attendance at held 党课, 主题党日 and 党小组会), read from the maintained totals.
+    Columns `path` (the member's org), `numerator` (1 if met), `denominator` (1), one row per
+    member in the caller's member scope; minutes count where the caller's learning scope sees
+    the member's total."""
+    return _met(ctx, (period.end - dt.timedelta(days=1)).year, None)
 
 
 def board_select(ctx: Context, key: StudyBoardKey) -> Select:

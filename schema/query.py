@@ -24,6 +24,7 @@ from schema.checkin import (
     service_node,
     team_node,
 )
+from schema.cockpit import CockpitQuery
 from schema.development import DevelopmentMutation, DevelopmentQuery, case_node
 from schema.dues import DuesMutation, payment_node
 from schema.floating import FloatingMutation, record_node, suggestion_node, symposium_node
@@ -104,7 +105,7 @@ async def node_of(ctx: Context, gid: str) -> Node | None:
 
 
 @strawberry.type(description="Read access to the Party-affairs platform, scoped to the caller.")
-class Query(DevelopmentQuery, AuditQuery, CheckInQuery, GovernanceQuery):
+class Query(DevelopmentQuery, AuditQuery, CheckInQuery, GovernanceQuery, CockpitQuery):
     @strawberry.field(description="The authenticated caller.")
     def viewer(self, info: strawberry.Info) -> Viewer:
         return Viewer.of(info.context.require())
