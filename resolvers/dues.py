@@ -270,9 +270,6 @@ def arrears_months(period: int):
     return literal(period) - func.coalesce(last_paid(period), first_owed - 1)
 
 
-PAID_AT = DuesPayment.paid_at.type
-
-
 def _month_start(period: int) -> dt.datetime:
     return clock().start_of(dt.date(period // 12, period % 12 + 1, 1))
 
@@ -313,19 +310,15 @@ def _on_time_year(ctx: Context, months: list[int]) -> Select:
         *((owing.c.left_on >= _month_start(m).date(), m) for m in reversed(months)),
         else_=first - 1,
     )
-    month_end = case(  # moments typed as the column is: stored as naive UTC
-        *((DuesMonth.period == m, literal(_month_start(m + 1), PAID_AT)) for m in months)
-    )
     on_time = unscoped(
         select(func.count())
         .select_from(DuesMonth)
-        .join(DuesPayment, DuesPayment.id == DuesMonth.payment_id)
         .where(
             DuesMonth.member_id == owing.c.member_id,
             DuesMonth.period >= owing.c.lo,
             DuesMonth.period <= hi,
             DuesMonth.voided_by.is_(None),
-            DuesPayment.paid_at < month_end,
+            DuesMonth.on_time,
         ),
         why="the settlements of the scoped dues row it is correlated to",
     ).scalar_subquery()
@@ -732,6 +725,7 @@ async def pay(w: Write, req: PayRequest) -> int:
                 org_path=member.org_path,
                 period=p,
                 amount_fen=base.monthly_payable_fen,
+                on_time=ctx.now < _month_start(p + 1),
             )
             for p in periods
         ]
