@@ -277,16 +277,15 @@ def _month_start(period: int) -> dt.datetime:
 def _on_time_year(ctx: Context, months: list[int]) -> Select:
     """`dues_on_time_source` for consecutive `months` of one year: one pass over the year's
     dues rows. Each row owes the months from `lo` (its first owed, or the first asked) to `hi`
-    (the last asked, or the month its member left the roll in); its numerator counts the live
-    settlements of those months whose payment precedes the month's end (one index range of
-    the member's live months, correlated: never the city's settlements at once)."""
+    (the last asked, or the month its member left the roll in: the few who left, hash-joined
+    once rather than looked up per row); its numerator counts the live settlements of those
+    months marked `on_time` when written (one index-only range of `ix_dues_month_on_time`
+    per row, correlated: never the city's settlements at once)."""
     first, last = months[0], months[-1]
-    left_on = unscoped(
-        select(Member.standing_on).where(
-            Member.id == DuesBase.member_id, Member.standing != Standing.ACTIVE
-        ),
-        why=CORRELATED,
-    ).scalar_subquery()
+    left_roll = unscoped(
+        select(Member.id, Member.standing_on).where(Member.standing != Standing.ACTIVE),
+        why="who left the roll, joined to the scoped dues rows only to end what they owe",
+    ).subquery("left_roll")
     owing = (
         dues_rows(
             ctx,
@@ -294,8 +293,9 @@ def _on_time_year(ctx: Context, months: list[int]) -> Select:
             DuesBase.org_path.label("path"),
             DuesBase.member_id,
             case((DuesBase.owed_from > first, DuesBase.owed_from), else_=first).label("lo"),
-            left_on.label("left_on"),
+            left_roll.c.standing_on.label("left_on"),
         )
+        .outerjoin(left_roll, left_roll.c.id == DuesBase.member_id)
         .where(
             DuesBase.year == first // 12,
             DuesBase.owed_from <= last,
@@ -336,9 +336,10 @@ def dues_on_time_source(ctx: Context, period: Period) -> Select:
     """DUES_ON_TIME (党费按时缴纳率): member-months owing dues (`_due`: base set, not exempt,
     admitted, on the roll) paid on time ÷ member-months owing dues, over the months of the
     period that ended by today. A month M is paid on time when a live settlement of M
-    (`dues_month`, not voided by a reversal) belongs to a payment made before M ended (dues
-    are paid monthly, 按月缴纳, by the month's last day; months paid ahead count as on time, a
-    late payment settles the month but not on time).
+    (`dues_month`, not voided by a reversal) belongs to a payment made before M ended (its
+    `on_time`, fixed when the settlement is written; dues are paid monthly, 按月缴纳, by the
+    month's last day; months paid ahead count as on time, a late payment settles the month
+    but not on time).
     One row per member and year, at the dues row's org path, in the caller's dues scope."""
     first = period_of_date(period.start)
     last = min(period_of_date(period.end - dt.timedelta(days=1)), period_of_date(ctx.today) - 1)
