@@ -124,6 +124,13 @@ class DuesMonth(Base):
             sqlite_where=text("voided_by IS NULL AND on_time = 1"),
             postgresql_where=text("voided_by IS NULL AND on_time"),
         ),
+        Index(  # and a month's on-time settlements, hash-joined to its dues rows (a trend)
+            "ix_dues_month_on_time_period",
+            "period",
+            "member_id",
+            sqlite_where=text("voided_by IS NULL AND on_time = 1"),
+            postgresql_where=text("voided_by IS NULL AND on_time"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -56,6 +56,13 @@ def upgrade() -> None:
             sqlite_where=sa.text("voided_by IS NULL AND on_time = 1"),
             postgresql_where=sa.text("voided_by IS NULL AND on_time"),
         )
+        batch_op.create_index(
+            "ix_dues_month_on_time_period",
+            ["period", "member_id"],
+            unique=False,
+            sqlite_where=sa.text("voided_by IS NULL AND on_time = 1"),
+            postgresql_where=sa.text("voided_by IS NULL AND on_time"),
+        )
     with op.batch_alter_table("activity", schema=None) as batch_op:
         batch_op.create_index(
             "ix_activity_kind_starts_at",
@@ -70,6 +77,11 @@ def downgrade() -> None:
     with op.batch_alter_table("activity", schema=None) as batch_op:
         batch_op.drop_index("ix_activity_kind_starts_at")
     with op.batch_alter_table("dues_month", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_dues_month_on_time_period",
+            sqlite_where=sa.text("voided_by IS NULL AND on_time = 1"),
+            postgresql_where=sa.text("voided_by IS NULL AND on_time"),
+        )
         batch_op.drop_index(
             "ix_dues_month_on_time",
             sqlite_where=sa.text("voided_by IS NULL AND on_time = 1"),
