@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from sqlalchemy import (
+    ColumnElement,
     Row,
     Select,
     String,
@@ -283,6 +284,16 @@ def _left_roll() -> Subquery:
     ).subquery("left_roll")
 
 
+def _owing_by(month: int) -> list[ColumnElement[bool]]:
+    """Dues rows of `month`'s year owing from that month or before (set, not exempt)."""
+    return [
+        DuesBase.year == month // 12,
+        DuesBase.owed_from <= month,
+        DuesBase.exempt.is_(False),
+        DuesBase.monthly_payable_fen > 0,
+    ]
+
+
 def _on_time_month(ctx: Context, month: int) -> Select:
     """`dues_on_time_source` for one month (a trend's): the dues rows owing it, hash-joined
     to the month's on-time live settlements (one per member, `ix_dues_month_on_time_period`,
@@ -305,10 +316,7 @@ def _on_time_month(ctx: Context, month: int) -> Select:
         .outerjoin(left_roll, left_roll.c.id == DuesBase.member_id)
         .outerjoin(settled, settled.c.member_id == DuesBase.member_id)
         .where(
-            DuesBase.year == month // 12,
-            DuesBase.owed_from <= month,
-            DuesBase.exempt.is_(False),
-            DuesBase.monthly_payable_fen > 0,
+            *_owing_by(month),
             # who left the roll owes up to the month they left in (`_due`: none after it)
             or_(
                 left_roll.c.standing_on.is_(None),
@@ -339,12 +347,7 @@ def _on_time_year(ctx: Context, months: list[int]) -> Select:
             left_roll.c.standing_on.label("left_on"),
         )
         .outerjoin(left_roll, left_roll.c.id == DuesBase.member_id)
-        .where(
-            DuesBase.year == first // 12,
-            DuesBase.owed_from <= last,
-            DuesBase.exempt.is_(False),
-            DuesBase.monthly_payable_fen > 0,
-        )
+        .where(*_owing_by(last))
         .subquery("owing")
     )
     # who left the roll owes up to the month they left in (`_due`: none after it)
