@@ -12,6 +12,7 @@ after the settled one. A partial index serves the count per member index-only.
 
 THEME_DAY's trend scanned every activity of the city once per month (a seq scan of 1.55M
 rows, 0.35 s a month); `ix_activity_kind_starts_at` gives the month's theme days as a range.
+VOLUNTEER_HOURS_MET reads a check-in's verified minutes index-only (`ix_service_record_verified`).
 """
 
 import datetime as dt
@@ -27,6 +28,8 @@ revision: str = "0022"
 down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+VERIFIED_LINKED = "check_in_id IS NOT NULL AND status = 'VERIFIED'"
 
 BACKFILL = sa.text(
     """
@@ -69,11 +72,25 @@ def upgrade() -> None:
             ["kind", "starts_at", "state", "org_id", "org_path"],
             unique=False,
         )
+    with op.batch_alter_table("service_record", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_service_record_verified",
+            ["check_in_id", "started_at", "minutes"],
+            unique=False,
+            sqlite_where=sa.text(VERIFIED_LINKED),
+            postgresql_where=sa.text(VERIFIED_LINKED),
+        )
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("ANALYZE dues_month"))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("service_record", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_service_record_verified",
+            sqlite_where=sa.text(VERIFIED_LINKED),
+            postgresql_where=sa.text(VERIFIED_LINKED),
+        )
     with op.batch_alter_table("activity", schema=None) as batch_op:
         batch_op.drop_index("ix_activity_kind_starts_at")
     with op.batch_alter_table("dues_month", schema=None) as batch_op:
