@@ -9,6 +9,13 @@ from datagen.people import MEMBER_COLUMNS
 from datagen.writer import stored
 from domain.dues import RuleSet, period_of, period_of_date
 
+
+def _first_after(period: int) -> dt.date:
+    """The first day of the month after `period`: a settlement paid before it is on time."""
+    following = period + 1
+    return dt.date(following // 12, following % 12 + 1, 1)
+
+
 BASE_COLUMNS = (
     "id",
     "member_id",
@@ -32,7 +39,7 @@ PAYMENT_COLUMNS = (
     "channel",
     "paid_at",
 )
-MONTH_COLUMNS = ("id", "payment_id", "member_id", "org_path", "period", "amount_fen")
+MONTH_COLUMNS = ("id", "payment_id", "member_id", "org_path", "period", "amount_fen", "on_time")
 CHANNELS = ("WECHAT", "WECHAT", "WECHAT", "ALIPAY", "BANK", "CASH")
 _I = {c: i for i, c in enumerate(MEMBER_COLUMNS)}
 
@@ -121,7 +128,8 @@ class DuesPlanner:
                 channel = rng.choice(CHANNELS)
                 months = []
                 for p in span:
-                    months.append((month_id, payment_id, member_id, path, p, monthly))
+                    on_time = paid_at < stored(_first_after(p), dt.time())
+                    months.append((month_id, payment_id, member_id, path, p, monthly, on_time))
                     month_id += 1
                 yield (
                     (

@@ -65,6 +65,9 @@ class Activity(Base):
             "by_secretary",
         ),
         Index("ix_activity_org_id_starts_at", "org_id", "starts_at"),
+        # covers a city-wide scan of one kind's held activities in a month (the cockpit's
+        # THEME_DAY trend): a range of the month instead of every activity of the subtree
+        Index("ix_activity_kind_starts_at", "kind", "starts_at", "state", "org_id", "org_path"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

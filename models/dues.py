@@ -3,7 +3,16 @@
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, PathString, str_enum
@@ -92,7 +101,9 @@ class DuesPayment(Base):
 
 class DuesMonth(Base):
     """What a payment settles, month by month (`period` = year * 12 + month - 1); one live
-    settlement per member and month, enforced by the database."""
+    settlement per member and month, enforced by the database. `on_time`: its payment was
+    made before the month ended (business time), fixed when the settlement is written, so
+    that the on-time rate need not look up each month's payment."""
 
     __tablename__ = "dues_month"
     __table_args__ = (
@@ -106,6 +117,20 @@ class DuesMonth(Base):
         ),
         Index("ix_dues_month_period_org_path", "period", "org_path"),
         Index("ix_dues_month_org_path_period", "org_path", "period"),
+        Index(  # the cockpit's on-time count: an index-only range per member
+            "ix_dues_month_on_time",
+            "member_id",
+            "period",
+            sqlite_where=text("voided_by IS NULL AND on_time = 1"),
+            postgresql_where=text("voided_by IS NULL AND on_time"),
+        ),
+        Index(  # and a month's on-time settlements, hash-joined to its dues rows (a trend)
+            "ix_dues_month_on_time_period",
+            "period",
+            "member_id",
+            sqlite_where=text("voided_by IS NULL AND on_time = 1"),
+            postgresql_where=text("voided_by IS NULL AND on_time"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,3 +140,4 @@ class DuesMonth(Base):
     period: Mapped[int]
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     voided_by: Mapped[int | None] = mapped_column(ForeignKey("dues_payment.id"))
+    on_time: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

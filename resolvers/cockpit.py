@@ -26,7 +26,6 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
-    text,
     union_all,
 )
 
@@ -219,25 +218,31 @@ async def children(ctx: Context, cockpit: Cockpit) -> list[tuple[int, str, str, 
     return [(r.id, r.path, r.name, r.level) for r in rows]
 
 
-NO_JIT = unscoped(
-    text("SET LOCAL jit = off"),
-    why="a setting of the request's transaction, no rows: see `without_jit`",
+PLANNING = unscoped(
+    select(
+        func.set_config("jit", "off", True),
+        func.set_config("plan_cache_mode", "force_custom_plan", True),
+    ),
+    why="settings of the request's transaction, no rows: see `plan_each`",
 )
 
 
-async def without_jit(ctx: Context) -> None:
+async def plan_each(ctx: Context) -> None:
     """PostgreSQL's JIT compiles the cockpit's wide statements (hundreds of expressions) for
-    far longer than they run: 62 s against 1.8 s for a district at Chongqing scale
-    (docs/performance.md). Off for the request's transaction; SQLite has none."""
+    far longer than they run: 62 s against 1.8 s for a district at Chongqing scale; and the
+    generic plan a prepared statement may get after five runs cannot see the months' time
+    ranges: a repeated city THEME_DAY trend ran over 5 minutes (cancelled), 1.3 s planned
+    for its values every time (docs/performance.md). Both off for the request's transaction
+    (`SET LOCAL`, as `set_config(…, true)`); SQLite has neither."""
     if ctx.session.get_bind().dialect.name == "postgresql":
-        await ctx.session.execute(NO_JIT)
+        await ctx.session.execute(PLANNING)
 
 
 async def load_periods(
     ctx: Context, keys: Sequence[Cockpit]
 ) -> list[tuple[list[Figure], list[Child]]]:
     """Per cockpit: its figures and its children's, in one statement over every source."""
-    await without_jit(ctx)
+    await plan_each(ctx)
     return [await _period_figures(ctx, c) for c in keys]
 
 
@@ -295,7 +300,7 @@ async def _period_figures(ctx: Context, cockpit: Cockpit) -> tuple[list[Figure],
 
 async def load_trends(ctx: Context, keys: Sequence[Cockpit]) -> list[list[Month]]:
     """Per cockpit: each trend month's figures, in one statement over every source."""
-    await without_jit(ctx)
+    await plan_each(ctx)
     return [await _trend(ctx, c) for c in keys]
 
 

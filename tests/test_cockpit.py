@@ -421,3 +421,44 @@ async def test_the_boards_and_the_cockpit_agree(api: Api) -> None:
     assert got["DEVELOPMENT_OVERDUE"] == (dev["overdueSteps"], dev["openCases"])
     assert got["STUDY_HOURS_MET"] == (study["met"], study["members"])
     assert got["THEME_DAY"] == (life["branchMonthsWithThemeDay"], life["branchMonths"])
+
+
+async def test_a_late_payment_settles_but_is_not_on_time(writable_api: Api) -> None:
+    """Each settlement's `on_time` is fixed by `payDues`: on 25 November 欧丽 pays July to
+    October (late: settled, not on time, the cockpit's figure unchanged) and November and
+    December (on time, and ahead)."""
+    api = writable_api
+    member = (await rows(api, "SELECT id FROM member WHERE name = '欧丽'"))[0][0]
+    prefix = await path_of(api, JIANGJIN)
+    first, end = dt.date(2026, 1, 1), dt.date(2027, 1, 1)
+    before = by_key(
+        (await api.data(COCKPIT, {"p": "2026"}, user="jiangjin_admin"))["cockpit"]["indicators"]
+    )["DUES_ON_TIME"]
+    monthly = (
+        await rows(
+            api,
+            "SELECT monthly_payable_fen FROM dues_base WHERE member_id = :m AND year = 2026",
+            m=member,
+        )
+    )[0][0]
+    for months in ('"2026-07", "2026-08", "2026-09"', '"2026-10", "2026-11", "2026-12"'):
+        await api.data(
+            "mutation($m: ID!, $fen: Int!, $k: String!) { payDues(input: {memberId: $m, "
+            f"months: [{months}], amountFen: $fen, channel: WECHAT, idempotencyKey: $k}})"
+            " { payment { id } } }",
+            {"m": to_global_id("Member", member), "fen": monthly * 3, "k": f"ouli-{months}"},
+            user="jiangjin_admin",  # the district records: paying ahead needs the branch
+        )
+    flags = await rows(
+        api,
+        "SELECT on_time FROM dues_month WHERE member_id = :m AND period BETWEEN :a AND :b"
+        " ORDER BY period",
+        m=member,
+        a=2026 * 12 + 6,
+        b=2026 * 12 + 11,
+    )
+    assert [bool(f) for (f,) in flags] == [False] * 4 + [True] * 2
+    after = by_key(
+        (await api.data(COCKPIT, {"p": "2026"}, user="jiangjin_admin"))["cockpit"]["indicators"]
+    )["DUES_ON_TIME"]
+    assert after == before == await dues_on_time(api, prefix, first, end)
