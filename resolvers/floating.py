@@ -532,8 +532,9 @@ def stats_selects(scope: Scope, path: str, period: Period, day: dt.date) -> tupl
     """One row of the subtree's floating figures on `day` (spells under way that day, in the
     caller's scope), and one of its symposiums and suggestions in the period."""
     under_way = under_way_on(day)
-    inflow = INFLOW
-    placed = placed_by(day)
+    hosted = under(func.coalesce(FloatingRecord.host_path, FloatingRecord.placed_path), path)
+    inflow = and_(INFLOW, hosted)  # at the host, as `enrolment_source` counts it
+    placed = and_(placed_by(day), hosted)
     recent = unscoped(
         select(FC.id).where(
             FC.record_id == FloatingRecord.id,
@@ -648,12 +649,14 @@ async def _record(w: Write, pk: int | None, *sides: str) -> Any:
         paths += [row.placed_path, row.host_path]
     if any(p and can(principal, Resource.FLOATING, Action.WRITE, p) for p in paths):
         return row
-    w.refuse(to_global_id("FloatingRecord", pk), row.home_path or row.host_path)  # type: ignore[arg-type]
+    w.refuse(to_global_id("FloatingRecord", pk), trail_path(row))  # type: ignore[arg-type]
     raise NotFound(NO_RECORD)
 
 
-def _where(row: Any) -> str:
-    """The trail a record's changes are written under: its home, else its host."""
+def trail_path(row: Any) -> str:
+    """Where a record belongs: the trail its changes and refusals are written under and the
+    org whose `member.pii` shows its phones in clear — its home, else the branch it was
+    placed in, else its host."""
     return row.home_path or row.placed_path or row.host_path
 
 
@@ -759,7 +762,7 @@ async def record_pre_departure_talk(
     await _set_member_floating(w, row.member_id, FloatingStatus.OUTFLOW)
     w.record(
         to_global_id("FloatingRecord", row.id),
-        _where(row),
+        trail_path(row),
         before={"status": "RECORDED"},
         after={"status": "ACTIVE", "talk_on": talk_on, "talk_by": row.talk_by},
     )
@@ -778,7 +781,7 @@ async def issue_floating_certificate(
     await w.flush(BadUserInput("this certificate number is already issued"))
     w.record(
         to_global_id("FloatingRecord", row.id),
-        _where(row),
+        trail_path(row),
         before=before,
         after={"certificate_number": row.certificate_number, "valid_until": valid_until},
     )
@@ -947,7 +950,7 @@ async def log_floating_contact(
     contact = FloatingContact(
         record_id=row.id,
         member_id=row.member_id,
-        org_path=_where(row),
+        org_path=trail_path(row),
         contacted_on=contacted_on,
         channel=channel,
         content=rules.text(content, "content", 500),
@@ -1000,7 +1003,7 @@ async def end_floating(w: Write, record_id: int | None, returned_on: dt.date) ->
     await _set_member_floating(w, row.member_id, FloatingStatus.NONE)
     w.record(
         to_global_id("FloatingRecord", row.id),
-        _where(row),
+        trail_path(row),
         before=before,
         after={"status": "ENDED", "returned_on": returned_on},
     )

@@ -28,12 +28,11 @@ from schema.shared import INPUT, Breadcrumb, MemberRef, PeriodArg, crumb, linked
 
 
 def _pii(ctx: Context, row: Row, value: str | None) -> str | None:
-    """A phone or contact of the record: in clear with `member.pii` for the member's home org
-    (the host's, for an arrival from outside the city), else the last 4 digits."""
+    """A phone or contact of the record: in clear with `member.pii` where the record belongs
+    (`resolvers.floating.trail_path`), else the last 4 digits."""
     if value is None:
         return None
-    path = row.home_path or row.placed_path or row.host_path
-    if ctx.scope(Resource.MEMBER_PII, Action.READ).covers(path, row.member_id):
+    if ctx.scope(Resource.MEMBER_PII, Action.READ).covers(resolvers.trail_path(row), row.member_id):
         return value
     return mask_phone(value)
 
@@ -310,7 +309,8 @@ class FloatingStats:
     )
     outflow_members: int = strawberry.field(description="Of them, members of the city (流出).")
     inflow_members: int = strawberry.field(
-        description="Of them, arrivals with a host in the city (流入)."
+        description="Of them, arrivals hosted in this subtree (流入: the host, else the "
+        "placing branch, lies in it)."
     )
     placed_members: int = strawberry.field(
         description="Inflow members accepted by a branch by that day."

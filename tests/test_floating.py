@@ -473,12 +473,15 @@ def months_before(day: dt.date, months: int) -> dt.date:
 
 async def expected_stats(api: Api, path: str, day: dt.date) -> dict:
     """The indicators counted in plain SQL: records of the subtree (home, host or placement),
-    under way on `day`; placed by then; contacted within 6 months; lost past 6 months."""
+    under way on `day`; inflow ones hosted in the subtree (the host, else the placing branch),
+    placed by then; contacted within 6 months; lost past 6 months."""
     six = months_before(day, 6)
     sql = """
       SELECT COUNT(*),
-        SUM(CASE WHEN placement IS NOT NULL THEN 1 ELSE 0 END),
-        SUM(CASE WHEN placement = 'PLACED' AND placed_on <= :d THEN 1 ELSE 0 END),
+        SUM(CASE WHEN placement IS NOT NULL AND substr(COALESCE(host_path, placed_path), 1,
+                 length(:p)) = :p THEN 1 ELSE 0 END),
+        SUM(CASE WHEN placement = 'PLACED' AND placed_on <= :d AND substr(COALESCE(host_path,
+                 placed_path), 1, length(:p)) = :p THEN 1 ELSE 0 END),
         SUM(CASE WHEN EXISTS (SELECT 1 FROM floating_contact c WHERE c.record_id = r.id
                    AND c.contacted_on <= :d AND c.contacted_on >= :six) THEN 1 ELSE 0 END),
         SUM(CASE WHEN COALESCE((SELECT MAX(c.contacted_on) FROM floating_contact c
