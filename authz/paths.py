@@ -23,6 +23,12 @@ def ancestors_or_self(path: str) -> list[str]:
     return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
+def parent_path(path: str) -> str | None:
+    """The path of the org above the one at `path` (None for a root)."""
+    above = ancestors_or_self(path)[:-1]
+    return above[-1] if above else None
+
+
 def path_ids(path: str) -> list[int]:
     """The org ids along a path, root first."""
     return [int(p) for p in path.strip("/").split("/")]

@@ -71,7 +71,7 @@ from models import (
 from resolvers.batch import keyed_union, page_batch, rows_by_id
 from resolvers.checkin import linked_member
 from resolvers.context import Context
-from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
+from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound, required
 from resolvers.ids import to_global_id
 from resolvers.pagination import Order, Page, Window
 from resolvers.write import Write
@@ -126,10 +126,11 @@ def activity_scope(ctx: Context) -> Scope:
     return ctx.scope(Resource.ACTIVITY, Action.READ)
 
 
-async def caller_reach(ctx: Context) -> Reach | None:
-    """The caller's reach, where their activity scope includes their own audience."""
-    scope = activity_scope(ctx)
-    return await reach_of(ctx, scope.member_id) if scope.member_id is not None else None
+async def caller_reach(ctx: Context, scope: Scope | None = None) -> Reach | None:
+    """The caller's reach, where their scope (the activity scope unless given: learning's
+    resources reach members by audience too) includes their own audience."""
+    scope = scope or activity_scope(ctx)
+    return await reach_of(ctx, scope.member_id)
 
 
 async def visible_activities(ctx: Context, *columns) -> Select:
@@ -210,10 +211,9 @@ async def load_member_activity_pages(
     reaches = await ctx.loader(load_reaches).load_many(list({k.member_id for k in keys}))
     reach = {r.member_id: r for r in reaches if r is not None}
     scope = activity_scope(ctx)
-    mine = await caller_reach(ctx)
 
     def took_part(member_id: int, taking: ColumnElement[bool]) -> ColumnElement[bool]:
-        part = scoped(scope, ActivityParticipant, ActivityParticipant.activity_id, reach=mine)
+        part = scoped(scope, ActivityParticipant, ActivityParticipant.activity_id)
         return Activity.id.in_(part.where(ActivityParticipant.member_id == member_id, taking))
 
     def filtered(k: MemberActivitiesKey) -> Select:
@@ -262,12 +262,12 @@ PARTICIPANT_COLUMNS = (
 )
 
 
-async def participant_select(ctx: Context, *columns) -> Select:
+def participant_select(ctx: Context, *columns) -> Select:
     """Participations the caller sees: all of an activity on the organiser's side, their
     own as a member."""
-    return scoped(
-        activity_scope(ctx), ActivityParticipant, *columns, reach=await caller_reach(ctx)
-    ).join(Activity, Activity.id == ActivityParticipant.activity_id)
+    return scoped(activity_scope(ctx), ActivityParticipant, *columns).join(
+        Activity, Activity.id == ActivityParticipant.activity_id
+    )
 
 
 @dataclass(frozen=True)
@@ -277,7 +277,7 @@ class AttendanceKey:
 
 
 async def load_attendance_pages(ctx: Context, keys: Sequence[AttendanceKey]) -> list[Page[Row]]:
-    base = await participant_select(ctx, *PARTICIPANT_COLUMNS)
+    base = participant_select(ctx, *PARTICIPANT_COLUMNS)
     return await page_batch(
         ctx.session,
         keys,
@@ -293,7 +293,7 @@ async def attendance_page(ctx: Context, key: AttendanceKey) -> Page[Row]:
 async def load_attendance_counts(ctx: Context, activity_ids: Sequence[int]) -> list[dict[str, int]]:
     """Participations by status and attendance, per activity, in one grouped statement."""
     stmt = (
-        await participant_select(
+        participant_select(
             ctx,
             ActivityParticipant.activity_id,
             ActivityParticipant.status,
@@ -635,13 +635,6 @@ class Plan:
         )
 
 
-def _text(value: str, name: str) -> str:
-    text = value.strip()
-    if not text:
-        raise BadUserInput(f"{name} must not be empty")
-    return text
-
-
 def _state(row: Row) -> dict:
     return {"state": row.state.name, "version": row.version}
 
@@ -667,8 +660,8 @@ async def publish(w: Write, org_id: int | None, plan: Plan, draft: bool) -> int:
         org_id=org.id,
         org_path=org._path,
         kind=plan.kind,
-        title=_text(plan.title, "title"),
-        place=_text(plan.place, "place"),
+        title=required(plan.title, "title"),
+        place=required(plan.place, "place"),
         starts_at=plan.starts_at,
         ends_at=plan.ends_at,
         sign_up_opens_at=plan.sign_up_opens_at,
@@ -768,8 +761,8 @@ async def update_activity(
     values: dict = {
         k: v
         for k, v in (
-            ("title", changes.title and _text(changes.title, "title")),
-            ("place", changes.place and _text(changes.place, "place")),
+            ("title", changes.title and required(changes.title, "title")),
+            ("place", changes.place and required(changes.place, "place")),
             ("starts_at", changes.starts_at),
             ("ends_at", changes.ends_at),
             ("sign_up_opens_at", changes.sign_up_opens_at),
@@ -848,7 +841,7 @@ async def record(w: Write, activity_id: int | None, expected_version: int, recor
         "state": ActivityState.RECORDED,
         "recorded_at": ctx.now,
         "held_at": row.held_at or ctx.now,
-        "minutes": _text(records.minutes, "minutes"),
+        "minutes": required(records.minutes, "minutes"),
         "resolutions": (records.resolutions or "").strip() or None,
         "lecturer_member_id": records.lecturer_id,
         "by_secretary": by_secretary,
@@ -870,7 +863,7 @@ async def cancel(w: Write, activity_id: int | None, expected_version: int, reaso
     values = {
         "state": ActivityState.CANCELLED,
         "cancelled_at": w.ctx.now,
-        "cancel_reason": _text(reason, "reason"),
+        "cancel_reason": required(reason, "reason"),
     }
     return await _save(w, row, values, _state(row), {"state": "CANCELLED", "reason": reason})
 
@@ -883,7 +876,7 @@ async def _invited(w: Write, activity_id: int | None) -> tuple[Row, Reach]:
     missing one: seeing an activity as an official does not invite you to it)."""
     ctx = w.ctx
     me = ctx.require().member_id
-    reach = await reach_of(ctx, me) if me is not None else None
+    reach = await reach_of(ctx, me)
     row = None
     if reach is not None and activity_id is not None:
         stmt = scoped(
@@ -1039,7 +1032,7 @@ async def request_leave(w: Write, activity_id: int | None, reason: str) -> int:
     ctx = w.ctx
     row, reach = await _invited(w, activity_id)
     check_leave(row.state, row.starts_at, ctx.now)
-    text = _text(reason, "reason")
+    text = required(reason, "reason")
     part = await _participation(ctx, row.id, reach.member_id)
     if part is not None and part.status is ParticipationStatus.LEAVE_APPROVED:
         raise RuleViolation("your leave was approved already")

@@ -414,8 +414,8 @@ def volunteer_hours_source(ctx: Context, period: Period) -> Select:
     has one check-in in force.)"""
     target = period_target(ctx.hours_target, period) * 60
     met = case((verified_minutes(period) >= target, 1), else_=0)
-    return check_ins_in(
-        checkin_scope(ctx),
+    return scoped_check_ins(
+        ctx,
         CheckIn.community_path.label("path"),
         met.label("numerator"),
         literal(1).label("denominator"),

@@ -19,7 +19,6 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
-    and_,
     case,
     column,
     func,
@@ -29,7 +28,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from authz.paths import subtree, upper_bound
+from authz.paths import subtree
 from authz.registry import unscoped
 from authz.resources import Action, Resource
 from authz.scope import Scope
@@ -150,7 +149,7 @@ async def open_cockpit(ctx: Context, under_id: int | None, period: Period) -> Co
     the first subtree of the scope, the city for a city-wide one); FORBIDDEN without any
     cockpit scope; None for an organisation outside it, as for a missing one."""
     scope = cockpit_scope(ctx)
-    if scope.empty or not (scope.everything or scope.paths):
+    if not (scope.everything or scope.paths):  # a member's own scope holds no subtree
         raise Forbidden(
             "the cockpit is for administrators and auditors of a city, district or street"
         )
@@ -195,9 +194,7 @@ def _child_of(path: ColumnElement[str], children: Sequence[tuple[int, str]]) -> 
     """The id of the child whose subtree holds `path`; null for `under` itself."""
     if not children:
         return null()
-    return case(
-        *((and_(path >= p, path < upper_bound(p)), _mark(i)) for i, p in children), else_=null()
-    )
+    return case(*((subtree(path, p), _mark(i)) for i, p in children), else_=null())
 
 
 def _figures(found: dict[IndicatorKey, tuple[int, int]]) -> list[Figure]:

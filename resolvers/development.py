@@ -43,6 +43,7 @@ from models import (
 from resolvers.batch import keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
+from resolvers.floating import as_of
 from resolvers.ids import to_global_id
 from resolvers.org import ON_ROLL, scoped_members
 from resolvers.pagination import Order, Page, Window
@@ -167,7 +168,7 @@ def overdue_source(ctx: Context, period: Period) -> Select:
     on the period's last day (today for one under way) ÷ open steps. A case has one open
     step and no history of earlier states: the open cases are today's, judged against that
     day. One row per open case at its org path, in the caller's development scope."""
-    day = min(ctx.today, period.end - dt.timedelta(days=1))
+    day = as_of(period, ctx.today)
     return scoped_cases(
         ctx,
         DevelopmentCase.org_path.label("path"),

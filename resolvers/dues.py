@@ -234,12 +234,7 @@ def _due(ctx: Context, path: str, period: int, *columns) -> Select:
         why="ids of members who left the roll, only to leave out dues rows already scoped",
     )
     return dues_rows(ctx, DuesBase, *columns).where(
-        DuesBase.year == period // 12,
-        subtree(DuesBase.org_path, path),
-        DuesBase.owed_from <= period,
-        DuesBase.exempt.is_(False),
-        DuesBase.monthly_payable_fen > 0,
-        DuesBase.member_id.not_in(left),
+        subtree(DuesBase.org_path, path), *_owing_by(period), DuesBase.member_id.not_in(left)
     )
 
 

@@ -21,6 +21,14 @@ class BadUserInput(ClientError):
     code = "BAD_USER_INPUT"
 
 
+def required(value: str, name: str) -> str:
+    """`value` trimmed; blank is BAD_USER_INPUT naming the input field."""
+    text = value.strip()
+    if not text:
+        raise BadUserInput(f"{name} must not be empty")
+    return text
+
+
 class Unauthenticated(ClientError):
     code = "UNAUTHENTICATED"
 

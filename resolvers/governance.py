@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.enforcer import can
-from authz.paths import path_ids, subtree
+from authz.paths import parent_path, path_ids, subtree
 from authz.registry import scoped, unscoped
 from authz.resources import Action, Resource
 from authz.scope import Scope
@@ -74,7 +74,7 @@ from models import (
 from resolvers.activity import BoardKey, branch_compliance
 from resolvers.batch import keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
-from resolvers.errors import BadUserInput, Conflict, NotFound
+from resolvers.errors import BadUserInput, Conflict, NotFound, required
 from resolvers.ids import to_global_id
 from resolvers.org import LIVE, ON_ROLL, eligible_secretary, set_party_post
 from resolvers.pagination import Order, Page, Window
@@ -88,12 +88,6 @@ CANDIDATE_STEP = 7  # 确定发展对象: the member becomes a development candi
 
 def gov_scope(ctx: Context) -> Scope:
     return ctx.scope(Resource.GOVERNANCE, Action.READ)
-
-
-def parent_path(path: str) -> str | None:
-    """The path of the organisation above the one at `path` (None for the root)."""
-    ids = path_ids(path)
-    return "/" + "".join(f"{i}/" for i in ids[:-1]) if len(ids) > 1 else None
 
 
 # ---- terms -----------------------------------------------------------------------------------
@@ -390,8 +384,7 @@ async def request_term_change(
     if term is None:
         raise BadUserInput("no term is recorded for this organisation: record an election first")
     check_change(kind, term.regular_due_on, new_due_on)
-    if not reason.strip():
-        raise BadUserInput("reason must not be empty")
+    reason = required(reason, "reason")
     pending = await w.session.scalar(
         unscoped(
             select(func.count()).where(
@@ -408,7 +401,7 @@ async def request_term_change(
         org_path=org.path,
         kind=kind,
         new_due_on=new_due_on,
-        reason=reason.strip(),
+        reason=reason,
         state=TermChangeState.PENDING,
         requested_by=ctx.require().account_id,
         requested_on=ctx.today,
@@ -845,14 +838,11 @@ async def open_rectification_case(w: Write, o: Opening) -> int:
     ctx = w.ctx
     if (o.case_id is None) == (o.organization_id is None):
         raise BadUserInput("give caseId or organizationId, one of them")
-    for name in ("problems", "measures", "responsible_leader"):
-        if not getattr(o, name).strip():
-            raise BadUserInput(f"{name.replace('_l', 'L')} must not be empty")
     plan = {
         "state": RectificationState.RECTIFYING,
-        "problems": o.problems.strip(),
-        "measures": o.measures.strip(),
-        "responsible_leader": o.responsible_leader.strip(),
+        "problems": required(o.problems, "problems"),
+        "measures": required(o.measures, "measures"),
+        "responsible_leader": required(o.responsible_leader, "responsibleLeader"),
         "deadline": o.deadline,
         "opened_on": ctx.today,
     }
@@ -890,13 +880,11 @@ async def add_rectification_note(w: Write, case_id: int | None, text: str) -> in
     row = await _case(w, case_id, Action.WRITE)
     if row.state not in (RectificationState.RECTIFYING, RectificationState.REDO):
         raise BadUserInput(f"a {row.state.name} case takes no progress notes")
-    if not text.strip():
-        raise BadUserInput("text must not be empty")
     note = RectificationNote(
         case_id=row.id,
         org_path=row.org_path,
         written_on=w.ctx.today,
-        text=text.strip(),
+        text=required(text, "text"),
         written_by=w.ctx.require().account_id,
     )
     w.session.add(note)

@@ -27,7 +27,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from authz.paths import subtree
-from authz.registry import Reach, scoped, unscoped
+from authz.registry import scoped, unscoped
 from authz.resources import Action, Resource
 from authz.scope import Scope
 from domain.calendar import Period
@@ -66,11 +66,11 @@ from models import (
     TrainingClass,
     TrainingEnrolment,
 )
-from resolvers.activity import load_reaches, reach_of
+from resolvers.activity import caller_reach, load_reaches, reach_of
 from resolvers.batch import keyed_union, page_batch, rows_by_id
 from resolvers.checkin import linked_member
 from resolvers.context import Context
-from resolvers.errors import BadUserInput, ClientError, Conflict, Forbidden, NotFound
+from resolvers.errors import BadUserInput, ClientError, Conflict, Forbidden, NotFound, required
 from resolvers.ids import to_global_id
 from resolvers.pagination import Order, Page, Window
 from resolvers.write import Write
@@ -479,15 +479,8 @@ CLASS_COLUMNS = tuple(TrainingClass.__table__.c)
 
 async def resource_select(ctx: Context) -> Select:
     """Resources the caller sees: published in their scope, or to them (their audience)."""
-    return scoped(
-        learning_scope(ctx), StudyResource, *RESOURCE_COLUMNS, reach=await _learning_reach(ctx)
-    )
-
-
-async def _learning_reach(ctx: Context) -> Reach | None:
-    """The caller's reach, where their learning scope includes their own audience."""
     scope = learning_scope(ctx)
-    return await reach_of(ctx, scope.member_id) if scope.member_id is not None else None
+    return scoped(scope, StudyResource, *RESOURCE_COLUMNS, reach=await caller_reach(ctx, scope))
 
 
 async def load_resources(ctx: Context, ids: Sequence[int]) -> list[Row | None]:
@@ -584,13 +577,6 @@ async def enrolled_count(ctx: Context, class_id: int) -> int:
 # ---- writes ------------------------------------------------------------------------------------
 
 
-def _text(value: str, name: str) -> str:
-    text = value.strip()
-    if not text:
-        raise BadUserInput(f"{name} must not be empty")
-    return text
-
-
 async def _publisher(w: Write, org_id: int | None, levels: tuple, what: str) -> Row:
     org = await w.authorized(
         Organization,
@@ -626,8 +612,8 @@ async def publish_resource(w: Write, org_id: int | None, plan: ResourcePlan) -> 
         org_id=org.id,
         org_path=org._path,
         kind=plan.kind,
-        category=_text(plan.category, "category"),
-        title=_text(plan.title, "title"),
+        category=required(plan.category, "category"),
+        title=required(plan.title, "title"),
         minutes=plan.minutes,
         published_at=w.ctx.now,
         created_by=w.ctx.require().account_id,
@@ -660,7 +646,7 @@ async def record_progress(w: Write, p: Progress) -> int:
     locked meanwhile, so two reports at once are counted one after the other."""
     ctx = w.ctx
     me = ctx.require().member_id
-    reach = await reach_of(ctx, me) if me is not None else None
+    reach = await reach_of(ctx, me)
     if reach is None or p.resource_id is None:
         raise NotFound("no such study resource")
     key = p.session_key.strip()
@@ -797,7 +783,7 @@ async def pair(
         member_id=member.id,
         org_path=member._path,
         deliverer_id=deliverer.id,
-        reason=_text(reason, "reason"),
+        reason=required(reason, "reason"),
         started_on=started_on,
         created_by=ctx.require().account_id,
     )
@@ -844,7 +830,7 @@ async def record_delivery(w: Write, pairing_id: int | None, d: Delivery) -> int:
         org_path=pairing.org_path,
         deliverer_id=pairing.deliverer_id,
         delivered_on=d.delivered_on,
-        content=_text(d.content, "content"),
+        content=required(d.content, "content"),
         online=d.online,
         minutes=d.minutes,
         feedback=(d.feedback or "").strip() or None,
@@ -883,7 +869,7 @@ async def open_class(w: Write, org_id: int | None, plan: ClassPlan) -> int:
     row = TrainingClass(
         org_id=org.id,
         org_path=org._path,
-        title=_text(plan.title, "title"),
+        title=required(plan.title, "title"),
         topics="\n".join(topics),
         starts_on=plan.starts_on,
         ends_on=plan.ends_on,

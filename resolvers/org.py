@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select, update
 
 from authz.enforcer import can
-from authz.paths import make_path, path_ids, subtree
+from authz.paths import make_path, parent_path, path_ids, subtree
 from authz.registry import in_scope, scoped, unscoped
 from authz.resources import Action, Resource
 from authz.scope import Scope
@@ -43,7 +43,7 @@ from models import (
 from models.base import Column
 from resolvers.batch import count_rows, keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
-from resolvers.errors import BadUserInput, Conflict, NotFound
+from resolvers.errors import BadUserInput, Conflict, NotFound, required
 from resolvers.ids import pk_of, to_global_id
 from resolvers.pagination import Order, Page, Window, make_page, paged
 from resolvers.rehome import move_subtree, rehome_members
@@ -340,13 +340,6 @@ def _text(value: str | None) -> str | None:
     return (value or "").strip() or None
 
 
-def _required(value: str, argument: str) -> str:
-    text = value.strip()
-    if not text:
-        raise BadUserInput(f"{argument} must not be empty")
-    return text
-
-
 @dataclass(frozen=True)
 class NewOrg:
     """`createOrganization`'s input (fields named as the input's)."""
@@ -371,12 +364,12 @@ async def create_org(w: Write, new: NewOrg) -> int:
     check_child(parent.level, new.level)
     kind = branch_kind_for(new.level, new.branch_kind)
     check_established(new.established_on, ctx.today)
-    code = _required(new.code, "code")
+    code = required(new.code, "code")
     taken = Conflict(f"code {code} is taken by another organisation")
     row = Organization(
         parent_id=parent.id,
         code=code,
-        name=_required(new.name, "name"),
+        name=required(new.name, "name"),
         level=new.level,
         org_type=new.org_type,
         branch_kind=kind,
@@ -463,7 +456,7 @@ async def update_org(w: Write, org_id: int | None, expected_version: int, c: Org
         raise BadUserInput("give secretaryId or vacateSecretary, not both")
     values: dict = {}
     if c.name is not None:
-        values["name"] = _required(c.name, "name")
+        values["name"] = required(c.name, "name")
     if c.org_type is not None:
         values["org_type"] = c.org_type
     for field in ("contact_person", "contact_phone", "address"):
@@ -503,10 +496,6 @@ def _plain(value):
     return value.name if isinstance(value, OrgType) else value
 
 
-def _parent_path(path: str) -> str:
-    return "/" + "".join(f"{i}/" for i in path_ids(path)[:-1])
-
-
 @rewrites_paths
 async def move_org(
     w: Write, organization_id: int | None, new_parent_id: int | None, expected_version: int | None
@@ -520,7 +509,7 @@ async def move_org(
     org = await _writable(w, organization_id, "organizationId")
     if org.parent_id is None:
         raise BadUserInput("the root organisation cannot move")
-    old_parent = _parent_path(org.path)
+    old_parent = parent_path(org.path) or "/"
     if not can(principal, Resource.ORG, Action.WRITE, old_parent):
         w.refuse(to_global_id("Organization", org.id), org.path)
         raise NotFound("organizationId names no organisation you may change")

@@ -122,7 +122,7 @@ class Cockpit:
     )
     async def indicators(self, info: strawberry.Info) -> list[Indicator]:
         figures, _ = await resolvers.figures(info.context, self.c)
-        return [Indicator.of(f) for f in figures]
+        return Figures(figures=figures).indicators()
 
     @strawberry.field(description="One indicator for the subtree.")
     async def indicator(self, info: strawberry.Info, key: KeyArg) -> Indicator:
