@@ -58,11 +58,11 @@ from models import (
     PaymentKind,
     Standing,
 )
-from resolvers.batch import count_rows, keyed_union, page_batch, rows_by_id
+from resolvers.batch import keyed_union, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, ClientError, Forbidden
 from resolvers.ids import to_global_id
-from resolvers.pagination import Order, Page, Window, make_page, paged
+from resolvers.pagination import Order, Page, Window
 from resolvers.write import Write
 
 EarlierBase = aliased(DuesBase, name="earlier_base")
@@ -486,9 +486,16 @@ async def arrears(ctx: Context, key: ArrearsKey) -> Page[Row]:
 BY_PATH = Order(Organization.path, Organization.id)
 
 
-async def publication(ctx: Context, path: str, year: int, window: Window) -> Page[Row]:
+@dataclass(frozen=True)
+class PublicationKey:
+    path: str
+    year: int
+    window: Window
+
+
+def _publication_list(ctx: Context, key: PublicationKey) -> Select:
     """Each branch of the subtree with its year's payable and collected dues (党费公示)."""
-    first_p, last_p = period_of(year, 1), period_of(year, 12)
+    first_p, last_p = period_of(key.year, 1), period_of(key.year, 12)
     owed_months = literal(last_p + 1) - DuesBase.owed_from
     payable = (
         dues_rows(
@@ -496,7 +503,7 @@ async def publication(ctx: Context, path: str, year: int, window: Window) -> Pag
         )
         .where(
             DuesBase.org_path == Organization.path,
-            DuesBase.year == year,
+            DuesBase.year == key.year,
             DuesBase.exempt.is_(False),
         )
         .scalar_subquery()
@@ -510,7 +517,7 @@ async def publication(ctx: Context, path: str, year: int, window: Window) -> Pag
         )
         .scalar_subquery()
     )
-    stmt = scoped(
+    return scoped(
         ctx.scope(Resource.ORG, Action.READ),
         Organization,
         Organization.id,
@@ -519,9 +526,16 @@ async def publication(ctx: Context, path: str, year: int, window: Window) -> Pag
         Organization.path,
         payable.label("payable_fen"),
         collected.label("collected_fen"),
-    ).where(subtree(Organization.path, path), Organization.level == OrgLevel.BRANCH)
-    rows = (await ctx.session.execute(paged(stmt, BY_PATH, window))).all()
-    return make_page(rows, BY_PATH, window, lambda: count_rows(ctx.session, stmt))
+    ).where(subtree(Organization.path, key.path), Organization.level == OrgLevel.BRANCH)
+
+
+async def load_publications(ctx: Context, keys: Sequence[PublicationKey]) -> list[Page[Row]]:
+    """The publications of any number of subtrees in one statement (and one for totals)."""
+    return await page_batch(ctx.session, keys, lambda k: _publication_list(ctx, k), BY_PATH)
+
+
+async def publication(ctx: Context, key: PublicationKey) -> Page[Row]:
+    return await ctx.loader(load_publications).load(key)
 
 
 # ---- writes --------------------------------------------------------------------------------

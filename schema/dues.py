@@ -231,7 +231,9 @@ class BranchDues:
 async def org_publication(
     ctx: Context, path: str, year: int | None, window: Window
 ) -> Connection[BranchDues]:
-    page = await resolvers.publication(ctx, path, year or ctx.today.year, window)
+    page = await resolvers.publication(
+        ctx, resolvers.PublicationKey(path, year or ctx.today.year, window)
+    )
 
     def branch(r: Row) -> BranchDues:
         shown = resolvers.totals_visible(ctx, r.path)

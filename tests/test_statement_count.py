@@ -55,7 +55,10 @@ QUERIES = {
         organizations(level: BRANCH, first: $first) { edges { node { name
           dues(month: "2026-09") { payableFen collectedFen arrears { key count } }
           duesArrears(month: "2026-09", minMonths: 1, first: 2) { totalCount
-            edges { node { months member { name duesLedger { paidFen } } } } } } } } }""",
+            edges { node { months member { name duesLedger { paidFen } } } } } } } }
+        streets: organizations(level: STREET, first: $first) { edges { node {
+          duesPublication(year: 2026, first: 2) { totalCount
+            edges { node { payableFen collectedFen organization { name } } } } } } } }""",
     "development-cases": """query($first: Int) {
         organizations(level: STREET, first: 5) { edges { node { developmentBoard { openCases }
           developmentCases(first: $first) { totalCount edges { node { version
