@@ -115,6 +115,12 @@ class DuesMonth(Base):
             sqlite_where=text("voided_by IS NULL"),
             postgresql_where=text("voided_by IS NULL"),
         ),
+        Index(  # a reversal's months (`DuesPayment.months`): the few voided ones only
+            "ix_dues_month_voided_by",
+            "voided_by",
+            sqlite_where=text("voided_by IS NOT NULL"),
+            postgresql_where=text("voided_by IS NOT NULL"),
+        ),
         Index("ix_dues_month_period_org_path", "period", "org_path"),
         Index("ix_dues_month_org_path_period", "org_path", "period"),
         Index(  # the cockpit's on-time count: an index-only range per member
