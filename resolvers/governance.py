@@ -144,6 +144,29 @@ async def term_changes(ctx: Context, term_id: int) -> list[Row]:
     return await ctx.load(load_term_changes, term_id)
 
 
+async def load_term_elections(ctx: Context, term_ids: Sequence[int]) -> list[Row | None]:
+    """The election that began each term (one statement per batch); None for a term the
+    archive holds without its election."""
+    found = {
+        r.term_id: r
+        for r in await ctx.session.execute(
+            scoped(gov_scope(ctx), Election, *Election.__table__.c).where(
+                Election.term_id.in_(term_ids)
+            )
+        )
+    }
+    return [found.get(t) for t in term_ids]
+
+
+async def term_election(ctx: Context, term_id: int) -> Row | None:
+    return await ctx.load(load_term_elections, term_id)
+
+
+def committee_ids(election: Row) -> list[int]:
+    """The elected committee's member ids, in the order recorded."""
+    return [int(m) for m in election.committee.split(",") if m]
+
+
 async def load_changes(ctx: Context, ids: Sequence[int]) -> list[Row | None]:
     stmt = scoped(gov_scope(ctx), TermChange, *CHANGE_COLUMNS)
     return await rows_by_id(ctx.session, stmt, TermChange.id, ids)

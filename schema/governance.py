@@ -77,6 +77,39 @@ async def change_node(ctx: Context, pk: int) -> TermChange | None:
     return TermChange.from_row(row) if row else None
 
 
+@strawberry.type(description="An election (换届选举): the one that began a term.")
+class Election:
+    committee_ids: strawberry.Private[list[int]]
+    secretary_id: strawberry.Private[int | None]
+    held_on: dt.date = strawberry.field(description="The day it was held.")
+    seats: int = strawberry.field(description="Committee seats (委员职数).")
+    candidates: int = strawberry.field(
+        description="Candidates (候选人), at least seats × 1.2 (差额选举)."
+    )
+
+    @classmethod
+    def from_row(cls, r: Row) -> "Election":
+        return cls(
+            committee_ids=resolvers.committee_ids(r),
+            secretary_id=r.secretary_id,
+            held_on=r.held_on,
+            seats=r.seats,
+            candidates=r.candidates,
+        )
+
+    @strawberry.field(
+        description="The members elected to the committee (委员), in the order recorded; "
+        "those outside your member scope are left out."
+    )
+    async def committee(self, info: strawberry.Info) -> list[MemberRef]:
+        found = [await member_by_id(info.context, m) for m in self.committee_ids]
+        return [m for m in found if m is not None]
+
+    @strawberry.field(description="The secretary elected (书记); null outside your scope.")
+    async def secretary(self, info: strawberry.Info) -> MemberRef | None:
+        return await member_by_id(info.context, self.secretary_id)
+
+
 @strawberry.type(
     description="A term (届) of a grass-roots organisation, from one election to the next."
 )
@@ -119,6 +152,14 @@ class Term(Node):
     @strawberry.field(description="Requests to change its due date, oldest first.")
     async def changes(self, info: strawberry.Info) -> list[TermChange]:
         return [TermChange.from_row(r) for r in await resolvers.term_changes(info.context, self.pk)]
+
+    @strawberry.field(
+        description="The election that began it; null where the archive holds the term "
+        "without its election record."
+    )
+    async def election(self, info: strawberry.Info) -> Election | None:
+        row = await resolvers.term_election(info.context, self.pk)
+        return Election.from_row(row) if row else None
 
     @strawberry.field(description="The organisation (null outside your scope).")
     async def organization(self, info: strawberry.Info) -> OrganizationRef | None:

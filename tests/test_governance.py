@@ -34,7 +34,8 @@ REQUEST = """mutation($in: RequestTermChangeInput!) { requestTermChange(input: $
 APPROVE = """mutation($in: ApproveTermChangeInput!) { approveTermChange(input: $in) {
   termChange { id state version } } }"""
 ELECT = """mutation($in: RecordElectionInput!) { recordElection(input: $in) {
-  term { id years startedOn regularDueOn dueOn endedOn organization { name } }
+  term { id years startedOn regularDueOn dueOn endedOn organization { name }
+    election { heldOn seats candidates committee { id } secretary { id } } }
   secretary { name partyPost } } }"""
 OFFER = """query($id: ID!) { node(id: $id) { ... on Member { partyPost
   offeredGrant { role scope { name } } } } }"""
@@ -242,7 +243,8 @@ GOVERNANCE_PAGE = """query($first: Int) {
   termsDue(first: $first) { totalCount edges { node { dueOn changes { state }
     organization { name } } } }
   organizations(level: COMMUNITY, first: $first) { edges { node { name
-    term { dueOn overdue changes { state newDueOn } }
+    term { dueOn overdue changes { state newDueOn }
+      election { heldOn seats committee { name } secretary { name } } }
     governanceIndicators { onTimeReelection { rate } onTimeRectification { rate } }
     rectificationCases(first: 3) { totalCount edges { node { state reasons notes { text }
       organization { name } } } } } } } }"""
@@ -381,6 +383,20 @@ async def test_election_margin_and_the_secretary_offered_grant(writable_api: Api
         == str((TODAY - dt.timedelta(days=3)).replace(year=TODAY.year + 3))
     )
     assert data["recordElection"]["secretary"] == {"name": rows[1][1], "partyPost": "SECRETARY"}
+    assert term["election"] == {
+        "heldOn": vote["heldOn"],
+        "seats": 5,
+        "candidates": 6,
+        "committee": [{"id": m} for m in committee],
+        "secretary": {"id": secretary},
+    }
+    # read back later through the term, as a district sees it
+    later = await api.data(
+        "query($id: ID!) { node(id: $id) { ... on Term { election { committee { id } } } } }",
+        {"id": term["id"]},
+        user="banan_admin",
+    )
+    assert later["node"]["election"]["committee"] == [{"id": m} for m in committee]
     ended = await sql(api, "SELECT ended_on FROM org_term WHERE id = :i", i=old_term)
     assert str(ended[0][0]) == vote["heldOn"]
     # the post calls for the branch secretary's role: offered to whom may grant it
