@@ -56,6 +56,22 @@ async def rows_by_id(
     return [found.get(i) for i in ids]
 
 
+async def latest_by_member(
+    session: AsyncSession,
+    stmt: Select,
+    member_col: Column[int],
+    id_col: Column[int],
+    member_ids: Sequence[int],
+) -> list[Row | None]:
+    """Each member's latest row of `stmt` (the highest id; a member has few), in the order
+    asked, None where there is none: one statement for the batch."""
+    found = {
+        r.member_id: r
+        for r in await session.execute(stmt.where(member_col.in_(member_ids)).order_by(id_col))
+    }
+    return [found.get(m) for m in member_ids]
+
+
 def counted_rows(stmt: Select) -> Select:
     """`SELECT COUNT(*) AS n` over the rows of `stmt` (which carries its own scope)."""
     return unscoped(

@@ -40,7 +40,7 @@ from models import (
     Member,
     MemberStatus,
 )
-from resolvers.batch import keyed_union, page_batch, rows_by_id
+from resolvers.batch import keyed_union, latest_by_member, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.errors import BadUserInput, Conflict, Forbidden, NotFound
 from resolvers.floating import as_of
@@ -100,14 +100,9 @@ async def get_case(ctx: Context, pk: int | None) -> Row | None:
 
 async def load_member_cases(ctx: Context, member_ids: Sequence[int]) -> list[Row | None]:
     """Each member's latest visible case."""
-    found: dict[int, Row] = {}
-    for row in await ctx.session.execute(
-        scoped_cases(ctx)
-        .where(DevelopmentCase.member_id.in_(member_ids))
-        .order_by(DevelopmentCase.id)
-    ):
-        found[row.member_id] = row
-    return [found.get(m) for m in member_ids]
+    return await latest_by_member(
+        ctx.session, scoped_cases(ctx), DevelopmentCase.member_id, DevelopmentCase.id, member_ids
+    )
 
 
 async def member_case(ctx: Context, member_id: int) -> Row | None:

@@ -18,7 +18,7 @@ from authz.resources import Action, Resource
 from domain.member import check_active, check_destination, transfer_due
 from models import Member, MemberTransfer, Organization, Standing, TransferStatus
 from models.base import Column
-from resolvers.batch import page_batch, rows_by_id
+from resolvers.batch import latest_by_member, page_batch, rows_by_id
 from resolvers.context import Context
 from resolvers.dues import IdempotencyKeyReused, fingerprint
 from resolvers.errors import BadUserInput, Conflict, Forbidden
@@ -64,15 +64,13 @@ async def get_transfer(ctx: Context, pk: int | None) -> Row | None:
 
 async def load_latest(ctx: Context, member_ids: Sequence[int]) -> list[Row | None]:
     """Each member's latest visible transfer (what the member sees of their own)."""
-    found: dict[int, Row] = {}
-    rows = await ctx.session.execute(
-        scoped_transfers(ctx, *TRANSFER_COLUMNS)
-        .where(MemberTransfer.member_id.in_(member_ids))
-        .order_by(MemberTransfer.id)
+    return await latest_by_member(
+        ctx.session,
+        scoped_transfers(ctx, *TRANSFER_COLUMNS),
+        MemberTransfer.member_id,
+        MemberTransfer.id,
+        member_ids,
     )
-    for row in rows:
-        found[row.member_id] = row
-    return [found.get(m) for m in member_ids]
 
 
 async def latest_transfer(ctx: Context, member_id: int) -> Row | None:
