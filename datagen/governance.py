@@ -10,7 +10,7 @@ import random
 
 from datagen.tree import Node, Tree
 from domain.calendar import add_months
-from domain.governance import TERM_YEARS
+from domain.governance import DEVELOPING_LEVELS, TERM_YEARS
 
 TERM_COLUMNS = (
     "id", "org_id", "org_path", "years", "started_on", "regular_due_on", "due_on", "ended_on",
@@ -53,6 +53,18 @@ NOTES = (
 )
 LEADERS = ("王建国", "李红梅", "张志强", "刘晓燕", "陈德明", "杨秀英")
 REASONS = ("SECRETARY_VACANT", "LIFE_NOT_HELD", "NO_DEVELOPMENT", "MISSED_REELECTION")
+DEVELOPING = {level.name for level in DEVELOPING_LEVELS}
+
+
+def reasons_for(level: str) -> list[str]:
+    """The sweep's reasons that can find an organisation of `level`: 三会一课 is a branch's,
+    the development rule a developing body's (`domain.governance.DEVELOPING_LEVELS`)."""
+    return [
+        r
+        for r in REASONS
+        if (r != "LIFE_NOT_HELD" or level == "BRANCH")
+        and (r != "NO_DEVELOPMENT" or level in DEVELOPING)
+    ]
 
 
 class GovernancePlanner:
@@ -136,7 +148,8 @@ class GovernancePlanner:
         chosen = rng.sample(governed, max(30, int(len(governed) * CASE_SHARE)))
         for i, node in enumerate(chosen):
             case_id = len(self.cases) + 1
-            reasons = ",".join(sorted(rng.sample(REASONS, rng.randrange(1, 3)), key=REASONS.index))
+            fits = reasons_for(node.level)
+            reasons = ",".join(sorted(rng.sample(fits, rng.randrange(1, 3)), key=REASONS.index))
             if i % 10 == 0:  # a candidate of this year's sweep, or one dismissed
                 state = "DISMISSED" if i % 20 == 0 else "PROPOSED"
                 proposed = today - dt.timedelta(days=rng.randrange(5, 60))

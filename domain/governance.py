@@ -25,6 +25,11 @@ MAX_CHANGE_MONTHS = 12  # a postponement or an advance moves the due date by a y
 CANDIDATE_MARGIN = (6, 5)  # candidates ≥ seats × 1.2 (差额选举), as a fraction
 VACANT_MONTHS = 3  # secretary post vacant over 3 months
 DEVELOPMENT_YEARS = 2  # no development candidate (发展对象) for 2 years
+# whose subtree is expected to name a development candidate every 2 years: the bodies that
+# develop members (社区/村党组织, 基层党委). A single 党支部 or 党总支 is not held to it: about
+# 19,000 candidates in 2 years over ~63,000 branches at Chongqing scale would flag four
+# branches in five, where the rule (村(社区)党组织两年以上未发展党员) is about the bodies.
+DEVELOPING_LEVELS = frozenset({L.COMMUNITY, L.VILLAGE, L.BASE_COMMITTEE})
 SATISFACTION_MIN = 60  # percent
 PASS_SCORE = 70  # acceptance: score ≥ 70 …
 MAX_DISSATISFIED = 50  # … and at most 50% dissatisfied, else redo

@@ -39,6 +39,7 @@ from domain.activity import RULES
 from domain.calendar import Period, add_months
 from domain.errors import recuse
 from domain.governance import (
+    DEVELOPING_LEVELS,
     DEVELOPMENT_YEARS,
     SATISFACTION_MIN,
     TERM_YEARS,
@@ -697,9 +698,10 @@ def _found(scope: Scope, day: dt.date, year: int) -> dict[WeakReason, Select]:
 
 
 async def _no_development(session: AsyncSession, scope: Scope, day: dt.date) -> set[int]:
-    """Organisations in whose subtree no development candidate (发展对象, step 7 passed) was
-    named in the 2 years up to `day` (those younger than that excepted): the organisations
-    on the paths of the cases that had one are taken out, one pass over the records."""
+    """Developing bodies (`DEVELOPING_LEVELS`) in whose subtree no development candidate
+    (发展对象, step 7 passed) was named in the 2 years up to `day` (those younger than that
+    excepted): the organisations on the paths of the cases that had one are taken out, one
+    pass over the records."""
     since = add_months(day, -12 * DEVELOPMENT_YEARS)
     named = (
         scoped(scope, DevelopmentCase, DevelopmentCase.org_path)
@@ -714,7 +716,10 @@ async def _no_development(session: AsyncSession, scope: Scope, day: dt.date) -> 
     )
     developed = {i for path in await session.scalars(named) for i in path_ids(path)}
     old_enough = or_(Organization.established_on.is_(None), Organization.established_on <= since)
-    return set(await session.scalars(_swept(scope, Organization.id).where(old_enough))) - developed
+    bodies = _swept(scope, Organization.id).where(
+        old_enough, Organization.level.in_(list(DEVELOPING_LEVELS))
+    )
+    return set(await session.scalars(bodies)) - developed
 
 
 async def _life_not_held(ctx: Context, scope: Scope, year: int) -> set[int]:

@@ -521,7 +521,8 @@ async def test_sweep_rules_each_found_and_not(writable_api: Api) -> None:
             api,
             "SELECT id FROM organization WHERE level IN ('COMMUNITY', 'BRANCH', 'VILLAGE')"
             " AND path >= :p AND path < :q AND dissolved_on IS NULL AND id NOT IN"
-            " (SELECT org_id FROM rectification_case WHERE year = 2026) ORDER BY id LIMIT 8",
+            " (SELECT org_id FROM rectification_case WHERE year = 2026)"
+            " ORDER BY level = 'BRANCH', id LIMIT 8",  # developing bodies first
             **inside,
         )
     ]
@@ -663,8 +664,37 @@ async def test_sweep_rules_each_found_and_not(writable_api: Api) -> None:
         )
     }
     assert developed in named and len(named) < len(orgs)
+    bodies = {
+        r[0]
+        for r in await sql(
+            api,
+            "SELECT id FROM organization WHERE level IN ('COMMUNITY', 'VILLAGE', 'BASE_COMMITTEE')"
+            " AND id IN (" + ",".join(map(str, orgs)) + ")",
+        )
+    }
+    assert bodies - named  # a developing body with no candidate, to be found
     for org in orgs:
-        assert ("NO_DEVELOPMENT" in reasons(org)) == (org not in named), org
+        assert ("NO_DEVELOPMENT" in reasons(org)) == (org in bodies - named), org
+    # a branch is not held to the rule: the bodies that develop members are (社区/村, 基层党委)
+    branches = [
+        r[0]
+        for r in await sql(
+            api,
+            "SELECT id FROM organization WHERE level IN ('BRANCH', 'GENERAL_BRANCH')"
+            " AND path >= :p AND path < :q AND dissolved_on IS NULL",
+            **inside,
+        )
+    ]
+    unnamed = set(branches) - {
+        r[0]
+        for r in await sql(
+            api,
+            NAMED_SQL.replace(":ids", "(" + ",".join(map(str, branches)) + ")"),
+            since=TODAY.replace(year=TODAY.year - 2),
+            today=TODAY,
+        )
+    }
+    assert unnamed and not any("NO_DEVELOPMENT" in reasons(b) for b in unnamed)
     assert reasons(last) >= {"LAST_IN_ASSESSMENT"} and "LOW_SATISFACTION" not in reasons(last)
     assert "LOW_SATISFACTION" in reasons(low) and "LAST_IN_ASSESSMENT" not in reasons(low)
     assert not reasons(fine) & {"LAST_IN_ASSESSMENT", "LOW_SATISFACTION"}
