@@ -481,6 +481,13 @@ NEVER_HELD_SQL = """SELECT o.id FROM organization o WHERE o.level = 'BRANCH' AND
   AND a.state IN ('HELD', 'RECORDED') AND a.starts_at >= :a AND a.starts_at < :b)"""
 
 
+async def named_in(api: Api, orgs: list[int]) -> set[int]:
+    """Those of `orgs` with a development candidate named in their subtree in 2 years."""
+    ids = "(" + ",".join(map(str, orgs)) + ")"
+    since = TODAY.replace(year=TODAY.year - 2)
+    return {r[0] for r in await sql(api, NAMED_SQL.replace(":ids", ids), since=since, today=TODAY)}
+
+
 async def held_every_rule(api: Api, branch: int) -> None:
     """One held activity of every kind the 三会一课 rules ask for, early in 2026."""
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -654,15 +661,7 @@ async def test_sweep_rules_each_found_and_not(writable_api: Api) -> None:
     assert "SECRETARY_VACANT" not in reasons(vacant_short)
     assert "MISSED_REELECTION" in reasons(overdue)
     assert "MISSED_REELECTION" not in reasons(due_ahead)
-    named = {
-        r[0]
-        for r in await sql(
-            api,
-            NAMED_SQL.replace(":ids", "(" + ",".join(map(str, orgs)) + ")"),
-            since=TODAY.replace(year=TODAY.year - 2),
-            today=TODAY,
-        )
-    }
+    named = await named_in(api, orgs)
     assert developed in named and len(named) < len(orgs)
     bodies = {
         r[0]
@@ -685,15 +684,7 @@ async def test_sweep_rules_each_found_and_not(writable_api: Api) -> None:
             **inside,
         )
     ]
-    unnamed = set(branches) - {
-        r[0]
-        for r in await sql(
-            api,
-            NAMED_SQL.replace(":ids", "(" + ",".join(map(str, branches)) + ")"),
-            since=TODAY.replace(year=TODAY.year - 2),
-            today=TODAY,
-        )
-    }
+    unnamed = set(branches) - await named_in(api, branches)
     assert unnamed and not any("NO_DEVELOPMENT" in reasons(b) for b in unnamed)
     assert reasons(last) >= {"LAST_IN_ASSESSMENT"} and "LOW_SATISFACTION" not in reasons(last)
     assert "LOW_SATISFACTION" in reasons(low) and "LAST_IN_ASSESSMENT" not in reasons(low)
