@@ -129,12 +129,11 @@ def described(rows: FromClause, period: Period) -> tuple[list[ColumnElement[Any]
     c = rows.c
     columns = [
         *(c[name] for name in CHECK_IN_COLUMNS),
-        Community.name.label("community_name"),
-        Community.level.label("community_level"),
-        Employer.name.label("employer_name"),
-        Employer.level.label("employer_level"),
-        Grid.name.label("grid_name"),
-        Grid.level.label("grid_level"),
+        *(
+            column.label(f"{side}_{column.key}")
+            for side, org in (("community", Community), ("employer", Employer), ("grid", Grid))
+            for column in (org.name, org.level)
+        ),
         verified_minutes(period, c.id).label("verified_minutes"),
         _figure(func.count(), period, c.id).label("service_count"),
         _figure(func.max(SR.started_at), period, c.id).label("last_service_at"),
