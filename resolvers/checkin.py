@@ -13,11 +13,13 @@ from sqlalchemy import (
     Select,
     and_,
     case,
+    column,
     distinct,
     func,
     literal,
     or_,
     select,
+    table,
     union_all,
     update,
 )
@@ -159,12 +161,25 @@ def _check_in_select(scope: Scope, period: Period) -> Select:
     return check_ins_in(scope, *columns).select_from(joined)
 
 
+PAGE = "check_in_page"
+
+
 def dressed(page: Select, period: Period, backward: bool) -> Select:
     """A page of check-in rows (`CHECK_IN_COLUMNS`, cut to its window) with its names and
     figures, joined after the cut: joined before it, PostgreSQL matched every check-in of a
     subtree with its organisations and then sorted (a district's 2,064 rows: 20-50 ms
-    against 1 ms; it reckoned on 54 rows from the scope's OR of path ranges)."""
-    rows = page.subquery("check_in_page")
+    against 1 ms; it reckoned on 54 rows from the scope's OR of path ranges). The page is a
+    CTE of its own statement (nested: a union of pages holds one each), named as the
+    dressing built once per period expects."""
+    return _dressing(period, backward).add_cte(page.cte(PAGE, nesting=True), nest_here=True)
+
+
+@lru_cache(maxsize=256)
+def _dressing(period: Period, backward: bool) -> Select:
+    """The joins and the three correlated figures around the page `PAGE`, built once (over
+    a millisecond each time, as `_check_in_select`)."""
+    c = CheckIn.__table__.c
+    rows = table(PAGE, *(column(name, c[name].type) for name in CHECK_IN_COLUMNS))
     columns, joined = described(rows, period)
     stmt = unscoped(select(*columns), why="names and figures of the scoped page check_in_page")
     return stmt.select_from(joined).order_by(rows.c.id.desc() if backward else rows.c.id)
