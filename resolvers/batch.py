@@ -95,11 +95,18 @@ K = TypeVar("K", bound=PageKey)
 
 
 async def page_batch(
-    session: AsyncSession, keys: Sequence[K], filtered: Callable[[K], Select], order: Order
+    session: AsyncSession,
+    keys: Sequence[K],
+    filtered: Callable[[K], Select],
+    order: Order,
+    dress: Callable[[Select, K], Select] | None = None,
 ) -> list[Page[Row]]:
     """One page per key, all in one statement; their totals in one more, run only when a
-    caller asks for a `totalCount`."""
+    caller asks for a `totalCount`. `dress` wraps each cut page (its rows in reading
+    order) with what is read per row: joined after the cut, for a page's rows only."""
     stmts = [paged(filtered(key), order, key.window) for key in keys]
+    if dress is not None:
+        stmts = [dress(stmt, key) for stmt, key in zip(stmts, keys, strict=True)]
     sort = [
         ("-" if order.descending else "") + str(c.key)
         for c in (order.key, order.id_col)

@@ -4,22 +4,26 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    FromClause,
     Row,
     Select,
     and_,
     case,
+    column,
     distinct,
     func,
     literal,
     or_,
     select,
+    table,
     union_all,
     update,
 )
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from authz.enforcer import can
 from authz.paths import path_ids, subtree
@@ -100,16 +104,48 @@ def verified_in(period: Period, record=ServiceRecord) -> ColumnElement[bool]:
     )
 
 
-def _figure(expr, period: Period):
+IdColumn = ColumnElement[int] | InstrumentedAttribute[int]
+
+
+def _figure(expr, period: Period, check_in: IdColumn = CheckIn.id):
     return unscoped(
-        select(expr).where(SR.check_in_id == CheckIn.id, verified_in(period, SR)),
+        select(expr).where(SR.check_in_id == check_in, verified_in(period, SR)),
         why="the records of the scoped check-in row it is correlated to",
     ).scalar_subquery()
 
 
-def verified_minutes(period: Period):
+def verified_minutes(period: Period, check_in: IdColumn = CheckIn.id):
     """Verified minutes of the current check-in row in `period` (correlated, index-served)."""
-    return _figure(func.coalesce(func.sum(SR.minutes), 0), period)
+    return _figure(func.coalesce(func.sum(SR.minutes), 0), period, check_in)
+
+
+CHECK_IN_COLUMNS = (
+    *("id", "member_id", "community_id", "employer_org_id", "grid_org_id", "reported_on"),
+    *("status", "ended_on", "community_path"),
+)
+
+
+def described(rows: FromClause, period: Period) -> tuple[list[ColumnElement[Any]], FromClause]:
+    """The columns of a check-in row as the API reads it (`rows`: the table, or a page of
+    it), its organisations' names and the period's verified figures; and what they join."""
+    c = rows.c
+    columns = [
+        *(c[name] for name in CHECK_IN_COLUMNS),
+        *(
+            column.label(f"{side}_{column.key}")
+            for side, org in (("community", Community), ("employer", Employer), ("grid", Grid))
+            for column in (org.name, org.level)
+        ),
+        verified_minutes(period, c.id).label("verified_minutes"),
+        _figure(func.count(), period, c.id).label("service_count"),
+        _figure(func.max(SR.started_at), period, c.id).label("last_service_at"),
+    ]
+    joined = (
+        rows.join(Community, Community.id == c.community_id)
+        .join(Employer, Employer.id == c.employer_org_id)
+        .outerjoin(Grid, Grid.id == c.grid_org_id)
+    )
+    return columns, joined
 
 
 def check_in_select(ctx: Context, period: Period) -> Select:
@@ -121,32 +157,32 @@ def check_in_select(ctx: Context, period: Period) -> Select:
 def _check_in_select(scope: Scope, period: Period) -> Select:
     """Built once per scope and period: the three correlated figures make this statement
     costly to construct (over a millisecond), and statements are immutable."""
-    return (
-        check_ins_in(
-            scope,
-            CheckIn.id,
-            CheckIn.member_id,
-            CheckIn.community_id,
-            CheckIn.employer_org_id,
-            CheckIn.grid_org_id,
-            CheckIn.reported_on,
-            CheckIn.status,
-            CheckIn.ended_on,
-            CheckIn.community_path,
-            Community.name.label("community_name"),
-            Community.level.label("community_level"),
-            Employer.name.label("employer_name"),
-            Employer.level.label("employer_level"),
-            Grid.name.label("grid_name"),
-            Grid.level.label("grid_level"),
-            verified_minutes(period).label("verified_minutes"),
-            _figure(func.count(), period).label("service_count"),
-            _figure(func.max(SR.started_at), period).label("last_service_at"),
-        )
-        .join(Community, Community.id == CheckIn.community_id)
-        .join(Employer, Employer.id == CheckIn.employer_org_id)
-        .outerjoin(Grid, Grid.id == CheckIn.grid_org_id)
-    )
+    columns, joined = described(CheckIn.__table__, period)
+    return check_ins_in(scope, *columns).select_from(joined)
+
+
+PAGE = "check_in_page"
+
+
+def dressed(page: Select, period: Period, backward: bool) -> Select:
+    """A page of check-in rows (`CHECK_IN_COLUMNS`, cut to its window) with its names and
+    figures, joined after the cut: joined before it, PostgreSQL matched every check-in of a
+    subtree with its organisations and then sorted (a district's 2,064 rows: 20-50 ms
+    against 1 ms; it reckoned on 54 rows from the scope's OR of path ranges). The page is a
+    CTE of its own statement (nested: a union of pages holds one each), named as the
+    dressing built once per period expects."""
+    return _dressing(period, backward).add_cte(page.cte(PAGE, nesting=True), nest_here=True)
+
+
+@lru_cache(maxsize=256)
+def _dressing(period: Period, backward: bool) -> Select:
+    """The joins and the three correlated figures around the page `PAGE`, built once (over
+    a millisecond each time, as `_check_in_select`)."""
+    c = CheckIn.__table__.c
+    rows = table(PAGE, *(column(name, c[name].type) for name in CHECK_IN_COLUMNS))
+    columns, joined = described(rows, period)
+    stmt = unscoped(select(*columns), why="names and figures of the scoped page check_in_page")
+    return stmt.select_from(joined).order_by(rows.c.id.desc() if backward else rows.c.id)
 
 
 @dataclass(frozen=True)
@@ -162,7 +198,8 @@ class CheckInsKey:
     min_hours: float | None = None
 
     def filtered(self, ctx: Context) -> Select:
-        stmt = check_in_select(ctx, self.period)
+        """The check-in rows of the list (`CHECK_IN_COLUMNS`), `dressed` once paged."""
+        stmt = check_ins_in(checkin_scope(ctx), *(CheckIn.__table__.c[c] for c in CHECK_IN_COLUMNS))
         side = CheckIn.member_org_path if self.employer_side else CheckIn.community_path
         stmt = stmt.where(subtree(side, self.path))
         if self.status:
@@ -177,7 +214,13 @@ class CheckInsKey:
 
 
 async def load_check_in_pages(ctx: Context, keys: Sequence[CheckInsKey]) -> list[Page[Row]]:
-    return await page_batch(ctx.session, keys, lambda k: k.filtered(ctx), BY_ID)
+    return await page_batch(
+        ctx.session,
+        keys,
+        lambda k: k.filtered(ctx),
+        BY_ID,
+        dress=lambda page, k: dressed(page, k.period, k.window.backward),
+    )
 
 
 async def check_ins(ctx: Context, key: CheckInsKey) -> Page[Row]:

@@ -86,6 +86,9 @@ class Context:
     # the response is written by orjson: a field may answer with its JSON text (an
     # `orjson.Fragment`, `resolvers/sqljson.py`), which the compiled executor passes through
     splice: bool = False
+    # on the compiled route (`server/direct.py`): a field the compiler does not answer raises
+    # `resolvers.sqljson.NotCompiled` before reading its rows, and the general path answers
+    direct: bool = False
     _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)
     _scopes: dict[tuple[Resource, Action], Scope] = field(default_factory=dict)
 

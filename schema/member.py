@@ -2,7 +2,7 @@
 
 import datetime as dt
 import enum
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Annotated, Self
 
 import strawberry
@@ -242,7 +242,7 @@ class MemberFilter:
     )
 
     def query(self, under: str | None) -> resolvers.MemberQuery:
-        values = asdict(self)
+        values = {f.name: getattr(self, f.name) for f in fields(self)}  # asdict copies deep
         values["status"] = tuple(values["status"] or ())
         values["standing"] = tuple(values["standing"] or ())
         return resolvers.MemberQuery(under=under, **values)

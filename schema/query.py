@@ -190,12 +190,14 @@ class Query(DevelopmentQuery, AuditQuery, CheckInQuery, GovernanceQuery, Cockpit
         ctx.require()
         q = (filter or MemberFilter()).query(await org_resolvers.under_path(ctx, under))
         order = (order_by or MemberOrder()).order()
-        columns = columns_for(node_fields(info))
         asked = window(info, first, after, last, before)
         if ctx.splice and (picks := connection_picks(info)) is not None:
             spliced = await sqljson.page_json(ctx, q, order, asked, picks)
             if spliced is not None:  # the connection's JSON, passed through by the executor
                 return cast(Connection[Member], spliced)
+        if ctx.direct:
+            raise sqljson.NotCompiled
+        columns = columns_for(node_fields(info))
         page = await member_resolvers.list_members(ctx, q, order, asked, columns)
         return connection(page, lambda r: Member.from_row(ctx, r))
 

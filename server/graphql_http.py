@@ -21,6 +21,7 @@ from strawberry.types.graphql import OperationType
 from domain.clock import clock
 from engine.protections import MAX_TOKENS
 from resolvers.context import Context
+from server.direct import DirectRoute
 from server.graphiql import page as graphiql_page
 from server.saved_queries import sha256
 from server.shared import Shared
@@ -428,6 +429,7 @@ class GraphQLEndpoint:
     ) -> None:
         self.schema = schema
         self.splice = splice  # fields may answer with their JSON text (`Context.splice`)
+        self.direct = DirectRoute(schema) if splice else None  # and then skip strawberry
         self.persisted = persisted
         self.context = context
         self.graphiql = graphiql
@@ -458,17 +460,27 @@ class GraphQLEndpoint:
             ctx.splice = self.splice
             account = ctx.principal.account_id if ctx.principal else None
             query, register = await self.persisted.resolve(params, account)
-            result = await execute(
-                self.schema,
-                ctx,
-                query,
-                params.variables,
-                params.operation_name,
-                allow_mutations=request.method == "POST",
-            )
+            result = await self.run(ctx, query, params, allow_mutations=request.method == "POST")
         except RequestError as e:
             return error_response(e, media)
         if register and account is not None and not is_request_error(result):
             await self.persisted.register(account, register, query)
         refused = 400 if media == GRAPHQL_RESPONSE else 200
         return result_response(result, refused if is_request_error(result) else 200, refused, media)
+
+    async def run(
+        self, ctx: Context, query: str, params: Params, *, allow_mutations: bool
+    ) -> ExecutionResult:
+        """The compiled route where it answers (`server/direct.py`), else strawberry's."""
+        name = params.operation_name
+        if self.direct is not None:
+            direct = await self.direct.answer(ctx, query, params.variables, name)
+            if direct is not None:
+                note(ctx, name or named_operation(query))
+                return direct
+        result = await execute(
+            self.schema, ctx, query, params.variables, name, allow_mutations=allow_mutations
+        )
+        if self.direct is not None:
+            self.direct.learn(query, name, result)
+        return result

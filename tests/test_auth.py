@@ -6,6 +6,7 @@ import jwt
 import pytest
 from sqlalchemy import text
 
+from authz.tokens import LEEWAY_SECONDS
 from tests.conftest import SECRET, Api
 
 VIEWER = "{ viewer { username } }"
@@ -102,3 +103,17 @@ async def test_malformed_header(api: Api) -> None:
     )
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_token_verified_before_still_expires(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token is verified once per process (`authz.tokens.verify_token` keeps its claims),
+    but its expiry is checked on every use: past `exp` (and the leeway) it is refused."""
+    token = sign(claims(exp=int(time.time()) + 60))
+    assert (await api.post(VIEWER, token=token))["data"] == {
+        "viewer": {"username": "jiangjin_admin"}
+    }
+    later = time.time() + 60 + LEEWAY_SECONDS + 1
+    monkeypatch.setattr("authz.tokens.time.time", lambda: later)
+    await assert_unauthenticated(api, token)

@@ -7,6 +7,7 @@ import dataclasses
 import random
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -14,6 +15,7 @@ from sqlalchemy import text
 from datagen.anchors import ACCOUNTS
 from resolvers import sqljson
 from server.db import SQLITE_FUNCTIONS
+from server.direct import DirectRoute
 from server.settings import Settings
 from tests.conftest import Api, api_over
 from tests.test_saved_queries import gid
@@ -219,3 +221,36 @@ async def test_text_that_needs_escaping(odd: tuple[Api, Api], user: str) -> None
     variables = {"first": 10, "under": gid("Organization", district)}
     body = await same(odd, page(" ".join(MEMBER)), variables, user)
     assert "🚩".encode() in body and b"\\u001f" in body
+
+
+async def test_the_direct_route(both: tuple[Api, Api], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document seen to qualify skips strawberry from its second request on
+    (`server/direct.py`); what that route cannot answer cleanly (variables of the wrong type,
+    a page past the node budget, a bad cursor, no caller) takes the general path: the same
+    bytes as the server without the compiler."""
+    answered: list[bool] = []
+    real = DirectRoute.answer
+
+    async def spy(self: DirectRoute, *args: Any) -> Any:
+        result = await real(self, *args)
+        answered.append(result is not None)
+        return result
+
+    monkeypatch.setattr(DirectRoute, "answer", spy)
+    query = page("direct: id name phone organization { name code }")
+    await same(both, query, {"first": 3}, "jiangjin_admin")
+    await same(both, query, {"first": 4, "order": {"field": "ID"}}, "jiangjin_admin")
+    assert answered == [False, True]
+    for variables, user in (
+        ({"first": "x"}, "jiangjin_admin"),
+        ({"first": 20_000}, "jiangjin_admin"),
+        ({"after": "bm90IGEgY3Vyc29y"}, "jiangjin_admin"),
+        ({"first": 3}, "nobody-signed"),
+    ):
+        answered.clear()
+        assert b'"errors"' in await same(both, query, variables, user)
+        assert answered == [False], variables
+    answered.clear()
+    await same(both, "{ members(first: 2) { totalCount } }", {}, "ouli")
+    await same(both, "{ members(first: 2) { totalCount } }", {}, "huxi_secretary")
+    assert answered == [False, True]
