@@ -89,6 +89,11 @@ class Indicator:
     tally: Tallied | None = None  # kept in maintained counts (`resolvers/tally.py`)
 
 
+def hours_target(ctx: Context) -> float:
+    """The yearly volunteer-hours target, which VOLUNTEER_HOURS_MET's tallies stand on."""
+    return ctx.hours_target
+
+
 # the one table of sources
 SOURCES: dict[IndicatorKey, Indicator] = {
     IndicatorKey.ON_TIME_REELECTION: Indicator(reelection_source),
@@ -99,7 +104,10 @@ SOURCES: dict[IndicatorKey, Indicator] = {
     IndicatorKey.CHECK_IN: Indicator(
         check_in_source, tally=Tallied(Span.LAST_MONTH, ((Resource.CHECKIN, Action.READ),))
     ),
-    IndicatorKey.VOLUNTEER_HOURS_MET: Indicator(volunteer_hours_source),
+    IndicatorKey.VOLUNTEER_HOURS_MET: Indicator(
+        volunteer_hours_source,
+        tally=Tallied(Span.ONE_MONTH, ((Resource.CHECKIN, Action.READ),), hours_target),
+    ),
     IndicatorKey.THEME_DAY: Indicator(
         theme_day_source,
         tally=Tallied(
@@ -217,8 +225,8 @@ async def _source(
     return (await stmt if inspect.isawaitable(stmt) else stmt).subquery()
 
 
-def tallied_sources() -> dict[str, Source]:
-    return {key.name: e.source for key, e in SOURCES.items() if e.tally is not None}
+def tallied_sources() -> dict[str, tuple[Source, Tallied]]:
+    return {key.name: (e.source, e.tally) for key, e in SOURCES.items() if e.tally is not None}
 
 
 async def freshen(ctx: Context, asked: Iterable[tuple[Cockpit, Period]]) -> None:

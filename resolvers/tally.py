@@ -42,15 +42,18 @@ class Span(enum.Enum):
 
     ADDITIVE = "the sum of its months"  # counted per ended month: dues, theme days
     LAST_MONTH = "its last month's"  # stands on the period's last day: check-ins in force
+    ONE_MONTH = "a month's only"  # over the period against its target: volunteer hours
 
 
 @dataclass(frozen=True)
 class Tallied:
-    """An indicator kept in tallies: how its months make a period, and the area scopes its
-    source applies (a tally serves a caller who holds each of them over the subtree)."""
+    """An indicator kept in tallies: how its months make a period, the area scopes its
+    source applies (a tally serves a caller who holds each of them over the subtree), and
+    the setting its formula reads, if any (another value recomputes its months)."""
 
     span: Span
     scopes: tuple[tuple[Resource, Action], ...]
+    setting: Callable[[Context], object] | None = None
 
 
 def tally_months(span: Span, period: Period) -> list[dt.date] | None:
@@ -62,6 +65,8 @@ def tally_months(span: Span, period: Period) -> list[dt.date] | None:
         return [add_months(period.end, -1)]
     if period.start.day != 1:
         return None
+    if span is Span.ONE_MONTH:
+        return [period.start] if add_months(period.start, 1) == period.end else None
     months: list[dt.date] = []
     month = period.start
     while month < period.end and len(months) <= MAX_MONTHS:
@@ -121,7 +126,7 @@ async def _built(source: Source, ctx: Context, period: Period) -> Select:
 class Refresh:
     """One bringing up to date of the tallies, in the request's transaction."""
 
-    def __init__(self, ctx: Context, sources: Mapping[str, Source]) -> None:
+    def __init__(self, ctx: Context, sources: Mapping[str, tuple[Source, Tallied]]) -> None:
         self.ctx = ctx
         self.sources = sources
         self.everywhere = Everywhere(
@@ -136,13 +141,18 @@ class Refresh:
     async def read_held(self) -> None:
         self.held = {(r.key, r.month): r.stands for r in await self.ctx.session.execute(HELD)}
 
+    def stands(self, key: str, month: dt.date) -> str:
+        """What `key`'s tallies of `month` stand on today (`stands`), with its setting."""
+        setting = self.sources[key][1].setting
+        today = stands(month, self.ctx.today)
+        return today if setting is None else f"{today} {setting(self.ctx)}"
+
     def missing(self, wanted: Mapping[str, set[dt.date]]) -> list[tuple[str, dt.date]]:
-        today = self.ctx.today
         return sorted(
             (key, month)
             for key, months in wanted.items()
             for month in months
-            if self.held.get((key, month)) != stands(month, today)
+            if self.held.get((key, month)) != self.stands(key, month)
         )
 
     async def compute(self, key: str, month: dt.date, paths: set[str] | None) -> None:
@@ -155,7 +165,7 @@ class Refresh:
             at.append(CockpitTally.path.in_(sorted(paths)))
         await session.execute(unscoped(delete(CockpitTally).where(*at), why=why))
         src = (
-            await _built(self.sources[key], self.everywhere, Period(month, add_months(month, 1)))
+            await _built(self.sources[key][0], self.everywhere, Period(month, add_months(month, 1)))
         ).subquery()
         summed = unscoped(
             select(
@@ -172,7 +182,7 @@ class Refresh:
         columns = ["key", "month", "path", "numerator", "denominator"]
         await session.execute(unscoped(insert(CockpitTally).from_select(columns, summed), why=why))
         if paths is None:
-            await self.hold(key, [month], stands(month, self.ctx.today))
+            await self.hold(key, [month], self.stands(key, month))
 
     async def hold(self, key: str, months: list[dt.date], standing: str | None) -> None:
         """Record `months` of `key` as held standing on `standing`; None: no longer held."""
@@ -198,12 +208,11 @@ class Refresh:
         marked: dict[str, set[str]] = {}
         for key, path in await self.ctx.session.execute(TAKE_MARKS):
             marked.setdefault(key, set()).add(path)
-        today = self.ctx.today
         for key, paths in marked.items():
             if key not in self.sources:
                 continue
             months = sorted(m for k, m in self.held if k == key)
-            fresh = [m for m in months if self.held[(key, m)] == stands(m, today)]
+            fresh = [m for m in months if self.held[(key, m)] == self.stands(key, m)]
             if len(paths) > MAX_MARKED:
                 fresh = []
             stale = [m for m in months if m not in fresh]
@@ -214,7 +223,9 @@ class Refresh:
 
 
 async def prepare(
-    ctx: Context, wanted: Mapping[str, set[dt.date]], sources: Mapping[str, Source]
+    ctx: Context,
+    wanted: Mapping[str, set[dt.date]],
+    sources: Mapping[str, tuple[Source, Tallied]],
 ) -> None:
     """Bring the tallies the cockpit is about to read up to date, in the request's
     transaction, kept at its end (`Context.keep`): first the marked paths, then each wanted

@@ -41,7 +41,20 @@ WATCHED: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
         ("DUES_ON_TIME", "org_path", ("member_id", "period", "voided_by", "on_time", "org_path"))
     ],
     "check_in": [
-        ("CHECK_IN", "member_org_path", ("member_id", "reported_on", "ended_on", "member_org_path"))
+        (
+            "CHECK_IN",
+            "member_org_path",
+            ("member_id", "reported_on", "ended_on", "member_org_path"),
+        ),
+        ("VOLUNTEER_HOURS_MET", "community_path", ("reported_on", "ended_on", "community_path")),
+    ],
+    # a service record's community is its check-in's (`resolvers.checkin.log_service`)
+    "service_record": [
+        (
+            "VOLUNTEER_HOURS_MET",
+            "community_path",
+            ("check_in_id", "status", "started_at", "minutes", "community_path"),
+        )
     ],
     "activity": [("THEME_DAY", "org_path", ("org_id", "kind", "state", "starts_at", "org_path"))],
     "organization": [("THEME_DAY", "path", ("level", "path"))],
