@@ -21,11 +21,13 @@ from tests.test_cockpit import (
     path_of,
     rows,
     theme_day,
+    volunteer,
 )
 from tests.test_dues import gid
 
 YEAR = (dt.date(2026, 1, 1), dt.date(2027, 1, 1))
 TALLIED = ("DUES_ON_TIME", "CHECK_IN", "THEME_DAY")
+MONTH = (dt.date(2026, 11, 1), dt.date(2026, 12, 1))  # under way: it stands on today
 REVERSE = """mutation($id: ID!, $k: String!) { reverseDuesPayment(input: {paymentId: $id,
   reason: "重复缴纳", idempotencyKey: $k}) { payment { kind } } }"""
 END = "mutation($id: ID!) { endCheckIn(input: {checkInId: $id}) { checkIn { status } } }"
@@ -71,6 +73,10 @@ async def assert_exact(api: Api) -> tuple[dict, dict]:
         assert {k: got[k] for k in TALLIED} == want, name
     want = await independent(api, BANAN)
     assert {k: districts[BANAN][k] for k in TALLIED} == want
+    # VOLUNTEER_HOURS_MET is tallied for one month: the trend's
+    trend = (await api.data(COCKPIT, {"p": "2026-11"}, user="cq_admin"))["cockpit"]["trend"]
+    november = by_key(trend["edges"][-1]["node"]["indicators"])["VOLUNTEER_HOURS_MET"]
+    assert november == await volunteer(api, await path_of(api, CITY), *MONTH)
     assert await rows(api, "SELECT key, path FROM cockpit_dirty") == []
     return city, districts
 
@@ -83,8 +89,11 @@ async def test_the_cockpit_reads_tallies_kept_fresh(writable_api: Api) -> None:
     api = writable_api
     city, districts = await assert_exact(api)
     held = await rows(api, "SELECT key, month, stands FROM cockpit_tally_month")
+    # the month under way stands on today, and volunteer hours on their target too
+    volunteer_month = ("VOLUNTEER_HOURS_MET", "2026-11-01", f"{TODAY.isoformat()} 50.0")
+    assert volunteer_month in {(k, str(m)[:10], st) for k, m, st in held}
     dues = {m for k, m, _ in held if k == "DUES_ON_TIME"}
-    assert {str(m)[:10] for m in dues} == {f"2026-{m:02d}-01" for m in range(1, 13)}
+    assert {str(m)[:10] for m in dues} >= {f"2026-{m:02d}-01" for m in range(1, 13)}
     assert ("CHECK_IN", TODAY.replace(day=1).isoformat()) in {(k, str(m)[:10]) for k, m, _ in held}
     # a reversal of a month paid on time (a settlement voided)
     (payment,) = (
