@@ -220,7 +220,7 @@ async def _source(
     """The indicator's rows for the period: its tallies where they serve, else its source."""
     months = _tallied(ctx, entry, cockpit, period)
     if months is not None:
-        return read(key.name, months).subquery()
+        return read(key.name, months, cockpit.under_path).subquery()
     stmt = entry.source(ctx, period)
     return (await stmt if inspect.isawaitable(stmt) else stmt).subquery()
 

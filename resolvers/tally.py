@@ -20,14 +20,16 @@ import enum
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, literal, select
+from sqlalchemy import Select, and_, delete, func, insert, literal, or_, select, union_all
 
+from authz.paths import subtree
 from authz.registry import unscoped
 from authz.resources import Action, Resource
 from authz.scope import Scope
 from domain.calendar import Period, add_months
-from models import CockpitDirty, CockpitTally, CockpitTallyMonth
+from models import CockpitDirty, CockpitTally, CockpitTallyMonth, Organization
 from resolvers.context import Context
 
 Source = Callable[[Context, Period], Select | Awaitable[Select]]
@@ -35,6 +37,9 @@ EVERYWHERE = Scope(everything=True)
 MAX_MONTHS = 24  # a longer period reads the live source: no request computes years of months
 MAX_MARKED = 1000  # more marked paths of one key: its months are dropped, recomputed on use
 TALLY_LOCK = 0x74616C6C  # PostgreSQL advisory lock of the tallies ("tall"): one refresher
+# roll-ups: each org's subtree summed at these depths (districts, streets), so that a cockpit
+# whose children lie there reads a row per child and month (the city: 38 districts)
+ROLLED_UP = (1, 2)
 
 
 class Span(enum.Enum):
@@ -82,14 +87,36 @@ def covered(ctx: Context, tallied: Tallied, path: str) -> bool:
     return all(ctx.scope(resource, action).covers(path) for resource, action in tallied.scopes)
 
 
-def read(key: str, months: Iterable[dt.date]) -> Select:
+def rolled(key: str, depth: int) -> str:
+    """The key of `key`'s roll-up at `depth`."""
+    return f"{key}@{depth}"
+
+
+def depth_of(path: str) -> int:
+    return path.count("/") - 2  # the root, `/1/`, is 0
+
+
+def ancestor(path: str, depth: int) -> str | None:
+    """The org at `depth` whose subtree holds `path` (itself at that depth); None above."""
+    ids = path.strip("/").split("/")
+    return "/" + "/".join(ids[: depth + 1]) + "/" if len(ids) > depth else None
+
+
+def read(key: str, months: Iterable[dt.date], under: str) -> Select:
     """The tallies of `key` for `months`, shaped as a source (`path`, `numerator`,
-    `denominator`); the cockpit limits them to `under`."""
+    `denominator`); the cockpit limits them to `under`. Where `under`'s children lie at a
+    rolled-up depth, their roll-ups and `under`'s own rows: every deeper path lies in the
+    subtree of exactly one org at that depth (dissolved ones too, counted in the total as
+    the source's rows are)."""
+    why = "the whole tree's tallies, read only under a subtree the caller's scopes cover"
+    columns = (CockpitTally.path, CockpitTally.numerator, CockpitTally.denominator)
+    at = CockpitTally.month.in_(sorted(months))
+    depth = depth_of(under) + 1
+    if depth not in ROLLED_UP:
+        return unscoped(select(*columns).where(CockpitTally.key == key, at), why=why)
+    own = and_(CockpitTally.key == key, CockpitTally.path == under)
     return unscoped(
-        select(CockpitTally.path, CockpitTally.numerator, CockpitTally.denominator).where(
-            CockpitTally.key == key, CockpitTally.month.in_(sorted(months))
-        ),
-        why="the whole tree's tallies, read only under a subtree the caller's scopes cover",
+        select(*columns).where(at, or_(own, CockpitTally.key == rolled(key, depth))), why=why
     )
 
 
@@ -181,8 +208,55 @@ class Refresh:
             summed = summed.where(src.c.path.in_(sorted(paths)))
         columns = ["key", "month", "path", "numerator", "denominator"]
         await session.execute(unscoped(insert(CockpitTally).from_select(columns, summed), why=why))
+        for depth in ROLLED_UP:
+            await self.roll_up(key, month, depth, paths)
         if paths is None:
             await self.hold(key, [month], self.stands(key, month))
+
+    async def roll_up(self, key: str, month: dt.date, depth: int, paths: set[str] | None) -> None:
+        """`key`'s roll-ups of `month` at `depth` from its rows: of the orgs above `paths`, or
+        of every org at that depth."""
+        session = self.ctx.session
+        why = "the tallies' own rows, the whole tree's"
+        key_at = rolled(key, depth)
+        at = [CockpitTally.key == key_at, CockpitTally.month == month]
+        tops = None if paths is None else {a for p in paths if (a := ancestor(p, depth))}
+        if tops is not None:
+            if not tops:
+                return
+            at.append(CockpitTally.path.in_(sorted(tops)))
+        await session.execute(unscoped(delete(CockpitTally).where(*at), why=why))
+        figures = (func.sum(CockpitTally.numerator), func.sum(CockpitTally.denominator))
+        rows_of = (CockpitTally.key == key, CockpitTally.month == month)
+        summed: Any
+        if tops is None:
+            # the subtree's range as `authz.paths.subtree` has it: the last `/` made `0`
+            upper = func.substr(Organization.path, 1, func.length(Organization.path) - 1).concat(
+                "0"
+            )
+            summed = (
+                select(literal(key_at), literal(month), Organization.path, *figures)
+                .join(
+                    Organization,
+                    and_(
+                        Organization.depth == depth,
+                        CockpitTally.path >= Organization.path,
+                        CockpitTally.path < upper,
+                    ),
+                )
+                .where(*rows_of)
+                .group_by(Organization.path)
+            )
+        else:
+            parts = [
+                select(literal(key_at), literal(month), literal(top), *figures)
+                .where(*rows_of, subtree(CockpitTally.path, top))
+                .having(func.count() > 0)
+                for top in sorted(tops)
+            ]
+            summed = parts[0] if len(parts) == 1 else union_all(*parts)
+        columns = ["key", "month", "path", "numerator", "denominator"]
+        await session.execute(unscoped(insert(CockpitTally).from_select(columns, summed), why=why))
 
     async def hold(self, key: str, months: list[dt.date], standing: str | None) -> None:
         """Record `months` of `key` as held standing on `standing`; None: no longer held."""
@@ -191,7 +265,8 @@ class Refresh:
         here = [CockpitTallyMonth.key == key, CockpitTallyMonth.month.in_(months)]
         await session.execute(unscoped(delete(CockpitTallyMonth).where(*here), why=why))
         if standing is None:
-            gone = [CockpitTally.key == key, CockpitTally.month.in_(months)]
+            keys = [key, *(rolled(key, d) for d in ROLLED_UP)]
+            gone = [CockpitTally.key.in_(keys), CockpitTally.month.in_(months)]
             await session.execute(unscoped(delete(CockpitTally).where(*gone), why=why))
         else:
             rows = [{"key": key, "month": m, "stands": standing} for m in months]
