@@ -116,7 +116,13 @@ SOURCES: dict[IndicatorKey, Indicator] = {
     ),
     IndicatorKey.FLOATING_ENROLMENT: Indicator(enrolment_source),
     IndicatorKey.DEVELOPMENT_OVERDUE: Indicator(overdue_source, higher_is_worse=True),
-    IndicatorKey.STUDY_HOURS_MET: Indicator(study_source, stands_on=year_of),
+    IndicatorKey.STUDY_HOURS_MET: Indicator(
+        study_source,
+        stands_on=year_of,
+        tally=Tallied(
+            Span.YEAR, ((Resource.MEMBER, Action.READ), (Resource.LEARNING, Action.READ))
+        ),
+    ),
 }
 
 

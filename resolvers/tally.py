@@ -48,6 +48,7 @@ class Span(enum.Enum):
     ADDITIVE = "the sum of its months"  # counted per ended month: dues, theme days
     LAST_MONTH = "its last month's"  # stands on the period's last day: check-ins in force
     ONE_MONTH = "a month's only"  # over the period against its target: volunteer hours
+    YEAR = "its year's"  # the year the period ends in, held at its first day: study hours
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class Tallied:
 def tally_months(span: Span, period: Period) -> list[dt.date] | None:
     """The first days of the months whose tallies make `period`'s figure; None for a period
     they do not make (not whole months, or too long), which reads the live source."""
+    if span is Span.YEAR:
+        return [dt.date((period.end - dt.timedelta(days=1)).year, 1, 1)]
     if period.end.day != 1:
         return None
     if span is Span.LAST_MONTH:

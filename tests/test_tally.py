@@ -1,6 +1,7 @@
 """The cockpit's maintained counts (`resolvers/tally.py`): the tallied indicators read from
-`cockpit_tally`, and a reversal, a check-in's end and a subtree move, each marked by the
-triggers, show on the next cockpit read, equal to the independent SQL of test_cockpit."""
+`cockpit_tally`, and a reversal, a check-in's end and a subtree move (which moves members'
+study figures too), each marked by the triggers, show on the next cockpit read, equal to the
+independent SQL of test_cockpit."""
 
 import datetime as dt
 import uuid
@@ -20,13 +21,14 @@ from tests.test_cockpit import (
     kids,
     path_of,
     rows,
+    study,
     theme_day,
     volunteer,
 )
 from tests.test_dues import gid
 
 YEAR = (dt.date(2026, 1, 1), dt.date(2027, 1, 1))
-TALLIED = ("DUES_ON_TIME", "CHECK_IN", "THEME_DAY")
+TALLIED = ("DUES_ON_TIME", "CHECK_IN", "THEME_DAY", "STUDY_HOURS_MET")
 MONTH = (dt.date(2026, 11, 1), dt.date(2026, 12, 1))  # under way: it stands on today
 REVERSE = """mutation($id: ID!, $k: String!) { reverseDuesPayment(input: {paymentId: $id,
   reason: "重复缴纳", idempotencyKey: $k}) { payment { kind } } }"""
@@ -42,6 +44,8 @@ def test_months_make_a_period_only_when_whole() -> None:
     odd = Period(dt.date(2026, 1, 5), dt.date(2026, 3, 1))
     assert tally_months(Span.ADDITIVE, odd) is None
     assert tally_months(Span.LAST_MONTH, odd) == [dt.date(2026, 2, 1)]
+    assert tally_months(Span.YEAR, odd) == [dt.date(2026, 1, 1)]  # whatever the period
+    assert tally_months(Span.ONE_MONTH, year) is None
     assert tally_months(Span.LAST_MONTH, Period(dt.date(2026, 1, 1), dt.date(2026, 1, 9))) is None
     assert tally_months(Span.ADDITIVE, Period(dt.date(2020, 1, 1), dt.date(2026, 1, 1))) is None
     # a month under way stands on the day; once ended, on nothing
@@ -60,6 +64,7 @@ async def independent(api: Api, name: str) -> dict[str, tuple[int, int]]:
         "DUES_ON_TIME": await dues_on_time(api, prefix, *YEAR),
         "CHECK_IN": await check_in(api, prefix, TODAY),
         "THEME_DAY": await theme_day(api, prefix, *YEAR),
+        "STUDY_HOURS_MET": await study(api, prefix),
     }
 
 

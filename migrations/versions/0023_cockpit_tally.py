@@ -29,7 +29,9 @@ WATCHED: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     "member": [
         ("DUES_ON_TIME", "org_path", ("standing", "standing_on", "org_path")),
         ("CHECK_IN", "org_path", ("standing", "employer_org_id", "org_path")),
+        ("STUDY_HOURS_MET", "org_path", ("status", "party_post", "org_path")),
     ],
+    "study_total": [("STUDY_HOURS_MET", "org_path", ("year", "minutes", "org_path"))],
     "dues_base": [
         (
             "DUES_ON_TIME",
@@ -60,6 +62,7 @@ WATCHED: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
     "organization": [("THEME_DAY", "path", ("level", "path"))],
 }
 EVENTS = {"ins": "INSERT", "upd": "UPDATE", "del": "DELETE"}
+ROW_KEYS = {"study_total": ("member_id", "year")}  # how an UPDATE's old and new rows pair; else id
 
 
 def _changed(cols: tuple[str, ...], old: str, new: str, distinct: str) -> str:
@@ -77,7 +80,8 @@ def _postgres_marks(table: str, event: str) -> str:
         elif event == "del":
             parts.append(f"SELECT '{key}', o.{path} FROM old_rows o")
         else:
-            pair = "old_rows o JOIN new_rows n ON n.id = o.id WHERE " + _changed(
+            same = " AND ".join(f"n.{c} = o.{c}" for c in ROW_KEYS.get(table, ("id",)))
+            pair = f"old_rows o JOIN new_rows n ON {same} WHERE " + _changed(
                 cols, "o", "n", "IS DISTINCT FROM"
             )
             parts += [f"SELECT '{key}', {row}.{path} FROM {pair}" for row in ("o", "n")]
