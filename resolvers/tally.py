@@ -29,7 +29,7 @@ from authz.registry import unscoped
 from authz.resources import Action, Resource
 from authz.scope import Scope
 from domain.calendar import Period, add_months
-from models import CockpitDirty, CockpitTally, CockpitTallyMonth, Organization
+from models import CockpitDirty, CockpitTally, CockpitTallyMonth
 from resolvers.context import Context
 
 Source = Callable[[Context, Period], Select | Awaitable[Select]]
@@ -211,55 +211,70 @@ class Refresh:
             summed = summed.where(src.c.path.in_(sorted(paths)))
         columns = ["key", "month", "path", "numerator", "denominator"]
         await session.execute(unscoped(insert(CockpitTally).from_select(columns, summed), why=why))
-        for depth in ROLLED_UP:
-            await self.roll_up(key, month, depth, paths)
+        await (self.roll_up_all(key, month) if paths is None else self.roll_up(key, month, paths))
         if paths is None:
             await self.hold(key, [month], self.stands(key, month))
 
-    async def roll_up(self, key: str, month: dt.date, depth: int, paths: set[str] | None) -> None:
-        """`key`'s roll-ups of `month` at `depth` from its rows: of the orgs above `paths`, or
-        of every org at that depth."""
+    async def roll_up_all(self, key: str, month: dt.date) -> None:
+        """`key`'s roll-ups of `month` at every rolled-up depth, from its rows summed here
+        (one read of a row per path: a range join of the rows to the orgs at a depth was
+        planned as minutes of nested loops over rows just written)."""
         session = self.ctx.session
         why = "the tallies' own rows, the whole tree's"
-        key_at = rolled(key, depth)
-        at = [CockpitTally.key == key_at, CockpitTally.month == month]
-        tops = None if paths is None else {a for p in paths if (a := ancestor(p, depth))}
-        if tops is not None:
-            if not tops:
-                return
-            at.append(CockpitTally.path.in_(sorted(tops)))
-        await session.execute(unscoped(delete(CockpitTally).where(*at), why=why))
+        keys = [rolled(key, d) for d in ROLLED_UP]
+        gone = [CockpitTally.key.in_(keys), CockpitTally.month == month]
+        await session.execute(unscoped(delete(CockpitTally).where(*gone), why=why))
+        rows = await session.execute(
+            unscoped(
+                select(CockpitTally.path, CockpitTally.numerator, CockpitTally.denominator).where(
+                    CockpitTally.key == key, CockpitTally.month == month
+                ),
+                why=why,
+            )
+        )
+        sums: dict[tuple[str, str], list[int]] = {}
+        for path, n, d in rows:
+            for depth in ROLLED_UP:
+                if (top := ancestor(path, depth)) is not None:
+                    figure = sums.setdefault((rolled(key, depth), top), [0, 0])
+                    figure[0] += int(n)
+                    figure[1] += int(d)
+        if sums:
+            await session.execute(
+                unscoped(insert(CockpitTally), why=why),
+                [
+                    {"key": k, "month": month, "path": p, "numerator": n, "denominator": d}
+                    for (k, p), (n, d) in sums.items()
+                ],
+            )
+
+    async def roll_up(self, key: str, month: dt.date, paths: set[str]) -> None:
+        """`key`'s roll-ups of `month` of the orgs above `paths`, each summed from its
+        subtree's rows (an index range)."""
+        session = self.ctx.session
+        why = "the tallies' own rows, the whole tree's"
         figures = (func.sum(CockpitTally.numerator), func.sum(CockpitTally.denominator))
         rows_of = (CockpitTally.key == key, CockpitTally.month == month)
-        summed: Any
-        if tops is None:
-            # the subtree's range as `authz.paths.subtree` has it: the last `/` made `0`
-            upper = func.substr(Organization.path, 1, func.length(Organization.path) - 1).concat(
-                "0"
+        for depth in ROLLED_UP:
+            key_at = rolled(key, depth)
+            tops = sorted({a for p in paths if (a := ancestor(p, depth))})
+            if not tops:
+                continue
+            at = (CockpitTally.key == key_at, CockpitTally.month == month)
+            await session.execute(
+                unscoped(delete(CockpitTally).where(*at, CockpitTally.path.in_(tops)), why=why)
             )
-            summed = (
-                select(literal(key_at), literal(month), Organization.path, *figures)
-                .join(
-                    Organization,
-                    and_(
-                        Organization.depth == depth,
-                        CockpitTally.path >= Organization.path,
-                        CockpitTally.path < upper,
-                    ),
-                )
-                .where(*rows_of)
-                .group_by(Organization.path)
-            )
-        else:
             parts = [
                 select(literal(key_at), literal(month), literal(top), *figures)
                 .where(*rows_of, subtree(CockpitTally.path, top))
                 .having(func.count() > 0)
-                for top in sorted(tops)
+                for top in tops
             ]
-            summed = parts[0] if len(parts) == 1 else union_all(*parts)
-        columns = ["key", "month", "path", "numerator", "denominator"]
-        await session.execute(unscoped(insert(CockpitTally).from_select(columns, summed), why=why))
+            summed: Any = parts[0] if len(parts) == 1 else union_all(*parts)
+            columns = ["key", "month", "path", "numerator", "denominator"]
+            await session.execute(
+                unscoped(insert(CockpitTally).from_select(columns, summed), why=why)
+            )
 
     async def hold(self, key: str, months: list[dt.date], standing: str | None) -> None:
         """Record `months` of `key` as held standing on `standing`; None: no longer held."""
