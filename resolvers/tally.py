@@ -265,7 +265,7 @@ class Refresh:
                 unscoped(delete(CockpitTally).where(*at, CockpitTally.path.in_(tops)), why=why)
             )
             parts = [
-                select(literal(key_at), literal(month), literal(top), *figures)
+                unscoped(select(literal(key_at), literal(month), literal(top), *figures), why=why)
                 .where(*rows_of, subtree(CockpitTally.path, top))
                 .having(func.count() > 0)
                 for top in tops
