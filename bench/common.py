@@ -54,9 +54,9 @@ def graphql_call(
     async def call() -> Any:
         async with Session(engine, expire_on_commit=False) as session:
             principal = await load_principal(session, user)
-            result = await schema.execute(
-                query, variable_values=variables, context_value=Context(session, principal)
-            )
+            ctx = Context(session, principal)
+            result = await schema.execute(query, variable_values=variables, context_value=ctx)
+            await ctx.settle()
         assert result.errors is None, result.errors
         return result.data
 

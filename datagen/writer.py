@@ -59,6 +59,9 @@ TABLES = (
     "rectification_note",
 )  # parents first; dues_rule is reference data from the migrations
 DERIVED = ("study_total",)  # computed from the loaded rows at the end: no id sequence
+# the cockpit's tallies (`resolvers/tally.py`), left empty: the loads marked every path, and
+# a month is computed whole on first use
+TALLIES = ("cockpit_dirty", "cockpit_tally_month", "cockpit_tally")
 
 
 class BulkWriter:
@@ -87,7 +90,7 @@ class BulkWriter:
         """Empty every seeded table, children first, and the audit trail, whose rows name
         accounts (append-only forbids changing a row, not deleting it: the trigger is on
         UPDATE only, as retention deletes too)."""
-        tables = (*TABLES, *DERIVED, "audit_log")
+        tables = (*TABLES, *DERIVED, *TALLIES, "audit_log")
         if self.postgres:
             await self.conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             return
@@ -115,7 +118,10 @@ class BulkWriter:
         )
 
     async def finish(self) -> None:
-        """Move id sequences past the loaded ids and refresh planner statistics."""
+        """Empty the tallies, move id sequences past the loaded ids and refresh planner
+        statistics."""
+        for table in TALLIES:
+            await self.conn.execute(text(f"DELETE FROM {table}"))
         if self.postgres:
             for table in TABLES:
                 await self.conn.execute(

@@ -20,6 +20,7 @@ from models.checkin import (
     ServiceTeam,
     VolunteerPost,
 )
+from models.cockpit import CockpitDirty, CockpitTally, CockpitTallyMonth
 from models.development import (
     ActingLevel,
     CaseStatus,
@@ -95,6 +96,9 @@ __all__ = [
     "CaseStatus",
     "CheckIn",
     "CheckInStatus",
+    "CockpitDirty",
+    "CockpitTally",
+    "CockpitTallyMonth",
     "ContactChannel",
     "Decision",
     "DevelopmentCase",

@@ -11,7 +11,7 @@ path range), and one statement for the trend (every source once per month)."""
 import datetime as dt
 import enum
 import inspect
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -45,6 +45,7 @@ from resolvers.governance import rectification_source, reelection_source
 from resolvers.learning import study_source
 from resolvers.org import LIVE, get_org, scoped_orgs
 from resolvers.pagination import Order, Page, Window, make_page
+from resolvers.tally import Span, Tallied, covered, prepare, read, tally_months
 
 TREND_MONTHS = 12
 T = TypeVar("T")
@@ -79,24 +80,49 @@ def year_of(period: Period) -> Hashable:
 @dataclass(frozen=True)
 class Indicator:
     """A registered source; `stands_on` names what its figures depend on in a period, so that
-    trend months with the same one are computed once (a yearly target: the year)."""
+        trend months with the same one are computed once (a yearly target: the year); `tally`, how
+    it is kept in maintained counts, if it is."""
 
     source: Source
     stands_on: Callable[[Period], Hashable] = same_period
     higher_is_worse: bool = False
+    tally: Tallied | None = None  # kept in maintained counts (`resolvers/tally.py`)
+
+
+def hours_target(ctx: Context) -> float:
+    """The yearly volunteer-hours target, which VOLUNTEER_HOURS_MET's tallies stand on."""
+    return ctx.hours_target
 
 
 # the one table of sources
 SOURCES: dict[IndicatorKey, Indicator] = {
     IndicatorKey.ON_TIME_REELECTION: Indicator(reelection_source),
     IndicatorKey.ON_TIME_RECTIFICATION: Indicator(rectification_source),
-    IndicatorKey.DUES_ON_TIME: Indicator(dues_on_time_source),
-    IndicatorKey.CHECK_IN: Indicator(check_in_source),
-    IndicatorKey.VOLUNTEER_HOURS_MET: Indicator(volunteer_hours_source),
-    IndicatorKey.THEME_DAY: Indicator(theme_day_source),
+    IndicatorKey.DUES_ON_TIME: Indicator(
+        dues_on_time_source, tally=Tallied(Span.ADDITIVE, ((Resource.DUES, Action.READ),))
+    ),
+    IndicatorKey.CHECK_IN: Indicator(
+        check_in_source, tally=Tallied(Span.LAST_MONTH, ((Resource.CHECKIN, Action.READ),))
+    ),
+    IndicatorKey.VOLUNTEER_HOURS_MET: Indicator(
+        volunteer_hours_source,
+        tally=Tallied(Span.ONE_MONTH, ((Resource.CHECKIN, Action.READ),), hours_target),
+    ),
+    IndicatorKey.THEME_DAY: Indicator(
+        theme_day_source,
+        tally=Tallied(
+            Span.ADDITIVE, ((Resource.ORG, Action.READ), (Resource.ACTIVITY, Action.READ))
+        ),
+    ),
     IndicatorKey.FLOATING_ENROLMENT: Indicator(enrolment_source),
     IndicatorKey.DEVELOPMENT_OVERDUE: Indicator(overdue_source, higher_is_worse=True),
-    IndicatorKey.STUDY_HOURS_MET: Indicator(study_source, stands_on=year_of),
+    IndicatorKey.STUDY_HOURS_MET: Indicator(
+        study_source,
+        stands_on=year_of,
+        tally=Tallied(
+            Span.YEAR, ((Resource.MEMBER, Action.READ), (Resource.LEARNING, Action.READ))
+        ),
+    ),
 }
 
 
@@ -185,9 +211,41 @@ def _mark(n: int) -> Any:
     return literal_column(str(int(n)))
 
 
-async def _source(ctx: Context, entry: Indicator, period: Period) -> Any:
+def _tallied(ctx: Context, entry: Indicator, cockpit: Cockpit, period: Period) -> Any:
+    """The months whose tallies give the caller's figure of `period` under the cockpit's
+    org, or None where the live source must answer (not tallied, a scope that does not
+    cover the subtree, a period the months do not make)."""
+    if entry.tally is None or not covered(ctx, entry.tally, cockpit.under_path):
+        return None
+    return tally_months(entry.tally.span, period)
+
+
+async def _source(
+    ctx: Context, key: IndicatorKey, entry: Indicator, cockpit: Cockpit, period: Period
+) -> Any:
+    """The indicator's rows for the period: its tallies where they serve, else its source."""
+    months = _tallied(ctx, entry, cockpit, period)
+    if months is not None:
+        return read(key.name, months, cockpit.under_path).subquery()
     stmt = entry.source(ctx, period)
     return (await stmt if inspect.isawaitable(stmt) else stmt).subquery()
+
+
+def tallied_sources() -> dict[str, tuple[Source, Tallied]]:
+    return {key.name: (e.source, e.tally) for key, e in SOURCES.items() if e.tally is not None}
+
+
+async def freshen(ctx: Context, asked: Iterable[tuple[Cockpit, Period]]) -> None:
+    """The statements' planning settings for the transaction (`plan_each`), then the
+    tallies the cockpits will read brought up to date (`tally.prepare`)."""
+    wanted: dict[str, set[dt.date]] = {}
+    for cockpit, period in asked:
+        for key, entry in SOURCES.items():
+            months = _tallied(ctx, entry, cockpit, period)
+            if months is not None:
+                wanted.setdefault(key.name, set()).update(months)
+    await plan_each(ctx)
+    await prepare(ctx, wanted, tallied_sources())
 
 
 def _child_of(path: ColumnElement[str], children: Sequence[tuple[int, str]]) -> Any:
@@ -239,15 +297,16 @@ async def load_periods(
     ctx: Context, keys: Sequence[Cockpit]
 ) -> list[tuple[list[Figure], list[Child]]]:
     """Per cockpit: its figures and its children's, in one statement over every source."""
-    await plan_each(ctx)
-    return [await _period_figures(ctx, c) for c in keys]
+    async with ctx.serial:
+        await freshen(ctx, ((c, c.period) for c in keys))
+        return [await _period_figures(ctx, c) for c in keys]
 
 
 async def _period_figures(ctx: Context, cockpit: Cockpit) -> tuple[list[Figure], list[Child]]:
     kids = await children(ctx, cockpit)
     parts = []
     for key, entry in SOURCES.items():
-        src = await _source(ctx, entry, cockpit.period)
+        src = await _source(ctx, key, entry, cockpit, cockpit.period)
         why = "sums a scoped indicator source"
         per_path = (
             unscoped(
@@ -297,8 +356,9 @@ async def _period_figures(ctx: Context, cockpit: Cockpit) -> tuple[list[Figure],
 
 async def load_trends(ctx: Context, keys: Sequence[Cockpit]) -> list[list[Month]]:
     """Per cockpit: each trend month's figures, in one statement over every source."""
-    await plan_each(ctx)
-    return [await _trend(ctx, c) for c in keys]
+    async with ctx.serial:
+        await freshen(ctx, ((c, m) for c in keys for m in trend_months(c.period)))
+        return [await _trend(ctx, c) for c in keys]
 
 
 async def _trend(ctx: Context, cockpit: Cockpit) -> list[Month]:
@@ -313,7 +373,7 @@ async def _trend(ctx: Context, cockpit: Cockpit) -> list[Month]:
                 shared[(key, i)] = first_of[mark]
                 continue
             first_of[mark] = shared[(key, i)] = i
-            src = await _source(ctx, entry, month)
+            src = await _source(ctx, key, entry, cockpit, month)
             parts.append(
                 unscoped(
                     select(

@@ -1,5 +1,6 @@
 """The per-request context: one DB session, one principal, fresh DataLoaders."""
 
+import asyncio
 import datetime as dt
 import json
 import uuid
@@ -7,6 +8,7 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
@@ -89,6 +91,12 @@ class Context:
     # on the compiled route (`server/direct.py`): a field the compiler does not answer raises
     # `resolvers.sqljson.NotCompiled` before reading its rows, and the general path answers
     direct: bool = False
+    # a read wrote something to keep (the cockpit's tallies): committed when the operation
+    # has run (`settle`), never in the middle of it, where other fields use the session
+    keep: bool = False
+    # work on the session that must not interleave with itself (a tally's refresh, and the
+    # reads that must not see one half done)
+    serial: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)
     _scopes: dict[tuple[Resource, Action], Scope] = field(default_factory=dict)
 
@@ -96,6 +104,17 @@ class Context:
     def today(self) -> dt.date:
         """The request's business date."""
         return self.now.date()
+
+    async def settle(self) -> None:
+        """Commit what a read kept (`keep`); a transaction the operation left failed (a
+        statement timeout) is rolled back instead, and the work is done again next time."""
+        if not self.keep:
+            return
+        self.keep = False
+        try:
+            await self.session.commit()
+        except DBAPIError:
+            await self.session.rollback()
 
     def require(self) -> Principal:
         """The authenticated caller, or UNAUTHENTICATED."""

@@ -369,6 +369,7 @@ async def execute(
         ) from None
     except CannotGetOperationTypeError:
         raise RequestError(400, "no operation of that name in the document") from None
+    await ctx.settle()
     note(ctx, None, result.errors)
     return result
 
