@@ -45,7 +45,7 @@ from resolvers.governance import rectification_source, reelection_source
 from resolvers.learning import study_source
 from resolvers.org import LIVE, get_org, scoped_orgs
 from resolvers.pagination import Order, Page, Window, make_page
-from resolvers.tally import Span, Tallied, covered, prepare, read, tally_months
+from resolvers.tally import MAX_MONTHS, Span, Tallied, covered, prepare, read, tally_months
 
 TREND_MONTHS = 12
 T = TypeVar("T")
@@ -246,6 +246,25 @@ async def freshen(ctx: Context, asked: Iterable[tuple[Cockpit, Period]]) -> None
                 wanted.setdefault(key.name, set()).update(months)
     await plan_each(ctx)
     await prepare(ctx, wanted, tallied_sources())
+
+
+async def warm(ctx: Context, months: int = MAX_MONTHS) -> int:
+    """Every tally the cockpit reads for the `months` months up to this one computed ahead
+    (`dangjian cockpit-warm`, run by `dangjian seed`), so that no first cockpit read pays for
+    them: a city's first read computes its months whole (47 s at Chongqing scale). Committed
+    here; returns the (indicator, month) pairs wanted."""
+    this_month = ctx.today.replace(day=1)
+    wanted: dict[str, set[dt.date]] = {}
+    for i in range(months):
+        first = add_months(this_month, -i)
+        for key, (_, tallied) in tallied_sources().items():
+            wanted.setdefault(key, set()).update(
+                tally_months(tallied.span, Period(first, add_months(first, 1))) or ()
+            )
+    await plan_each(ctx)
+    await prepare(ctx, wanted, tallied_sources())
+    await ctx.settle()
+    return sum(len(m) for m in wanted.values())
 
 
 def _child_of(path: ColumnElement[str], children: Sequence[tuple[int, str]]) -> Any:

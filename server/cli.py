@@ -145,6 +145,43 @@ def seed(
         typer.echo("database already holds data: nothing seeded (use --reset to replace it)")
     else:
         typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
+        cockpit_warm()
+
+
+@app.command("cockpit-warm")
+def cockpit_warm(
+    months: Annotated[int, typer.Option(help="months up to this one", min=1, max=24)] = 24,
+) -> None:
+    """Compute the cockpit's maintained counts ahead (after a seed, a restore, or a move of a
+    district), so that no first cockpit read computes whole months."""
+    import time
+
+    from resolvers.cockpit import warm
+    from resolvers.context import Context
+    from server.db import Session
+
+    _ready()
+    settings = load_settings()
+
+    async def run() -> int:
+        engine = _engine()
+        try:
+            async with Session(engine, expire_on_commit=False) as session:
+                ctx = Context(
+                    session,
+                    None,
+                    hours_target=settings.hours_target,
+                    transfer_deadline_days=settings.transfer_deadline_days,
+                )
+                return await warm(ctx, months)
+        finally:
+            await engine.dispose()
+
+    started = time.perf_counter()
+    pairs = asyncio.run(run())
+    typer.echo(
+        f"cockpit tallies ready: {pairs} indicator-months in {time.perf_counter() - started:.1f} s"
+    )
 
 
 @app.command()

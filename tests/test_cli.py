@@ -14,8 +14,17 @@ def test_upgrade_seed_token(cli_env: dict[str, str]) -> None:
     assert run(cli_env, "db", "upgrade").returncode == 0
     first = run(cli_env, "seed", "--scale", "demo")
     assert first.returncode == 0 and '"members"' in first.stdout
+    # the seed computes the cockpit's tallies ahead: no first cockpit read pays for them
+    assert "cockpit tallies ready" in first.stdout
+    db_file = cli_env["DANGJIAN_DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(db_file) as conn:
+        held = dict(conn.execute("SELECT key, COUNT(*) FROM cockpit_tally_month GROUP BY key"))
+        marks = conn.execute("SELECT COUNT(*) FROM cockpit_dirty").fetchone()[0]
+    assert held["DUES_ON_TIME"] == held["THEME_DAY"] == held["CHECK_IN"] == 24 and marks == 0
     again = run(cli_env, "seed", "--scale", "demo")
     assert again.returncode == 0 and "nothing seeded" in again.stdout
+    warm = run(cli_env, "cockpit-warm", "--months", "3")
+    assert warm.returncode == 0 and "cockpit tallies ready" in warm.stdout
     out = run(cli_env, "token", "jiangjin_admin", "--ttl", "120")
     assert out.returncode == 0
     claims = verify_token(out.stdout.strip(), CLI_SECRET)
