@@ -1,6 +1,7 @@
 """GraphQL types of governance: terms and elections (换届), requests to change a due date, the
 weak-organisation sweep and rectification cases (软弱涣散), and the two indicators."""
 
+import asyncio
 import datetime as dt
 from typing import Annotated
 
@@ -102,7 +103,7 @@ class Election:
         "those outside your member scope are left out."
     )
     async def committee(self, info: strawberry.Info) -> list[MemberRef]:
-        found = [await member_by_id(info.context, m) for m in self.committee_ids]
+        found = await asyncio.gather(*(member_by_id(info.context, m) for m in self.committee_ids))
         return [m for m in found if m is not None]
 
     @strawberry.field(description="The secretary elected (书记); null outside your scope.")
